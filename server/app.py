@@ -1,0 +1,38 @@
+"""Build the MCP server from a configuration."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from mcp.server.mcpserver import MCPServer
+
+from . import tools_data
+from .config import ServerConfig
+from .state import AppState
+
+INSTRUCTIONS = """\
+ICP Assistant analyses the user's own CRM exports to find their Ideal Customer Profile.
+Numbers come only from tool results: never estimate a rate, count or score yourself.
+Start with load_accounts on the accounts file (and the deals file when there is one); use the
+dataset `name` from its card in later calls. Report sample sizes and intervals with every rate,
+and say plainly when the data shows no reliable pattern."""
+
+
+def package_version() -> str:
+    try:
+        return version("icp-assistant")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0.0.0"
+
+
+def build_server(config: ServerConfig | None = None) -> MCPServer:
+    """A new server with every tool, prompt and resource registered."""
+    state = AppState(config or ServerConfig.from_env())
+    mcp: MCPServer = MCPServer(
+        name="icp-assistant",
+        title="ICP Assistant",
+        version=package_version(),
+        instructions=INSTRUCTIONS,
+    )
+    tools_data.register(mcp, state)
+    return mcp

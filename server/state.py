@@ -1,0 +1,62 @@
+"""What every handler needs: the configuration, the workspace, and a way to run engine code."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from mcp.server.mcpserver import Context, ListRoots
+from mcp.types import ListRootsResult
+from pydantic import BaseModel
+
+from icp_assistant.tools.workspace import Workspace
+
+from .config import ServerConfig
+from .sandbox import resolve_path, root_paths
+
+log = logging.getLogger("icp_assistant.server")
+T = TypeVar("T")
+
+
+def client_roots(ctx: Context) -> ListRoots | ListRootsResult:
+    """Ask the client for its roots when it offers them; otherwise no extra roots."""
+    capabilities = ctx.client_capabilities
+    if capabilities is not None and capabilities.roots is not None:
+        return ListRoots()
+    return ListRootsResult(roots=[])
+
+
+@dataclass
+class AppState:
+    config: ServerConfig
+
+    @functools.cached_property
+    def workspace(self) -> Workspace:
+        return Workspace(self.config.workspace)
+
+    def resolve(self, path: str, roots: ListRootsResult | None = None) -> Path:
+        """A user-supplied path, checked against the sandbox."""
+        uris = [str(r.uri) for r in roots.roots] if roots is not None else []
+        return resolve_path(path, self.config.allowed_roots(root_paths(uris)))
+
+    def check_budget(self, tool: str, result: BaseModel) -> None:
+        tokens = len(result.model_dump_json()) // 4
+        if tokens > self.config.result_token_budget:
+            log.warning("%s result is ~%d tokens, above the budget of %d", tool, tokens, self.config.result_token_budget)
+
+
+async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking engine code in a worker thread, forwarding its progress to the client."""
+
+    def progress(fraction: float, message: str) -> None:
+        if ctx is not None:
+            anyio.from_thread.run(functools.partial(ctx.report_progress, round(fraction * 100, 1), 100.0, message))
+
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, progress=progress, **kwargs))

@@ -1,0 +1,82 @@
+"""Data tools: load_accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.types import ListRootsResult, ToolAnnotations
+from pydantic import Field
+
+from icp_assistant.tools.card import DatasetCard
+from icp_assistant.tools.dataset import LoadOptions
+from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
+
+from .errors import tool_errors
+from .state import AppState, client_roots, run_engine
+
+Path_ = Annotated[
+    str,
+    Field(description="Path of the file: absolute, '~/...', or relative to an allowed data folder"),
+]
+Sheet = Annotated[
+    str | None,
+    Field(description="XLSX only: sheet name or 0-based index; the first sheet when omitted"),
+]
+MappingArg = Annotated[
+    dict[str, str | None] | None,
+    Field(
+        description="Override header mapping: {canonical_field: column_in_file} (null unmaps a field), "
+        "e.g. {'annual_revenue': 'Rev (USD)'}"
+    ),
+]
+
+
+def register(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Load accounts (and deals)",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @guard
+    async def load_accounts(
+        ctx: Context,
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
+        path: Path_,
+        deals_path: Annotated[
+            str | None, Field(description="Optional deals / opportunities export to join to the accounts")
+        ] = None,
+        name: Annotated[
+            str | None, Field(description="Short name for the dataset (default: from the file name)")
+        ] = None,
+        sheet: Sheet = None,
+        deals_sheet: Sheet = None,
+        mapping: MappingArg = None,
+        deals_mapping: MappingArg = None,
+        revenue_unit: Annotated[
+            float | None,
+            Field(gt=0, description="Multiply annual revenue by this (e.g. 1000000 when the file is in millions)"),
+        ] = None,
+        refresh: Annotated[bool, Field(description="Re-read the files even if a cached copy exists")] = False,
+    ) -> DatasetCard:
+        """Read a CRM accounts export (CSV, TSV, XLSX, Parquet, JSON; any common encoding), and optionally
+        a deals/opportunities export; map the headers to canonical fields, clean values, derive size band,
+        company age and region, join deals (won/lost/open, win rate, won value, cycle days) and return a
+        compact dataset card: fields found with fill rates and profiles, unmapped columns, warnings,
+        outcomes, and which analyses the data supports. Pass the card's `name` to later tools."""
+        options = LoadOptions(
+            deals_path=state.resolve(deals_path, roots) if deals_path else None,
+            name=name,
+            sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
+            deals_sheet=int(deals_sheet) if deals_sheet and deals_sheet.isdigit() else deals_sheet,
+            mapping=mapping,
+            deals_mapping=deals_mapping,
+            revenue_unit=revenue_unit,
+            max_bytes=state.config.max_file_bytes,
+            use_cache=not refresh,
+        )
+        accounts = state.resolve(path, roots)
+        card = await run_engine(ctx, load_accounts_engine, accounts, state.workspace, options)
+        state.check_budget("load_accounts", card)
+        return card

@@ -1,0 +1,162 @@
+"""Deals (opportunities): map stages to won / lost / open, join to accounts, aggregate per account.
+
+Deals join to accounts by id when the deal's account reference matches account ids, otherwise by
+normalised company name ("ACME Corp." = "Acme Corporation" = "acme"). Deals whose account cannot
+be found are counted and reported, never silently dropped from the deal table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Outcome = Literal["won", "lost", "open"]
+
+WON_STAGES = {
+    "won",
+    "closed won",
+    "closedwon",
+    "close won",
+    "win",
+    "signed",
+    "contract signed",
+    "booked",
+    "purchased",
+    "customer",
+    "closed - won",
+    "true",
+}
+LOST_STAGES = {
+    "lost",
+    "closed lost",
+    "closedlost",
+    "close lost",
+    "loss",
+    "disqualified",
+    "unqualified",
+    "no decision",
+    "no-decision",
+    "dead",
+    "rejected",
+    "abandoned",
+    "closed - lost",
+    "closed no decision",
+    "false",
+}
+LEGAL_SUFFIXES = (
+    "incorporated inc corporation corp company co llc l l c ltd limited plc gmbh ag sa s a sas sarl bv nv "
+    "oy ab as spa srl pty pte kk lp llp group holdings holding"
+).split()
+_SUFFIX_RE = re.compile(r"\b(" + "|".join(LEGAL_SUFFIXES) + r")\b")
+
+
+def normalize_name(name: object) -> str:
+    """A join key for company names: lower case, no punctuation or legal suffixes."""
+    if name is None or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    text = re.sub(r"[^0-9a-z]+", " ", str(name).lower())
+    text = _SUFFIX_RE.sub(" ", text)
+    text = re.sub(r"^the\b", " ", text)
+    return " ".join(text.split())
+
+
+def stage_outcome(stage: object) -> Outcome:
+    """won / lost / open for a stage label ("Closed Won", "Lost", "Engaging"...)."""
+    key = " ".join(str(stage).lower().replace("_", " ").split())
+    if key in WON_STAGES or key.endswith(" won") or key.startswith("won "):
+        return "won"
+    if key in LOST_STAGES or key.endswith(" lost") or key.startswith("lost "):
+        return "lost"
+    return "open"
+
+
+@dataclass
+class DealJoin:
+    """How deals were joined to accounts."""
+
+    key: Literal["id", "name"]
+    deals: int
+    matched: int
+    without_account: int
+    unknown_account: int
+    unknown_examples: list[str] = field(default_factory=list)
+    stage_map: dict[str, str] = field(default_factory=dict)  # stage label -> won/lost/open
+    outcome_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _join_key(accounts: pd.DataFrame, deals: pd.DataFrame) -> Literal["id", "name"]:
+    if "account_id" not in accounts or "deal_account" not in deals:
+        return "name"
+    ids = set(accounts["account_id"].dropna().astype(str))
+    refs = deals["deal_account"].dropna().astype(str)
+    return "id" if len(refs) and refs.isin(ids).mean() > 0.5 else "name"
+
+
+def join_deals(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.DataFrame, DealJoin]:
+    """Attach ``account_key`` (the accounts' index label) and ``outcome`` to each deal."""
+    deals = deals.copy()
+    stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
+    labels = stages.dropna().astype(str).unique()
+    stage_map = {label: stage_outcome(label) for label in labels}
+    deals["outcome"] = stages.astype("object").map(stage_map).fillna("open")
+    key = _join_key(accounts, deals)
+    if key == "id":
+        lookup = pd.Series(accounts.index, index=accounts["account_id"].astype(str))
+        refs = deals["deal_account"].astype("object").where(deals["deal_account"].notna(), None)
+        refs = refs.map(lambda v: None if v is None else str(v))
+    else:
+        names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
+        lookup = pd.Series(accounts.index, index=names.map(normalize_name))
+        refs = deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")).map(normalize_name)
+    lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
+    deals["account_key"] = refs.map(lookup)
+    has_ref = refs.notna() & (refs != "")
+    unknown = has_ref & deals["account_key"].isna()
+    original = deals.get("deal_account", refs)
+    info = DealJoin(
+        key=key,
+        deals=len(deals),
+        matched=int(deals["account_key"].notna().sum()),
+        without_account=int((~has_ref).sum()),
+        unknown_account=int(unknown.sum()),
+        unknown_examples=[str(v) for v in original[unknown].astype(str).unique()[:5]],
+        stage_map=dict(sorted(stage_map.items())),
+        outcome_counts={k: int(v) for k, v in deals["outcome"].value_counts().items()},
+    )
+    if "deal_created" in deals and "deal_closed" in deals:
+        cycle = (deals["deal_closed"] - deals["deal_created"]).dt.days
+        deals["cycle_days"] = cycle.where(cycle >= 0)
+    return deals, info
+
+
+def aggregate_deals(deals: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Per-account deal outcomes: counts, win rate, won value, sales cycle, first/last close."""
+    matched = deals[deals["account_key"].notna()]
+    grouped = matched.groupby("account_key")
+    out = pd.DataFrame(index=index)
+    counts = pd.crosstab(matched["account_key"], matched["outcome"])
+    for outcome in ("won", "lost", "open"):
+        column = counts[outcome] if outcome in counts else pd.Series(0, index=counts.index)
+        out[f"deals_{outcome}"] = column.reindex(index).fillna(0).astype("int64")
+    closed = out["deals_won"] + out["deals_lost"]
+    out["win_rate"] = (out["deals_won"] / closed).where(closed > 0)
+    won = matched[matched["outcome"] == "won"]
+    won_groups = won.groupby("account_key")
+    if "deal_amount" in won:
+        out["won_value"] = won_groups["deal_amount"].sum(min_count=1).reindex(index)
+    if "cycle_days" in won:
+        out["median_cycle_days"] = won_groups["cycle_days"].median().reindex(index)
+    if "deal_closed" in won:
+        out["first_won"] = won_groups["deal_closed"].min().reindex(index)
+        out["last_won"] = won_groups["deal_closed"].max().reindex(index)
+    if "deal_closed" in matched:
+        out["last_close"] = grouped["deal_closed"].max().reindex(index)
+    out["outcome"] = np.select(
+        [out["deals_won"] > 0, out["deals_lost"] > 0, out["deals_open"] > 0], ["won", "lost", "open"], default=None
+    )
+    out["outcome"] = out["outcome"].astype("object").where(out["outcome"].notna(), None)
+    return out

@@ -1,0 +1,319 @@
+"""Read a tabular file as exported by a CRM, spreadsheet or data tool into a DataFrame.
+
+Formats: CSV / TSV / semicolon- or pipe-separated text (sniffed), XLSX (a sheet by name or index),
+Parquet, JSON (records, ``{"data": [...]}``, nested objects flattened) and NDJSON. Encodings:
+UTF-8 with or without BOM, UTF-16 (Excel "Unicode text"), cp1252 / latin-1. Line endings LF,
+CRLF and CR-only. Values are not interpreted here beyond what the format itself types: empty
+cells become missing, everything else (including "N/A") is kept for the cleaning step to count.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .errors import EmptyFileError, FileMissingError, FileTooLargeError, OptionError, UnreadableFileError, listing
+
+log = logging.getLogger(__name__)
+
+FileFormat = Literal["csv", "xlsx", "parquet", "json", "ndjson"]
+TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".psv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SUPPORTED = "CSV, TSV, TXT, XLSX, Parquet, JSON, NDJSON"
+SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file read as it is, with how it was read."""
+
+    frame: pd.DataFrame
+    format: FileFormat
+    encoding: str | None = None
+    delimiter: str | None = None
+    line_ending: str | None = None
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    footer_rows_dropped: int = 0
+
+
+def check_file(path: Path, max_bytes: int | None = None) -> int:
+    """Return the file size, or raise a clear error for a missing, empty or too large file."""
+    if not path.exists():
+        raise FileMissingError(f"File not found: {path}. Check the path and spelling.")
+    if not path.is_file():
+        raise FileMissingError(f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFileError(f"{path.name} is empty (0 bytes). Export the data again and pass the new file.")
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLargeError(
+            f"{path.name} is {size / 1e6:,.1f} MB, above the limit of {max_bytes / 1e6:,.1f} MB. "
+            "Raise the limit with --max-file-mb, or split or filter the export."
+        )
+    return size
+
+
+def detect_format(path: Path, head: bytes) -> FileFormat:
+    """Decide the format from the suffix, falling back to the first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES or head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if suffix == ".parquet" or head.startswith(b"PAR1"):
+        return "parquet"
+    if suffix in {".ndjson", ".jsonl"}:
+        return "ndjson"
+    if suffix == ".json":
+        return "json"
+    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFileError(
+            f"{path.name} is an old Excel 97-2003 workbook (.xls). Open it in Excel and save it as "
+            ".xlsx or CSV, then load that file."
+        )
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return "csv"
+    stripped = head.lstrip()
+    if stripped[:1] in (b"[", b"{"):
+        return "json"
+    raise UnreadableFileError(f"{path.name}: the format {suffix!r} is not supported. Supported: {SUPPORTED}.")
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Guess the text encoding from a sample of the first bytes."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(sample) >= 4 and sample[1:40:2].count(0) > 10:
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0:40:2].count(0) > 10:
+        return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def detect_line_ending(text: str) -> str:
+    if "\r\n" in text:
+        return "CRLF"
+    if "\r" in text and "\n" not in text:
+        return "CR"
+    return "LF"
+
+
+def detect_delimiter(text: str, suffix: str) -> str:
+    """Sniff the delimiter from the first lines; tab for .tsv, else the most consistent candidate."""
+    if suffix in {".tsv", ".tab"}:
+        return "\t"
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:50] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
+    except csv.Error:
+        pass
+    counts = {d: [line.count(d) for line in lines[:20]] for d in ",;\t|"}
+    best = max(counts, key=lambda d: (min(counts[d]) > 0, min(counts[d]), -len(set(counts[d]))))
+    return best if min(counts[best]) > 0 else ","
+
+
+def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    head_text = sample.decode(encoding, errors="ignore")
+    delimiter = detect_delimiter(head_text, path.suffix.lower())
+    options: dict[str, Any] = {
+        "sep": delimiter,
+        "keep_default_na": False,
+        "na_values": [""],
+        "low_memory": False,
+        "skipinitialspace": True,
+        "dtype": dict.fromkeys(text_columns, str) or None,
+    }
+    try:
+        frame = pd.read_csv(path, encoding=encoding, **options)
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        frame = pd.read_csv(path, encoding=encoding, encoding_errors="replace", **options)
+    except pd.errors.EmptyDataError as exc:
+        raise EmptyFileError(f"{path.name} has no header and no rows. Export the data again.") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} could not be read as {delimiter!r}-separated text: {exc}. "
+            "Check that it is a CSV export (not a report with merged cells), or save it as XLSX."
+        ) from exc
+    return RawTable(frame, "csv", encoding, delimiter, detect_line_ending(head_text))
+
+
+def excel_sheets(path: Path) -> list[str]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise UnreadableFileError(
+            f"{path.name} is not a readable Excel workbook ({exc}). Save it again as .xlsx or CSV."
+        ) from exc
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _pick_sheet(path: Path, sheet: str | int | None, sheets: list[str]) -> str:
+    if sheet is None or sheet == "":
+        return sheets[0]
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in sheets):
+        index = int(sheet)
+        if 0 <= index < len(sheets):
+            return sheets[index]
+        raise OptionError(
+            f"{path.name} has {len(sheets)} sheet(s); sheet index {index} does not exist (indexes start at 0). "
+            f"Sheets are: {listing(sheets)}."
+        )
+    if sheet in sheets:
+        return sheet
+    lowered = {s.lower().strip(): s for s in sheets}
+    if sheet.lower().strip() in lowered:
+        return lowered[sheet.lower().strip()]
+    raise OptionError(f"{path.name} has no sheet named {sheet!r}. Sheets are: {listing(sheets)}.")
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
+    sheets = excel_sheets(path)
+    name = _pick_sheet(path, sheet, sheets)
+    frame = pd.read_excel(path, sheet_name=name, engine="openpyxl", dtype=object)
+    frame = frame.dropna(axis=1, how="all").dropna(axis=0, how="all")
+    frame.columns = [str(c) for c in frame.columns]
+    return RawTable(frame.reset_index(drop=True), "xlsx", sheet=name, sheets=tuple(sheets))
+
+
+def _records(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("data", "records", "results", "rows", "items", "companies", "accounts", "deals"):
+            if isinstance(data.get(key), list):
+                return list(data[key])
+        if all(isinstance(v, list) for v in data.values()) and data:
+            return pd.DataFrame(data).to_dict("records")
+        return [data]
+    raise UnreadableFileError("JSON must hold a list of records or an object with a list under 'data'.")
+
+
+def _read_json(path: Path, fmt: FileFormat) -> RawTable:
+    try:
+        if fmt == "ndjson":
+            with path.open(encoding="utf-8-sig") as handle:
+                records = [json.loads(line) for line in handle if line.strip()]
+        else:
+            with path.open(encoding="utf-8-sig") as handle:
+                text = handle.read()
+            try:
+                records = _records(json.loads(text))
+            except json.JSONDecodeError:
+                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+                fmt = "ndjson"
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnreadableFileError(f"{path.name} is not valid JSON or NDJSON: {exc}.") from exc
+    frame = pd.json_normalize(records) if records and isinstance(records[0], dict) else pd.DataFrame(records)
+    return RawTable(frame, fmt, encoding="utf-8")
+
+
+def _read_parquet(path: Path) -> RawTable:
+    try:
+        return RawTable(pd.read_parquet(path), "parquet")
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+        raise UnreadableFileError(f"{path.name} is not a readable Parquet file ({exc}).") from exc
+
+
+def _drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop trailing rows with at most one filled cell (report footers such as 'Grand Totals')."""
+    if frame.shape[1] < 3 or frame.empty:
+        return frame, 0
+    filled = frame.tail(10).notna().sum(axis=1)
+    dropped = 0
+    for count in reversed(filled.tolist()):
+        if count > 1:
+            break
+        dropped += 1
+    return (frame.iloc[: len(frame) - dropped], dropped) if dropped else (frame, 0)
+
+
+def read_table(
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    max_bytes: int | None = None,
+    text_columns: Collection[str] = (),
+) -> RawTable:
+    """Read ``path`` into a :class:`RawTable`.
+
+    ``text_columns`` are read as text (identifiers with leading zeros stay intact).
+    """
+    check_file(path, max_bytes)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    fmt = detect_format(path, head)
+    if sheet not in (None, "") and fmt != "xlsx":
+        raise OptionError(f"sheet={sheet!r} was given but {path.name} is not an Excel workbook; leave sheet out.")
+    if fmt == "csv":
+        raw = _read_text(path, text_columns)
+    elif fmt == "xlsx":
+        raw = _read_excel(path, sheet)
+    elif fmt == "parquet":
+        raw = _read_parquet(path)
+    else:
+        raw = _read_json(path, fmt)
+    frame = raw.frame
+    frame.columns = _unique_columns([str(c).strip() for c in frame.columns])
+    frame, dropped = _drop_footer(frame)
+    if frame.empty:
+        raise EmptyFileError(
+            f"{path.name} has a header ({listing(frame.columns, 8)}) but no data rows. "
+            "Export again with the records included."
+        )
+    return RawTable(frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped)
+
+
+def _unique_columns(columns: list[str]) -> list[str]:
+    """Blank and repeated headers get positional names so no column is lost."""
+    seen: dict[str, int] = {}
+    out = []
+    for position, name in enumerate(columns):
+        if not name or name.lower().startswith("unnamed:"):
+            name = f"column_{position + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def read_header(path: Path) -> list[str]:
+    """Column names of a text file without reading its rows (cheap; used to pick text columns)."""
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    text = sample.decode(encoding, errors="ignore")
+    delimiter = detect_delimiter(text, path.suffix.lower())
+    first = next(csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), [])
+    return [c.strip() for c in first]
