@@ -48,14 +48,19 @@ def resolve_path(user_path: str, roots: tuple[Path, ...], must_exist: bool = Tru
     raw = Path(text).expanduser()
     candidates = [raw.resolve()] if raw.is_absolute() else [(root / raw).resolve() for root in roots]
     inside = [c for c in candidates if _inside(c, roots)]
-    if not inside:
-        raise FileNotAllowedError(
-            f"{user_path!r} is outside the folders this server may read. Allowed folders: {_allowed_text(roots)}. "
-            "Move the file into one of them, or restart the server with --data-dir pointing at its folder."
-        )
     existing = [c for c in inside if c.exists()]
-    if existing or not must_exist:
-        return (existing or inside)[0]
+    if existing:
+        return existing[0]
+    escaped = [c for c in candidates if not _inside(c, roots) and c.exists()]
+    if escaped or not inside:
+        via = f" (it leads to {escaped[0]})" if escaped and not raw.is_absolute() else ""
+        raise FileNotAllowedError(
+            f"{user_path!r} is outside the folders this server may read{via}. Allowed folders: "
+            f"{_allowed_text(roots)}. Move the file into one of them, or restart the server with --data-dir "
+            "pointing at its folder."
+        )
+    if not must_exist:
+        return inside[0]
     raise FileMissingError(
         f"File not found: {user_path!r} (looked in {_allowed_text(roots)}).{_suggest(inside[0])}"
     )

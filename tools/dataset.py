@@ -126,7 +126,7 @@ def _clean_notes(report: C.FieldProfile | None, table: CleanTable, column: str) 
     if r.ranges:
         notes.append(f"{r.ranges:,} ranges (midpoint used; low/high kept)")
     if r.unit_scale != 1:
-        notes.append(f"x{r.unit_scale:,.0f} from the unit in the header")
+        notes.append(f"x{r.unit_scale:,.0f} from the unit in the header ({r.source!r})")
     if r.recoded:
         notes.append(f"{r.recoded:,} spellings unified")
     if r.out_of_range:
@@ -139,14 +139,17 @@ def _attach_outcomes(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, DealJoin | None, str]:
     if deals is None:
         outcome, churned, source = outcomes_from_accounts(accounts)
-        accounts["outcome"], accounts["churned"] = outcome, churned
+        accounts["outcome"] = outcome
+        if churned.notna().any():
+            accounts["churned"] = churned
         return accounts, None, None, source
     deals, join = join_deals(accounts, deals)
     aggregates = aggregate_deals(deals, accounts.index)
     _, churned, _ = outcomes_from_accounts(accounts)
     for column in aggregates:
         accounts[column] = aggregates[column]
-    accounts["churned"] = churned.where(accounts["outcome"].eq("won"))
+    if churned.notna().any():
+        accounts["churned"] = churned.where(accounts["outcome"].eq("won"))
     return accounts, deals, join, f"deals ({join.deals:,} deals joined by {join.key})"
 
 
@@ -292,8 +295,7 @@ class _Card:
 
     def card(self, files: list[C.SourceFile]) -> C.DatasetCard:
         warnings = self.warnings()
-        unmapped = [c for c in self.accounts.frame.columns if c not in FIELD_BY_NAME and c in self.table]
-        base_unmapped = [c for c in unmapped if not c.endswith(("_low", "_high"))]
+        base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
         return C.DatasetCard(
             name=self.name,
             rows=len(self.table),
@@ -390,7 +392,7 @@ class _Card:
             out.append(f"{count:,} {column} values appear on more than one row (e.g. {', '.join(examples)}).")
         out += self.deal_warnings()
         won = self.table["outcome"].map({"won": True, "lost": False}) if "outcome" in self.table else None
-        columns = [c for c in self.accounts.frame.columns if c in self.table]
+        columns = [c for c in self.accounts.reports if c in self.table]
         leaks = leakage_suspects(self.table, won, columns)
         if leaks:
             listed = "; ".join(f"{c} ({why})" for c, why in list(leaks.items())[:6])
@@ -401,7 +403,7 @@ class _Card:
             out.append(f"Near-empty columns (under 10% filled): {listed}.")
         if self.derivation.unknown_countries:
             out.append(f"Countries not recognised: {listing(self.derivation.unknown_countries, 5)}.")
-        out += [f"Note: {n}." for n in self.derivation.notes if "looks like" in n]
+        out += [f"Note: {n}" for n in self.derivation.notes if "looks like" in n]
         return out
 
     def deal_warnings(self) -> list[str]:
@@ -422,8 +424,14 @@ class _Card:
     def supports(self) -> list[str]:
         o = self.outcome_summary()
         out = []
+        deal_counts = self.join.outcome_counts if self.join else {}
         if o.won >= 10 and o.lost >= 10:
             out.append(f"won/lost present ({o.won:,} won, {o.lost:,} lost accounts): a fit model can be learned")
+        elif deal_counts.get("won", 0) >= 10 and deal_counts.get("lost", 0) >= 10:
+            out.append(
+                f"won/lost deals present ({deal_counts['won']:,} won, {deal_counts['lost']:,} lost): win rates "
+                "can be compared across accounts and segments, and a fit model can be learned on deals"
+            )
         elif o.won and not o.lost:
             out.append("only customers (no lost accounts): patterns compare customers with the whole list")
         else:

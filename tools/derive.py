@@ -110,7 +110,7 @@ def _revenue_units(frame: pd.DataFrame, info: Derivation, scaled_by_header: bool
             frame[column] = frame[column] * scale
     info.notes.append(
         f"annual_revenue looks like it is in {word} (revenue per employee would be implausibly low): "
-        f"multiplied by {scale:,.0f}. Pass revenue_unit=1 to keep the values as they are."
+        f"multiplied by {scale:,.0f}. Pass revenue_unit=1 to keep the values as they are"
     )
 
 

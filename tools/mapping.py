@@ -51,13 +51,23 @@ class HeaderMapping:
         return match.column if match else None
 
 
-def header_unit_scale(header: str) -> float:
-    """The multiplier a header's unit implies: ``"Revenue (in 000s USD)"`` -> 1000."""
+ANNUAL_FIELDS = {"annual_revenue", "contract_value"}
+
+
+def header_unit_scale(header: str, field: str | None = None) -> float:
+    """The multiplier a header's unit implies: ``"Revenue (in 000s USD)"`` -> 1000.
+
+    A monthly figure mapped to an annual field ("declared_monthly_revenue") is multiplied by 12 too.
+    """
     text = str(header).lower()
-    for pattern, scale in _UNIT_PATTERNS:
+    scale = 1.0
+    for pattern, multiplier in _UNIT_PATTERNS:
         if re.search(pattern, text):
-            return scale
-    return 1.0
+            scale = multiplier
+            break
+    if field in ANNUAL_FIELDS and re.search(r"monthly|per month|\bmrr\b", text):
+        scale *= 12
+    return scale
 
 
 def _strip_units(normalized: str) -> str:
@@ -136,7 +146,7 @@ def map_headers(
     matches: dict[str, ColumnMatch] = {}
     for field, column in forced.items():
         if column is not None:
-            matches[field] = ColumnMatch(field, column, "override", header_unit_scale(column))
+            matches[field] = ColumnMatch(field, column, "override", header_unit_scale(column, field))
     taken = {m.column for m in matches.values()}
     claims: list[tuple[int, int, int, str, str]] = []
     for position, column in enumerate(columns):
@@ -149,7 +159,7 @@ def map_headers(
         if field in matches or column in taken:
             continue
         match: Match = "exact" if rank == _RANK["exact"] else "prefix" if rank == _RANK["prefix"] else "fuzzy"
-        matches[field] = ColumnMatch(field, column, match, header_unit_scale(column))
+        matches[field] = ColumnMatch(field, column, match, header_unit_scale(column, field))
         taken.add(column)
     unmapped = [c for c in columns if c not in taken]
     ordered = {f.name: matches[f.name] for f in fields_for(table) if f.name in matches}

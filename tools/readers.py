@@ -233,7 +233,18 @@ def _read_json(path: Path, fmt: FileFormat) -> RawTable:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UnreadableFileError(f"{path.name} is not valid JSON or NDJSON: {exc}.") from exc
     frame = pd.json_normalize(records) if records and isinstance(records[0], dict) else pd.DataFrame(records)
+    for column in frame.columns[frame.dtypes == object]:
+        frame[column] = frame[column].map(_flatten_cell)
     return RawTable(frame, fmt, encoding="utf-8")
+
+
+def _flatten_cell(value: Any) -> Any:
+    """Lists become "a; b" (multi-valued cells); nested objects become JSON text."""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _read_parquet(path: Path) -> RawTable:
