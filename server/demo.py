@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
-
 from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.synthetic import write_example_set
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 
 
 def _out(text: str = "") -> None:
@@ -26,8 +25,8 @@ def _out(text: str = "") -> None:
 
 def _describe_card(card: DatasetCard) -> None:
     _out(f"  dataset '{card.name}': {card.rows:,} accounts")
-    for source in card.files:
-        _out(f"    {source.role}: {Path(source.path).name} ({source.format}, {source.rows:,} rows)")
+    for file in card.files:
+        _out(f"    {file.role}: {Path(file.path).name} ({file.format}, {file.rows:,} rows)")
     o = card.outcomes
     churn = f", {o.churned} churned" if o.churned is not None else ""
     _out(f"  outcomes ({o.source}): {o.won} won, {o.lost} lost, {o.open} open, {o.unknown} unknown{churn}")
@@ -60,7 +59,11 @@ async def _session(data: Path, workspace: Path, files: dict[str, Path]) -> None:
         _out(f"Connected to ICP Assistant over stdio. Tools: {', '.join(t.name for t in tools.tools)}")
         _out()
         _out(f"> load_accounts(path='{files['accounts'].name}', deals_path='{files['deals'].name}')")
-        args: dict[str, Any] = {"path": files["accounts"].name, "deals_path": files["deals"].name, "name": "demo"}
+        args: dict[str, Any] = {
+            "path": files["accounts"].name,
+            "deals_path": files["deals"].name,
+            "name": "demo",
+        }
         result = await client.call_tool("load_accounts", args)
         if result.is_error:
             raise SystemExit(f"load_accounts failed: {result.content[0].text}")  # type: ignore[union-attr]

@@ -7,9 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
-from mcp.server.mcpserver.exceptions import ToolError
-
 from icp_assistant.tools.errors import IcpError
+from mcp.server.mcpserver.exceptions import ToolError
 
 log = logging.getLogger("icp_assistant.server")
 P = ParamSpec("P")

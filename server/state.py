@@ -12,11 +12,10 @@ from typing import Any, TypeVar
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from icp_assistant.tools.workspace import Workspace
 from mcp.server.mcpserver import Context, ListRoots
 from mcp.types import ListRootsResult
 from pydantic import BaseModel
-
-from icp_assistant.tools.workspace import Workspace
 
 from .config import ServerConfig
 from .sandbox import resolve_path, root_paths
@@ -49,7 +48,12 @@ class AppState:
     def check_budget(self, tool: str, result: BaseModel) -> None:
         tokens = len(result.model_dump_json()) // 4
         if tokens > self.config.result_token_budget:
-            log.warning("%s result is ~%d tokens, above the budget of %d", tool, tokens, self.config.result_token_budget)
+            log.warning(
+                "%s result is ~%d tokens, above the budget of %d",
+                tool,
+                tokens,
+                self.config.result_token_budget,
+            )
 
 
 async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -57,6 +61,8 @@ async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kw
 
     def progress(fraction: float, message: str) -> None:
         if ctx is not None:
-            anyio.from_thread.run(functools.partial(ctx.report_progress, round(fraction * 100, 1), 100.0, message))
+            anyio.from_thread.run(
+                functools.partial(ctx.report_progress, round(fraction * 100, 1), 100.0, message)
+            )
 
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, progress=progress, **kwargs))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
-from mcp.types import ListRootsResult, ToolAnnotations
-from pydantic import Field
-
 from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.dataset import LoadOptions
 from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.types import ListRootsResult, ToolAnnotations
+from pydantic import Field
 
 from .errors import tool_errors
 from .state import AppState, client_roots, run_engine
@@ -56,7 +55,10 @@ def register(mcp: MCPServer, state: AppState) -> None:
         deals_mapping: MappingArg = None,
         revenue_unit: Annotated[
             float | None,
-            Field(gt=0, description="Multiply annual revenue by this (e.g. 1000000 when the file is in millions)"),
+            Field(
+                gt=0,
+                description="Multiply annual revenue by this (e.g. 1000000 when the file is in millions)",
+            ),
         ] = None,
         refresh: Annotated[bool, Field(description="Re-read the files even if a cached copy exists")] = False,
     ) -> DatasetCard:

@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import pytest
-
 from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.errors import EmptyFileError, OptionError
 from icp_assistant.tools.workspace import Workspace
@@ -25,7 +24,16 @@ NAMES = [
 ]
 EMPLOYEES = [125.5, 1200, 10, 10000, None, None, 250, None]
 REVENUE = [1.2e6, 5e6, None, 2.5e9, 12.5e6, None, 30e6, 1234567.89]
-COUNTRIES = ["France", "Germany", "United Kingdom", "United States", "United States", "Japan", "Canada", "Brazil"]
+COUNTRIES = [
+    "France",
+    "Germany",
+    "United Kingdom",
+    "United States",
+    "United States",
+    "Japan",
+    "Canada",
+    "Brazil",
+]
 
 READABLE = [
     ("utf8.csv", {}),
@@ -55,7 +63,9 @@ def _same(a: float | None, b: object) -> bool:
 
 
 @pytest.mark.parametrize(("filename", "options"), READABLE, ids=[f"{f}-{o}" for f, o in READABLE])
-def test_each_messy_file_loads_to_the_same_clean_accounts(filename: str, options: dict, workspace: Workspace) -> None:
+def test_each_messy_file_loads_to_the_same_clean_accounts(
+    filename: str, options: dict, workspace: Workspace
+) -> None:
     card = load_accounts(MESSY / filename, workspace, LoadOptions(**options))
     data = open_dataset(workspace, card.name).accounts
 

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
-
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
+from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
@@ -55,12 +54,15 @@ async def test_the_tool_schemas_match_the_reviewed_snapshot(server: Any) -> None
     async with Client(server) as client:
         tools = (await client.list_tools()).tools
     current = {
-        t.name: {"input": t.input_schema, "output": t.output_schema, "description": t.description} for t in tools
+        t.name: {"input": t.input_schema, "output": t.output_schema, "description": t.description}
+        for t in tools
     }
     if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
-    assert current == json.loads(SNAPSHOT.read_text()), "schemas changed: review, then UPDATE_SNAPSHOTS=1 pytest"
+    assert current == json.loads(SNAPSHOT.read_text()), (
+        "schemas changed: review, then UPDATE_SNAPSHOTS=1 pytest"
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,8 +74,14 @@ async def test_the_tool_schemas_match_the_reviewed_snapshot(server: Any) -> None
         ({"path": "../../../../etc/passwd"}, r"outside the folders"),
         ({"path": "messy/empty.csv"}, r"empty \(0 bytes\)"),
         ({"path": "messy/header_only.csv"}, r"header .* but no data rows"),
-        ({"path": "messy/two_sheets.xlsx", "sheet": "Nope"}, r"no sheet named 'Nope'. Sheets are: About, Accounts"),
-        ({"path": "messy/utf8.csv", "mapping": {"industry": "Sectr"}}, r"no column 'Sectr'.*Columns are: Company"),
+        (
+            {"path": "messy/two_sheets.xlsx", "sheet": "Nope"},
+            r"no sheet named 'Nope'. Sheets are: About, Accounts",
+        ),
+        (
+            {"path": "messy/utf8.csv", "mapping": {"industry": "Sectr"}},
+            r"no column 'Sectr'.*Columns are: Company",
+        ),
         ({"path": "messy/utf8.csv", "mapping": {"colour": "Industry"}}, r"names no accounts field"),
         ({"path": "messy/utf8.csv", "sheet": "Accounts"}, r"not an Excel workbook"),
         ({"path": "messy/utf8.csv", "name": "Bad Name!"}, r"Dataset name 'Bad Name!' is not usable"),
@@ -91,7 +99,9 @@ async def test_bad_input_is_a_tool_error_that_names_the_problem_and_the_fix(
 
 
 async def test_a_file_above_the_size_limit_is_refused_with_the_limit_named(tmp_path: Path) -> None:
-    config = ServerConfig(data_dirs=(MESSY,), workspace=tmp_path / "ws", max_file_bytes=100, raise_unexpected=True)
+    config = ServerConfig(
+        data_dirs=(MESSY,), workspace=tmp_path / "ws", max_file_bytes=100, raise_unexpected=True
+    )
     async with Client(build_server(config)) as client:
         result = await client.call_tool("load_accounts", {"path": "utf8.csv"})
     assert result.is_error
@@ -155,6 +165,8 @@ async def test_progress_is_reported_while_loading(server: Any) -> None:
         seen.append((progress, message))
 
     async with Client(server, mode="legacy") as client:
-        result = await client.call_tool("load_accounts", {"path": "messy/utf8.csv"}, progress_callback=on_progress)
+        result = await client.call_tool(
+            "load_accounts", {"path": "messy/utf8.csv"}, progress_callback=on_progress
+        )
     assert not result.is_error
     assert seen and any("reading" in (m or "") for _, m in seen)

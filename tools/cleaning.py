@@ -22,7 +22,14 @@ from .mapping import HeaderMapping
 MULTI_SEPARATOR = "; "
 SAMPLE = 2000
 # Firmographic number fields where a majority of zeros means "not filled in".
-SENTINEL_FIELDS = {"annual_revenue", "employee_count", "total_funding", "founded_year", "web_visits", "job_openings"}
+SENTINEL_FIELDS = {
+    "annual_revenue",
+    "employee_count",
+    "total_funding",
+    "founded_year",
+    "web_visits",
+    "job_openings",
+}
 SENTINEL_SHARE = 0.5
 
 
@@ -102,7 +109,9 @@ def _numbers(name: str, series: pd.Series, report: ColumnReport) -> dict[str, pd
     return out
 
 
-def _treat_sentinel_zeros(name: str, columns: dict[str, pd.Series], report: ColumnReport, mapped: bool) -> None:
+def _treat_sentinel_zeros(
+    name: str, columns: dict[str, pd.Series], report: ColumnReport, mapped: bool
+) -> None:
     value = columns[name]
     present = value.notna()
     if present.sum() < 10:
@@ -193,10 +202,12 @@ def infer_column_kind(series: pd.Series) -> Kind:
     if not sample:
         return "category"
     inferred = V.infer_kind(sample)
-    return "category" if inferred == "multi" and len(sample) < 3 else inferred  # type: ignore[return-value]
+    return "category" if inferred == "multi" and len(sample) < 3 else inferred
 
 
-def clean_column(name: str, series: pd.Series, kind: Kind, report: ColumnReport, mapped: bool) -> dict[str, pd.Series]:
+def clean_column(
+    name: str, series: pd.Series, kind: Kind, report: ColumnReport, mapped: bool
+) -> dict[str, pd.Series]:
     """Parse one column by kind; may return extra columns (range low/high)."""
     series = _drop_placeholders(series, report)
     if kind in ("number", "money"):

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -79,7 +80,11 @@ def _fingerprint(paths: list[Path | None], options: dict[str, object]) -> str:
 
 
 def _read_mapped(
-    path: Path, table: str, sheet: str | int | None, overrides: Mapping[str, str | None] | None, max_bytes: int | None
+    path: Path,
+    table: str,
+    sheet: str | int | None,
+    overrides: Mapping[str, str | None] | None,
+    max_bytes: int | None,
 ) -> tuple[RawTable, HeaderMapping]:
     text_columns: list[str] = []
     if path.suffix.lower() in {".csv", ".tsv", ".txt", ".tab", ""} and path.exists() and path.stat().st_size:
@@ -119,7 +124,9 @@ def _clean_notes(report: C.FieldProfile | None, table: CleanTable, column: str) 
     if r.placeholders:
         notes.append(f"{r.placeholders:,} placeholders -> missing")
     if r.unparsed:
-        notes.append(f"{r.unparsed:,} unreadable (e.g. {', '.join(repr(x) for x in r.unparsed_examples[:2])})")
+        notes.append(
+            f"{r.unparsed:,} unreadable (e.g. {', '.join(repr(x) for x in r.unparsed_examples[:2])})"
+        )
     if r.sentinel_zeros:
         treated = "treated as missing" if r.sentinel_treated_as_missing else "kept"
         notes.append(f"sentinel zeros: {r.sentinel_zero_share:.0%} of values are 0 ({treated})")
@@ -200,7 +207,10 @@ def _cached(workspace: Workspace, name: str, fingerprint: str) -> C.DatasetCard 
 
 
 def load_accounts(
-    accounts_path: Path, workspace: Workspace, options: LoadOptions | None = None, progress: Progress | None = None
+    accounts_path: Path,
+    workspace: Workspace,
+    options: LoadOptions | None = None,
+    progress: Progress | None = None,
 ) -> C.DatasetCard:
     """Load, clean, join and describe an accounts export; save it in the workspace; return its card."""
     options = options or LoadOptions()
@@ -259,15 +269,19 @@ def _build(
     files = [_source("accounts", path, raw)]
     if deals_raw is not None and options.deals_path is not None:
         files.append(_source("deals", options.deals_path, deals_raw))
-    built = _Card(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
+    built = _Card(
+        name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates
+    )
     card = built.card(files)
     return Dataset(name, table, deals_table, kinds, card)
 
 
-def _source(role: str, path: Path, raw: RawTable) -> C.SourceFile:
-    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(raw.delimiter or "", raw.delimiter)
+def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.SourceFile:
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+        raw.delimiter or "", raw.delimiter
+    )
     return C.SourceFile(
-        role=role,  # type: ignore[arg-type]
+        role=role,
         path=str(path),
         format=raw.format,
         encoding=raw.encoding,
@@ -328,17 +342,27 @@ class _Card:
             notes = _clean_notes(None, self.accounts, column)
             if column == "contract_value" and source is None:
                 notes.append("derived: mrr x 12")
-            out.append(C.profile(column, self.table[column], self.kinds.get(column, "category"), source, notes))
+            out.append(
+                C.profile(column, self.table[column], self.kinds.get(column, "category"), source, notes)
+            )
         return out
 
     def outcome_summary(self) -> C.OutcomeSummary:
         outcome = self.table["outcome"] if "outcome" in self.table else pd.Series(dtype="object")
         counts = outcome.value_counts()
-        churned = self.table["churned"] if "churned" in self.table else None
+        churned = self.table.get("churned")
         has_churn = churned is not None and churned.notna().any()
         value_fields = [
             c
-            for c in ("contract_value", "lifetime_value", "won_value", "expansion_value", "nps", "csat", "tenure_months")
+            for c in (
+                "contract_value",
+                "lifetime_value",
+                "won_value",
+                "expansion_value",
+                "nps",
+                "csat",
+                "tenure_months",
+            )
             if c in self.table and self.table[c].notna().any()
         ]
         return C.OutcomeSummary(
@@ -378,7 +402,9 @@ class _Card:
             "duplicate_rows_removed": self.duplicates,
             "placeholders_to_missing": sum(r.placeholders for r in reports),
             "unreadable_values": sum(r.unparsed for r in reports),
-            "sentinel_zeros_to_missing": sum(r.sentinel_zeros for r in reports if r.sentinel_treated_as_missing),
+            "sentinel_zeros_to_missing": sum(
+                r.sentinel_zeros for r in reports if r.sentinel_treated_as_missing
+            ),
             "spellings_unified": sum(r.recoded for r in reports),
         }
 
@@ -418,7 +444,9 @@ class _Card:
         if self.join.without_account:
             out.append(f"{self.join.without_account:,} deals have no account; they are kept but not joined.")
         if not self.join.outcome_counts.get("won") or not self.join.outcome_counts.get("lost"):
-            out.append("Deals have no won or no lost stage: check the stage map and pass deals_mapping if needed.")
+            out.append(
+                "Deals have no won or no lost stage: check the stage map and pass deals_mapping if needed."
+            )
         return out
 
     def supports(self) -> list[str]:
@@ -426,10 +454,13 @@ class _Card:
         out = []
         deal_counts = self.join.outcome_counts if self.join else {}
         if o.won >= 10 and o.lost >= 10:
-            out.append(f"won/lost present ({o.won:,} won, {o.lost:,} lost accounts): a fit model can be learned")
+            out.append(
+                f"won/lost present ({o.won:,} won, {o.lost:,} lost accounts): a fit model can be learned"
+            )
         elif deal_counts.get("won", 0) >= 10 and deal_counts.get("lost", 0) >= 10:
             out.append(
-                f"won/lost deals present ({deal_counts['won']:,} won, {deal_counts['lost']:,} lost): win rates "
+                f"won/lost deals present ({deal_counts['won']:,} won, {deal_counts['lost']:,} lost): "
+                "win rates "
                 "can be compared across accounts and segments, and a fit model can be learned on deals"
             )
         elif o.won and not o.lost:
@@ -439,11 +470,15 @@ class _Card:
         if o.churned is not None:
             out.append(f"churn known ({o.churned:,} churned): red flags from churned vs retained customers")
         if o.value_fields:
-            out.append(f"customer value from {', '.join(o.value_fields)}: best customers can be ranked by value")
+            out.append(
+                f"customer value from {', '.join(o.value_fields)}: best customers can be ranked by value"
+            )
         if "median_cycle_days" in self.table and self.table["median_cycle_days"].notna().any():
             out.append("sales cycle days known: segments can be ranked by velocity")
         if self.deals is not None and "deal_closed" in self.deals:
-            out.append("deal close dates: validation can use a time split and drift can be checked by quarter")
+            out.append(
+                "deal close dates: validation can use a time split and drift can be checked by quarter"
+            )
         if len(self.table) < 30:
             out.append(f"small sample ({len(self.table)} accounts): every rate will have a wide interval")
         return out

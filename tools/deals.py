@@ -48,10 +48,10 @@ LOST_STAGES = {
     "false",
 }
 LEGAL_SUFFIXES = (
-    "incorporated inc corporation corp company co llc l l c ltd limited plc gmbh ag sa s a sas sarl bv nv "
-    "oy ab as spa srl pty pte kk lp llp group holdings holding"
-).split()
-_SUFFIX_RE = re.compile(r"\b(" + "|".join(LEGAL_SUFFIXES) + r")\b")
+    "incorporated|inc|corporation|corp|company|co|llc|l l c|ltd|limited|plc|gmbh|ag|sa|s a|sas|sarl|bv|nv|"
+    "oy|ab|as|spa|srl|pty|pte|kk|lp|llp|group|holdings|holding"
+)
+_SUFFIX_RE = re.compile(r"\b(" + LEGAL_SUFFIXES + r")\b")
 
 
 def normalize_name(name: object) -> str:
@@ -111,7 +111,9 @@ def join_deals(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.DataFram
     else:
         names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
         lookup = pd.Series(accounts.index, index=names.map(normalize_name))
-        refs = deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")).map(normalize_name)
+        refs = deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")).map(
+            normalize_name
+        )
     lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
     deals["account_key"] = refs.map(lookup)
     has_ref = refs.notna() & (refs != "")
@@ -155,8 +157,8 @@ def aggregate_deals(deals: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
         out["last_won"] = won_groups["deal_closed"].max().reindex(index)
     if "deal_closed" in matched:
         out["last_close"] = grouped["deal_closed"].max().reindex(index)
-    out["outcome"] = np.select(
-        [out["deals_won"] > 0, out["deals_lost"] > 0, out["deals_open"] > 0], ["won", "lost", "open"], default=None
-    )
-    out["outcome"] = out["outcome"].astype("object").where(out["outcome"].notna(), None)
+    outcome = pd.Series(None, index=index, dtype="object")
+    for label in ("open", "lost", "won"):  # later wins: any won deal makes the account won
+        outcome = outcome.mask(out[f"deals_{label}"] > 0, label)
+    out["outcome"] = outcome
     return out

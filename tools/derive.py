@@ -80,8 +80,8 @@ def derive_account_fields(frame: pd.DataFrame, revenue_scaled_by_header: bool) -
         frame["contract_value"] = frame["mrr"] * 12
         info.fields.append("contract_value")
         info.notes.append("contract_value = mrr x 12 (no annual contract value column)")
-    employees = frame["employee_count"] if "employee_count" in frame else None
-    revenue = frame["annual_revenue"] if "annual_revenue" in frame else None
+    employees = frame.get("employee_count")
+    revenue = frame.get("annual_revenue")
     if employees is not None or revenue is not None:
         empty = pd.Series(np.nan, index=frame.index)
         frame["size_band"] = size_band(employees if employees is not None else empty, revenue)

@@ -37,7 +37,17 @@ CHURNED = {
     "did not renew",
     "non renewal",
 }
-LOST = {"lost", "closed lost", "disqualified", "unqualified", "bad fit", "rejected", "not a fit", "dead", "no decision"}
+LOST = {
+    "lost",
+    "closed lost",
+    "disqualified",
+    "unqualified",
+    "bad fit",
+    "rejected",
+    "not a fit",
+    "dead",
+    "no decision",
+}
 OPEN = {
     "lead",
     "subscriber",

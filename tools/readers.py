@@ -20,7 +20,14 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .errors import EmptyFileError, FileMissingError, FileTooLargeError, OptionError, UnreadableFileError, listing
+from .errors import (
+    EmptyFileError,
+    FileMissingError,
+    FileTooLargeError,
+    OptionError,
+    UnreadableFileError,
+    listing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,9 @@ def check_file(path: Path, max_bytes: int | None = None) -> int:
     if not path.exists():
         raise FileMissingError(f"File not found: {path}. Check the path and spelling.")
     if not path.is_file():
-        raise FileMissingError(f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file.")
+        raise FileMissingError(
+            f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file."
+        )
     size = path.stat().st_size
     if size == 0:
         raise EmptyFileError(f"{path.name} is empty (0 bytes). Export the data again and pass the new file.")
@@ -184,7 +193,8 @@ def _pick_sheet(path: Path, sheet: str | int | None, sheets: list[str]) -> str:
         if 0 <= index < len(sheets):
             return sheets[index]
         raise OptionError(
-            f"{path.name} has {len(sheets)} sheet(s); sheet index {index} does not exist (indexes start at 0). "
+            f"{path.name} has {len(sheets)} sheet(s); sheet index {index} does not exist "
+            "(indexes start at 0). "
             f"Sheets are: {listing(sheets)}."
         )
     if sheet in sheets:
@@ -233,7 +243,7 @@ def _read_json(path: Path, fmt: FileFormat) -> RawTable:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UnreadableFileError(f"{path.name} is not valid JSON or NDJSON: {exc}.") from exc
     frame = pd.json_normalize(records) if records and isinstance(records[0], dict) else pd.DataFrame(records)
-    for column in frame.columns[frame.dtypes == object]:
+    for column in [c for c in frame.columns if frame[c].dtype == "object"]:
         frame[column] = frame[column].map(_flatten_cell)
     return RawTable(frame, fmt, encoding="utf-8")
 
@@ -283,7 +293,9 @@ def read_table(
         head = handle.read(8)
     fmt = detect_format(path, head)
     if sheet not in (None, "") and fmt != "xlsx":
-        raise OptionError(f"sheet={sheet!r} was given but {path.name} is not an Excel workbook; leave sheet out.")
+        raise OptionError(
+            f"sheet={sheet!r} was given but {path.name} is not an Excel workbook; leave sheet out."
+        )
     if fmt == "csv":
         raw = _read_text(path, text_columns)
     elif fmt == "xlsx":
@@ -300,7 +312,9 @@ def read_table(
             f"{path.name} has a header ({listing(frame.columns, 8)}) but no data rows. "
             "Export again with the records included."
         )
-    return RawTable(frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped)
+    return RawTable(
+        frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped
+    )
 
 
 def _unique_columns(columns: list[str]) -> list[str]:
@@ -326,5 +340,7 @@ def read_header(path: Path) -> list[str]:
     encoding = detect_encoding(sample)
     text = sample.decode(encoding, errors="ignore")
     delimiter = detect_delimiter(text, path.suffix.lower())
-    first = next(csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), [])
+    first = next(
+        csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), []
+    )
     return [c.strip() for c in first]

@@ -55,7 +55,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
 
 def write_json(path: Path, data: Any) -> Path:
     text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, write)
 
 
 def read_json(path: Path) -> Any:
