@@ -370,7 +370,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "accounts",
         "firmographic",
         "Ownership (public, private, subsidiary...)",
-        # "company type" is the legal form (Clearbit type: private/public/nonprofit...; LinkedIn: Privately Held).
+        # "company type" is the legal form (Clearbit: private/public/nonprofit; LinkedIn: Privately Held).
         _syn("ownership", "ownership type", "is public", "public private", "company type"),
     ),
     FieldSpec(
@@ -693,7 +693,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "accounts",
         "intent",
         "Buying stage / journey stage (6sense, Demandbase)",
-        _syn("buying stage", "journey stage", "stage of buying", "account stage"),
+        # Not "account stage": Salesforce's standard Account Site would fuzzy-match it (ratio .88).
+        _syn("buying stage", "journey stage", "stage of buying"),
     ),
     FieldSpec(
         "engagement_score",

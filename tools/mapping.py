@@ -105,6 +105,8 @@ def _candidates(header: str, table: Table) -> list[tuple[int, int, str]]:
             close = difflib.get_close_matches(normalized, spec.synonyms, n=1, cutoff=0.88)
             if close and len(normalized) >= 5:
                 found.append((_RANK["fuzzy"], spec.synonyms.index(close[0]), spec.name))
+    if any(rank < _RANK["fuzzy"] for rank, _, _ in found):  # a real match beats any near-spelling
+        found = [claim for claim in found if claim[0] < _RANK["fuzzy"]]
     return sorted(found)
 
 

@@ -15,7 +15,14 @@ import pandas as pd
 
 HERE = Path(__file__).parent
 
-HEADER = ["Company name", "Industry", "Number of Employees", "Annual Revenue", "Country/Region", "Technologies"]
+HEADER = [
+    "Company name",
+    "Industry",
+    "Number of Employees",
+    "Annual Revenue",
+    "Country/Region",
+    "Technologies",
+]
 ROWS = [
     ["Société Générale Tech", "Fintech", "51-200", "$1.2M", "France", "Salesforce; HubSpot"],
     ["Acme Logistics", "Logistics", "1,200", "€5 Mio", "Germany", "SAP"],
@@ -74,7 +81,9 @@ def write_all() -> None:
         for r in ROWS
     ]
     (HERE / "clearbit_nested.json").write_text(json.dumps(nested, ensure_ascii=False), encoding="utf-8")
-    footer = text + ",,,,,\nGrand Totals (8 records),,,,,\n\"Confidential Information - Do Not Distribute\",,,,,\n"
+    footer = (
+        text + ',,,,,\nGrand Totals (8 records),,,,,\n"Confidential Information - Do Not Distribute",,,,,\n'
+    )
     (HERE / "salesforce_report_footer.csv").write_text(footer, encoding="utf-8")
     (HERE / "header_only.csv").write_text(",".join(HEADER) + "\n", encoding="utf-8")
     (HERE / "empty.csv").write_bytes(b"")
