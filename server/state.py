@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,7 +14,7 @@ import anyio.from_thread
 import anyio.to_thread
 from icp_assistant.tools.workspace import Workspace
 from mcp.server.mcpserver import Context, ListRoots
-from mcp.types import ListRootsResult
+from mcp.types import CallToolResult, ContentBlock, ListRootsResult, TextContent
 from pydantic import BaseModel
 
 from .config import ServerConfig
@@ -45,15 +45,20 @@ class AppState:
         uris = [str(r.uri) for r in roots.roots] if roots is not None else []
         return resolve_path(path, self.config.allowed_roots(root_paths(uris)))
 
-    def check_budget(self, tool: str, result: BaseModel) -> None:
-        tokens = len(result.model_dump_json()) // 4
-        if tokens > self.config.result_token_budget:
-            log.warning(
-                "%s result is ~%d tokens, above the budget of %d",
-                tool,
-                tokens,
-                self.config.result_token_budget,
-            )
+    def result(self, tool: str, model: BaseModel, extra: Sequence[ContentBlock] = ()) -> CallToolResult:
+        """A tool result: the model as structured content, and as compact JSON text (no nulls) for the LLM.
+
+        A text above the token budget is logged as a defect: tools must cap their own lists.
+        """
+        text = model.model_dump_json(exclude_none=True)
+        tokens = len(text) // 4
+        budget = self.config.result_token_budget
+        if tokens > budget:
+            log.warning("%s result is ~%d tokens, above the budget of %d", tool, tokens, budget)
+        return CallToolResult(
+            content=[TextContent(type="text", text=text), *extra],
+            structured_content=model.model_dump(mode="json"),
+        )
 
 
 async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

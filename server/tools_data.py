@@ -8,7 +8,7 @@ from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.dataset import LoadOptions
 from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
 from mcp.server.mcpserver import Context, MCPServer, Resolve
-from mcp.types import ListRootsResult, ToolAnnotations
+from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
 from .errors import tool_errors
@@ -61,7 +61,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
             ),
         ] = None,
         refresh: Annotated[bool, Field(description="Re-read the files even if a cached copy exists")] = False,
-    ) -> DatasetCard:
+    ) -> Annotated[CallToolResult, DatasetCard]:
         """Read a CRM accounts export (CSV, TSV, XLSX, Parquet, JSON; any common encoding), and optionally
         a deals/opportunities export; map the headers to canonical fields, clean values, derive size band,
         company age and region, join deals (won/lost/open, win rate, won value, cycle days) and return a
@@ -80,5 +80,4 @@ def register(mcp: MCPServer, state: AppState) -> None:
         )
         accounts = state.resolve(path, roots)
         card = await run_engine(ctx, load_accounts_engine, accounts, state.workspace, options)
-        state.check_budget("load_accounts", card)
-        return card
+        return state.result("load_accounts", card)

@@ -1,0 +1,94 @@
+"""Benchmark: load_accounts against plain pandas.read_csv on 10k / 100k / 1M generated accounts.
+
+Each measurement runs in a fresh Python process so its peak memory (max RSS) is its own.
+Usage: ``python bench/bench_load.py [--rows 10000 100000 1000000] [--out bench/results/load.json]``.
+Numbers are recorded, never asserted: speed is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
+    """Run inside the child process: one load, its wall time and the card size."""
+    start = time.perf_counter()
+    card_tokens = 0.0
+    if kind == "pandas":
+        import pandas as pd
+
+        frame = pd.read_csv(csv_path, low_memory=False)
+        rows = len(frame)
+    else:
+        from icp_assistant.tools.dataset import LoadOptions, load_accounts
+        from icp_assistant.tools.workspace import Workspace
+
+        card = load_accounts(csv_path, Workspace(workspace), LoadOptions(use_cache=False))
+        rows = card.rows
+        card_tokens = len(card.model_dump_json()) / 4
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 3), "peak_mb": round(peak_mb, 1), "rows": rows, "card_tokens": card_tokens}
+
+
+def _child(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
+    code = (
+        "import json,sys; sys.path.insert(0, %r); from bench_load import _measure; from pathlib import Path; "
+        "print(json.dumps(_measure(%r, Path(%r), Path(%r))))"
+    ) % (str(Path(__file__).parent), kind, str(csv_path), str(workspace))
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _baseline_mb() -> float:
+    code = "import pandas, resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout)
+
+
+def run(rows_list: list[int]) -> list[dict[str, object]]:
+    from icp_assistant.tools.synthetic import generate_large_accounts
+
+    results = []
+    base = _baseline_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in rows_list:
+            path = Path(tmp) / f"accounts_{rows}.csv"
+            generate_large_accounts(rows, seed=1, messy=True).to_csv(path, index=False)
+            size_mb = path.stat().st_size / 1e6
+            plain = _child("pandas", path, Path(tmp) / "ws")
+            ours = _child("load_accounts", path, Path(tmp) / "ws")
+            results.append(
+                {
+                    "rows": rows,
+                    "file_mb": round(size_mb, 1),
+                    "pandas_read_csv": plain,
+                    "load_accounts": ours,
+                    "time_ratio": round(ours["seconds"] / plain["seconds"], 2),
+                    "memory_ratio_above_import": round((ours["peak_mb"] - base) / max(plain["peak_mb"] - base, 1), 2),
+                    "python_with_pandas_imported_mb": round(base, 1),
+                }
+            )
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "load.json")
+    args = parser.parse_args()
+    results = run(args.rows)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""An MCP client nobody here wrote: the MCP Inspector CLI (npm), driving the server over stdio.
+
+The Inspector is installed once into a cache folder with npm; without npm on the machine these tests
+skip with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+INSPECTOR_VERSION = "2.12.0"
+CACHE = Path(os.environ.get("ICP_INSPECTOR_CACHE", Path.home() / ".cache" / "icp-assistant" / "inspector"))
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def inspector() -> Path:
+    binary = CACHE / "node_modules" / ".bin" / "mcp-inspector"
+    if binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed: the MCP Inspector CLI cannot be installed")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            npm,
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(CACHE),
+            f"@modelcontextprotocol/inspector@{INSPECTOR_VERSION}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return binary
+
+
+def _run(inspector: Path, data_dir: Path, workspace: Path, *method: str) -> dict[str, Any]:
+    command = [
+        str(inspector), "--cli", sys.executable, "-m", "icp_assistant.server",
+        "--data-dir", str(data_dir), "--workspace", str(workspace), *method, "--format", "json", "-q",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr or done.stdout
+    return json.loads(done.stdout)
+
+
+def _card(inspector: Path, data_dir: Path, workspace: Path, **arguments: str) -> dict[str, Any]:
+    args = [item for k, v in arguments.items() for item in ("--tool-arg", f"{k}={v}")]
+    out = _run(
+        inspector, data_dir, workspace, "--method", "tools/call", "--tool-name", "load_accounts", *args
+    )
+    result = out["result"]
+    assert not result.get("isError"), result
+    return result["structuredContent"]
+
+
+def test_the_inspector_lists_the_tools(inspector: Path, tmp_path: Path) -> None:
+    out = _run(inspector, REPO / "tests" / "data", tmp_path, "--method", "tools/list")
+    assert "load_accounts" in {t["name"] for t in out["result"]["tools"]}
+
+
+def test_the_inspector_loads_the_example_data(inspector: Path, tmp_path: Path) -> None:
+    card = _card(inspector, REPO / "examples" / "data", tmp_path, path="accounts.csv", deals_path="deals.csv")
+    assert card["rows"] > 400
+    fields = {f["field"] for f in card["fields"]}
+    assert {"name", "industry", "employee_count", "annual_revenue", "country", "tech_stack"} <= fields
+    assert card["outcomes"]["won"] > 0 and card["outcomes"]["lost"] > 0
+
+
+def test_the_inspector_loads_each_real_export(inspector: Path, shared_data: Path, tmp_path: Path) -> None:
+    maven = _card(
+        inspector,
+        shared_data,
+        tmp_path,
+        path="maven_crm/accounts.csv",
+        deals_path="maven_crm/sales_pipeline.csv",
+    )
+    assert maven["rows"] == 85
+    assert maven["deals"]["outcomes"] == {"won": 4238, "lost": 2473, "open": 2089}
+    olist = _card(inspector, shared_data, tmp_path, path="olist_b2b_funnel/olist_closed_deals_dataset.csv")
+    assert olist["rows"] == 842
+    assert olist["cleaning"]["sentinel_zeros_to_missing"] == 797
+    mql = _card(
+        inspector, shared_data, tmp_path, path="olist_b2b_funnel/olist_marketing_qualified_leads_dataset.csv"
+    )
+    assert mql["rows"] == 8000
