@@ -92,3 +92,12 @@ class Workspace:
             singular = kind.rstrip("s")
             raise NotFoundError(f"No {singular} named {name!r} in the workspace. {hint}")
         return path
+
+
+def write_table(frame: Any, path: Path) -> Path:
+    """Write a DataFrame as CSV atomically (full tables live in files; results carry the path)."""
+
+    def write(tmp: Path) -> None:
+        frame.to_csv(tmp, index=False)
+
+    return atomic_write(path, write)

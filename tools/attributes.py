@@ -1,0 +1,179 @@
+"""Which columns of a dataset are *attributes* an ICP can be described by, and their values.
+
+Categories are used as they are (rare values pooled into "Other"); multi-valued cells (tech stack)
+count once per value; numbers are read in bands (the Gartner / LinkedIn size bands, revenue and age
+bands, else quartiles). Identifiers, free text, dates, outcome columns and columns set after the
+outcome (leakage) are never attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .dataset import OUTCOME_KINDS, Dataset
+from .errors import ColumnError, listing
+from .fields import FIELD_BY_NAME
+from .quality import LEAKY_NAME
+
+MULTI_SEPARATOR = "; "
+OTHER = "Other"
+MAX_VALUES = 30
+NOT_ATTRIBUTES = {
+    "name",
+    "account_id",
+    "domain",
+    "owner",
+    "description",
+    "notes",
+    "parent_account",
+    "linkedin_url",
+}
+REVENUE_BANDS = (
+    (1e6, "<$1M"),
+    (10e6, "$1M-10M"),
+    (50e6, "$10M-50M"),
+    (250e6, "$50M-250M"),
+    (1e9, "$250M-1B"),
+)
+AGE_BANDS = ((2, "0-2 years"), (5, "3-5 years"), (10, "6-10 years"), (20, "11-20 years"))
+BANDED = {"employee_count": "employee_band", "annual_revenue": "revenue_band", "company_age": "age_band"}
+ALIASES = {
+    "size": "size_band",
+    "company_size": "size_band",
+    "company size": "size_band",
+    "employees": "employee_band",
+    "geography": "region",
+    "geo": "region",
+    "revenue": "revenue_band",
+    "revenue_potential": "revenue_band",
+    "revenue potential": "revenue_band",
+    "tech": "tech_stack",
+    "technology": "tech_stack",
+    "technographics": "tech_stack",
+    "age": "age_band",
+    "vertical": "industry",
+    "sector": "industry",
+    "use_case": "use_case",
+}
+
+
+@dataclass(frozen=True)
+class Attribute:
+    column: str
+    kind: Literal["category", "multi"]
+
+
+def _bands(values: pd.Series, edges: tuple[tuple[float, str], ...], last: str) -> pd.Series:
+    bins = [-np.inf] + [edge for edge, _ in edges] + [np.inf]
+    labels = [label for _, label in edges] + [last]
+    banded = pd.cut(values, bins, labels=labels, right=False).astype("object")
+    return banded.where(banded.notna(), None)
+
+
+def _quartiles(values: pd.Series) -> pd.Series:
+    known = values.dropna()
+    if known.nunique() < 4:
+        return values.map(lambda v: None if pd.isna(v) else f"{v:g}").astype("object")
+    edges = np.unique(known.quantile([0, 0.25, 0.5, 0.75, 1.0]).to_numpy())
+    labels = [f"{edges[i]:,.4g}-{edges[i + 1]:,.4g}" for i in range(len(edges) - 1)]
+    banded = pd.cut(values, edges, labels=labels, include_lowest=True).astype("object")
+    return banded.where(banded.notna(), None)
+
+
+def add_bands(frame: pd.DataFrame) -> pd.DataFrame:
+    """Revenue and age bands (employee and size bands are derived at load time)."""
+    out = frame.copy()
+    if "annual_revenue" in out and "revenue_band" not in out:
+        out["revenue_band"] = _bands(out["annual_revenue"], REVENUE_BANDS, "$1B+")
+    if "company_age" in out and "age_band" not in out:
+        out["age_band"] = _bands(out["company_age"], AGE_BANDS, "21+ years")
+    return out
+
+
+def is_leaky(column: str) -> bool:
+    spec = FIELD_BY_NAME.get(column)
+    if spec is not None:
+        return spec.post_outcome or spec.role == "outcome"
+    return column in OUTCOME_KINDS or bool(LEAKY_NAME.search(column))
+
+
+def attributes(
+    dataset: Dataset, frame: pd.DataFrame, exclude: Collection[str] = (), include_leaky: bool = False
+) -> list[Attribute]:
+    """Analysable attributes of ``frame`` (the dataset's accounts with bands added)."""
+    out: list[Attribute] = []
+    for column in frame.columns:
+        kind = dataset.kinds.get(column) or ("category" if column in ("revenue_band", "age_band") else None)
+        if column in exclude or column in NOT_ATTRIBUTES or kind is None:
+            continue
+        if column in BANDED and BANDED[column] in frame:
+            continue
+        if (not include_leaky and is_leaky(column)) or column.endswith(("_low", "_high")):
+            continue
+        if kind in ("category", "bool"):
+            out.append(Attribute(column, "category"))
+        elif kind == "multi":
+            out.append(Attribute(column, "multi"))
+    return out
+
+
+def numeric_columns(dataset: Dataset, frame: pd.DataFrame, include_leaky: bool = False) -> list[str]:
+    """Numeric columns worth comparing by median (firmographics and intent, not outcomes)."""
+    kinds = ("number", "money", "percent", "year")
+    return [
+        c
+        for c, k in dataset.kinds.items()
+        if k in kinds
+        and c in frame
+        and not c.endswith(("_low", "_high"))
+        and (include_leaky or not is_leaky(c))
+        and c not in NOT_ATTRIBUTES
+        and frame[c].notna().mean() >= 0.1
+    ]
+
+
+def values_of(frame: pd.DataFrame, attribute: Attribute, min_count: int) -> pd.Series:
+    """Attribute values per row (index repeated for multi-valued cells), rare values pooled."""
+    series = frame[attribute.column]
+    if attribute.kind == "multi":
+        series = series.dropna().astype(str).str.split(MULTI_SEPARATOR).explode()
+    else:
+        series = series.dropna().astype(str)
+    series = series[series.str.len() > 0]
+    counts = series.value_counts()
+    keep = counts[counts >= min_count].head(MAX_VALUES).index
+    if attribute.kind == "multi":
+        return series[series.isin(keep)]
+    return series.where(series.isin(keep), OTHER)
+
+
+def trait_mask(frame: pd.DataFrame, attribute: Attribute, value: str) -> pd.Series:
+    """True for rows that have ``value`` (for multi-valued cells: among their values)."""
+    series = frame[attribute.column]
+    if attribute.kind == "multi":
+        pattern = r"(?:^|; )" + re.escape(value) + r"(?:;|$)"
+        return series.astype(str).str.contains(pattern, regex=True) & series.notna()
+    return series.astype(str).eq(value) & series.notna()
+
+
+def resolve_column(frame: pd.DataFrame, name: str) -> str:
+    """A column named by the user: exact, alias ("size" -> size_band) or case-insensitive."""
+    if name in frame:
+        return name
+    key = name.strip().lower()
+    alias = ALIASES.get(key) or ALIASES.get(key.replace(" ", "_"))
+    if alias and alias in frame:
+        return alias
+    lowered = {c.lower(): c for c in frame.columns}
+    if key in lowered:
+        return lowered[key]
+    if key.replace(" ", "_") in lowered:
+        return lowered[key.replace(" ", "_")]
+    visible = [c for c in frame.columns if not c.endswith(("_low", "_high"))]
+    raise ColumnError(f"Unknown column or dimension {name!r}. Valid ones: {listing(visible, 40)}.")
