@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from mcp.server.mcpserver import MCPServer
 
-from . import tools_data
+from . import tools_analysis, tools_data
 from .config import ServerConfig
 from .state import AppState
 
@@ -35,4 +35,5 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         instructions=INSTRUCTIONS,
     )
     tools_data.register(mcp, state)
+    tools_analysis.register(mcp, state)
     return mcp

@@ -34,9 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     demo = commands.add_parser("demo", help="run a real MCP client session over generated example data")
-    demo.add_argument(
-        "--workspace", type=Path, help="where the demo writes (default: a new temporary folder)"
-    )
+    demo.add_argument("--workspace", type=Path, help="where the demo writes (default: a new temporary folder)")
     return parser
 
 

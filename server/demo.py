@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from icp_assistant.tools.card import DatasetCard
-from icp_assistant.tools.synthetic import write_example_set
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+
+from icp_assistant.tools.card import DatasetCard
+from icp_assistant.tools.synthetic import write_example_set
 
 
 def _out(text: str = "") -> None:

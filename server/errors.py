@@ -7,8 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
-from icp_assistant.tools.errors import IcpError
 from mcp.server.mcpserver.exceptions import ToolError
+
+from icp_assistant.tools.errors import IcpError
 
 log = logging.getLogger("icp_assistant.server")
 P = ParamSpec("P")

@@ -61,6 +61,4 @@ def resolve_path(user_path: str, roots: tuple[Path, ...], must_exist: bool = Tru
         )
     if not must_exist:
         return inside[0]
-    raise FileMissingError(
-        f"File not found: {user_path!r} (looked in {_allowed_text(roots)}).{_suggest(inside[0])}"
-    )
+    raise FileMissingError(f"File not found: {user_path!r} (looked in {_allowed_text(roots)}).{_suggest(inside[0])}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,10 +13,11 @@ from typing import Any, TypeVar
 import anyio
 import anyio.from_thread
 import anyio.to_thread
-from icp_assistant.tools.workspace import Workspace
 from mcp.server.mcpserver import Context, ListRoots
 from mcp.types import CallToolResult, ContentBlock, ListRootsResult, TextContent
 from pydantic import BaseModel
+
+from icp_assistant.tools.workspace import Workspace
 
 from .config import ServerConfig
 from .sandbox import resolve_path, root_paths
@@ -66,8 +68,8 @@ async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kw
 
     def progress(fraction: float, message: str) -> None:
         if ctx is not None:
-            anyio.from_thread.run(
-                functools.partial(ctx.report_progress, round(fraction * 100, 1), 100.0, message)
-            )
+            anyio.from_thread.run(functools.partial(ctx.report_progress, round(fraction * 100, 1), 100.0, message))
 
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, progress=progress, **kwargs))
+    if "progress" in inspect.signature(fn).parameters:
+        kwargs["progress"] = progress
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from icp_assistant.tools.card import DatasetCard
-from icp_assistant.tools.dataset import LoadOptions
-from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
 from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
+
+from icp_assistant.tools.card import DatasetCard
+from icp_assistant.tools.dataset import LoadOptions
+from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
 
 from .errors import tool_errors
 from .state import AppState, client_roots, run_engine

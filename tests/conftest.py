@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.workspace import Workspace

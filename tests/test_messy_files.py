@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.errors import EmptyFileError, OptionError
 from icp_assistant.tools.workspace import Workspace

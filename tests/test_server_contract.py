@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
+
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from mcp import Client
 
 pytestmark = pytest.mark.anyio
 

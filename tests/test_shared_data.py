@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.workspace import Workspace

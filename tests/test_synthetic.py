@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from icp_assistant.tools import synthetic as S
 from icp_assistant.tools.deals import normalize_name
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from icp_assistant.tools.errors import OptionError
 from icp_assistant.tools.values import (
     PLACEHOLDERS,

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
 from icp_assistant.tools.fields import FIELDS, Table, normalize_header
 from icp_assistant.tools.mapping import map_headers
 

@@ -107,6 +107,7 @@ class BestCustomers(BaseModel):
     top_accounts: list[TopAccount]
     truncated: bool
     table_path: str = Field(description="CSV with every scored account")
+    chart_path: str | None = None
     notes: list[str]
 
 
@@ -256,6 +257,7 @@ def find_best_customers(
     top_share: float = 0.2,
     weights: Mapping[str, float] | None = None,
     top_n: int = MAX_TOP,
+    chart: bool = False,
 ) -> BestCustomers:
     """Score customers by value, take the top share, and say how concentrated value is."""
     if not 0 < top_share < 1:
@@ -285,6 +287,13 @@ def find_best_customers(
     table = candidates.assign(value_score=score, best=best).loc[order]
     path = write_table(table, output_dir / "best_customers.csv")
     notes = [f"Scored {who}."]
+    chart_path = None
+    if chart and primary:
+        from .charts import value_concentration
+
+        chart_path = str(value_concentration(candidates[primary].dropna().tolist(), output_dir / "best_customers.png",
+                         title=f"Concentration of {METRICS[primary].label}", top_share=top_share,
+                         value_label=METRICS[primary].label))  # fmt: skip
     if len(candidates) < 50:
         notes.append(f"Small sample: {len(candidates)} customers, so the top {top_share:.0%} is {int(best.sum())}.")
     return BestCustomers(
@@ -311,5 +320,6 @@ def find_best_customers(
         top_accounts=top,
         truncated=len(candidates) > top_n,
         table_path=str(path),
+        chart_path=chart_path,
         notes=notes,
     )

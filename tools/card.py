@@ -20,9 +20,7 @@ MAX_TEXT = 32
 class FieldProfile(BaseModel):
     """One column as the analyses will see it."""
 
-    field: str = Field(
-        description="Canonical field name, derived field, or original header for unmapped columns"
-    )
+    field: str = Field(description="Canonical field name, derived field, or original header for unmapped columns")
     source: str | None = Field(None, description="Column in the file it came from; null for derived fields")
     kind: str = Field(description="number, money, percent, year, date, category, multi, bool, text or id")
     fill_rate: float = Field(description="Share of rows with a value, 0-1, after placeholders became missing")
@@ -79,9 +77,7 @@ class DatasetCard(BaseModel):
     rows: int = Field(description="Accounts after removing exact duplicate rows")
     files: list[SourceFile]
     fields: list[FieldProfile] = Field(description="Canonical and derived fields found")
-    unmapped: list[UnmappedColumn] = Field(
-        description="Columns kept under their own names (usable in analyses)"
-    )
+    unmapped: list[UnmappedColumn] = Field(description="Columns kept under their own names (usable in analyses)")
     unmapped_total: int
     outcomes: OutcomeSummary
     deals: DealSummary | None = None

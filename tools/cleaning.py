@@ -109,9 +109,7 @@ def _numbers(name: str, series: pd.Series, report: ColumnReport) -> dict[str, pd
     return out
 
 
-def _treat_sentinel_zeros(
-    name: str, columns: dict[str, pd.Series], report: ColumnReport, mapped: bool
-) -> None:
+def _treat_sentinel_zeros(name: str, columns: dict[str, pd.Series], report: ColumnReport, mapped: bool) -> None:
     value = columns[name]
     present = value.notna()
     if present.sum() < 10:
@@ -205,9 +203,7 @@ def infer_column_kind(series: pd.Series) -> Kind:
     return "category" if inferred == "multi" and len(sample) < 3 else inferred
 
 
-def clean_column(
-    name: str, series: pd.Series, kind: Kind, report: ColumnReport, mapped: bool
-) -> dict[str, pd.Series]:
+def clean_column(name: str, series: pd.Series, kind: Kind, report: ColumnReport, mapped: bool) -> dict[str, pd.Series]:
     """Parse one column by kind; may return extra columns (range low/high)."""
     series = _drop_placeholders(series, report)
     if kind in ("number", "money"):

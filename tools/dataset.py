@@ -124,9 +124,7 @@ def _clean_notes(report: C.FieldProfile | None, table: CleanTable, column: str) 
     if r.placeholders:
         notes.append(f"{r.placeholders:,} placeholders -> missing")
     if r.unparsed:
-        notes.append(
-            f"{r.unparsed:,} unreadable (e.g. {', '.join(repr(x) for x in r.unparsed_examples[:2])})"
-        )
+        notes.append(f"{r.unparsed:,} unreadable (e.g. {', '.join(repr(x) for x in r.unparsed_examples[:2])})")
     if r.sentinel_zeros:
         treated = "treated as missing" if r.sentinel_treated_as_missing else "kept"
         notes.append(f"sentinel zeros: {r.sentinel_zero_share:.0%} of values are 0 ({treated})")
@@ -269,17 +267,13 @@ def _build(
     files = [_source("accounts", path, raw)]
     if deals_raw is not None and options.deals_path is not None:
         files.append(_source("deals", options.deals_path, deals_raw))
-    built = _Card(
-        name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates
-    )
+    built = _Card(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
     card = built.card(files)
     return Dataset(name, table, deals_table, kinds, card)
 
 
 def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.SourceFile:
-    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
-        raw.delimiter or "", raw.delimiter
-    )
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(raw.delimiter or "", raw.delimiter)
     return C.SourceFile(
         role=role,
         path=str(path),
@@ -316,9 +310,7 @@ class _Card:
             files=files,
             fields=self.field_profiles(),
             unmapped=[
-                C.UnmappedColumn(
-                    column=c, kind=self.kinds[c], fill_rate=round(float(self.table[c].notna().mean()), 3)
-                )
+                C.UnmappedColumn(column=c, kind=self.kinds[c], fill_rate=round(float(self.table[c].notna().mean()), 3))
                 for c in base_unmapped[: C.MAX_UNMAPPED]
             ],
             unmapped_total=len(base_unmapped),
@@ -342,9 +334,7 @@ class _Card:
             notes = _clean_notes(None, self.accounts, column)
             if column == "contract_value" and source is None:
                 notes.append("derived: mrr x 12")
-            out.append(
-                C.profile(column, self.table[column], self.kinds.get(column, "category"), source, notes)
-            )
+            out.append(C.profile(column, self.table[column], self.kinds.get(column, "category"), source, notes))
         return out
 
     def outcome_summary(self) -> C.OutcomeSummary:
@@ -402,9 +392,7 @@ class _Card:
             "duplicate_rows_removed": self.duplicates,
             "placeholders_to_missing": sum(r.placeholders for r in reports),
             "unreadable_values": sum(r.unparsed for r in reports),
-            "sentinel_zeros_to_missing": sum(
-                r.sentinel_zeros for r in reports if r.sentinel_treated_as_missing
-            ),
+            "sentinel_zeros_to_missing": sum(r.sentinel_zeros for r in reports if r.sentinel_treated_as_missing),
             "spellings_unified": sum(r.recoded for r in reports),
         }
 
@@ -444,9 +432,7 @@ class _Card:
         if self.join.without_account:
             out.append(f"{self.join.without_account:,} deals have no account; they are kept but not joined.")
         if not self.join.outcome_counts.get("won") or not self.join.outcome_counts.get("lost"):
-            out.append(
-                "Deals have no won or no lost stage: check the stage map and pass deals_mapping if needed."
-            )
+            out.append("Deals have no won or no lost stage: check the stage map and pass deals_mapping if needed.")
         return out
 
     def supports(self) -> list[str]:
@@ -454,9 +440,7 @@ class _Card:
         out = []
         deal_counts = self.join.outcome_counts if self.join else {}
         if o.won >= 10 and o.lost >= 10:
-            out.append(
-                f"won/lost present ({o.won:,} won, {o.lost:,} lost accounts): a fit model can be learned"
-            )
+            out.append(f"won/lost present ({o.won:,} won, {o.lost:,} lost accounts): a fit model can be learned")
         elif deal_counts.get("won", 0) >= 10 and deal_counts.get("lost", 0) >= 10:
             out.append(
                 f"won/lost deals present ({deal_counts['won']:,} won, {deal_counts['lost']:,} lost): "
@@ -470,15 +454,11 @@ class _Card:
         if o.churned is not None:
             out.append(f"churn known ({o.churned:,} churned): red flags from churned vs retained customers")
         if o.value_fields:
-            out.append(
-                f"customer value from {', '.join(o.value_fields)}: best customers can be ranked by value"
-            )
+            out.append(f"customer value from {', '.join(o.value_fields)}: best customers can be ranked by value")
         if "median_cycle_days" in self.table and self.table["median_cycle_days"].notna().any():
             out.append("sales cycle days known: segments can be ranked by velocity")
         if self.deals is not None and "deal_closed" in self.deals:
-            out.append(
-                "deal close dates: validation can use a time split and drift can be checked by quarter"
-            )
+            out.append("deal close dates: validation can use a time split and drift can be checked by quarter")
         if len(self.table) < 30:
             out.append(f"small sample ({len(self.table)} accounts): every rate will have a wide interval")
         return out

@@ -111,9 +111,7 @@ def join_deals(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.DataFram
     else:
         names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
         lookup = pd.Series(accounts.index, index=names.map(normalize_name))
-        refs = deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")).map(
-            normalize_name
-        )
+        refs = deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")).map(normalize_name)
     lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
     deals["account_key"] = refs.map(lookup)
     has_ref = refs.notna() & (refs != "")

@@ -71,9 +71,7 @@ def header_unit_scale(header: str, field: str | None = None) -> float:
 
 
 def _strip_units(normalized: str) -> str:
-    text = re.sub(
-        r"\b(in )?(000s|thousands?|millions?|billions?|mio|mm|usd|eur|gbp|k|m|bn)\b", " ", normalized
-    )
+    text = re.sub(r"\b(in )?(000s|thousands?|millions?|billions?|mio|mm|usd|eur|gbp|k|m|bn)\b", " ", normalized)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -57,9 +57,7 @@ def check_file(path: Path, max_bytes: int | None = None) -> int:
     if not path.exists():
         raise FileMissingError(f"File not found: {path}. Check the path and spelling.")
     if not path.is_file():
-        raise FileMissingError(
-            f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file."
-        )
+        raise FileMissingError(f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file.")
     size = path.stat().st_size
     if size == 0:
         raise EmptyFileError(f"{path.name} is empty (0 bytes). Export the data again and pass the new file.")
@@ -293,9 +291,7 @@ def read_table(
         head = handle.read(8)
     fmt = detect_format(path, head)
     if sheet not in (None, "") and fmt != "xlsx":
-        raise OptionError(
-            f"sheet={sheet!r} was given but {path.name} is not an Excel workbook; leave sheet out."
-        )
+        raise OptionError(f"sheet={sheet!r} was given but {path.name} is not an Excel workbook; leave sheet out.")
     if fmt == "csv":
         raw = _read_text(path, text_columns)
     elif fmt == "xlsx":
@@ -312,9 +308,7 @@ def read_table(
             f"{path.name} has a header ({listing(frame.columns, 8)}) but no data rows. "
             "Export again with the records included."
         )
-    return RawTable(
-        frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped
-    )
+    return RawTable(frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped)
 
 
 def _unique_columns(columns: list[str]) -> list[str]:
@@ -340,7 +334,5 @@ def read_header(path: Path) -> list[str]:
     encoding = detect_encoding(sample)
     text = sample.decode(encoding, errors="ignore")
     delimiter = detect_delimiter(text, path.suffix.lower())
-    first = next(
-        csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), []
-    )
+    first = next(csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), [])
     return [c.strip() for c in first]

@@ -248,8 +248,6 @@ def _dates_by_guessed_format(texts: pd.Series, dayfirst: bool) -> np.ndarray:
             dates[todo] = _to_ns(parsed)
     rest = np.flatnonzero(np.isnat(dates))
     if len(rest):
-        parsed = pd.to_datetime(
-            texts.iloc[rest], format="mixed", dayfirst=dayfirst, utc=True, errors="coerce"
-        )
+        parsed = pd.to_datetime(texts.iloc[rest], format="mixed", dayfirst=dayfirst, utc=True, errors="coerce")
         dates[rest] = _to_ns(parsed)
     return dates

@@ -11,9 +11,7 @@ from .date_shapes import _looks_like_date
 from .guesses import guess_decimal
 from .numbers import _CURRENCY_CODES, parse_number
 
-ValueKind: TypeAlias = Literal[
-    "number", "money", "percent", "date", "bool", "multi", "category", "text", "id"
-]
+ValueKind: TypeAlias = Literal["number", "money", "percent", "date", "bool", "multi", "category", "text", "id"]
 
 
 _SAMPLE_SIZE = 1000
@@ -82,9 +80,7 @@ def _looks_multi(sample: list[str]) -> bool:
 def _looks_id(sample: list[str]) -> bool:
     if len(sample) < _MIN_FOR_UNIQUENESS or _unique_share(sample) < 0.95:
         return False
-    return (
-        _share(sample, lambda v: _CODE.fullmatch(v) is not None and _CODE_MARK.search(v) is not None) >= 0.95
-    )
+    return _share(sample, lambda v: _CODE.fullmatch(v) is not None and _CODE_MARK.search(v) is not None) >= 0.95
 
 
 def _looks_text(sample: list[str]) -> bool:

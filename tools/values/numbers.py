@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Literal, TypeAlias
 
 import numpy as np
+
 from icp_assistant.tools.errors import OptionError
 
 from .cells import is_placeholder
@@ -48,12 +49,8 @@ _MULTIPLIERS: dict[str, float] = {
     **dict.fromkeys(("tn", "trillion", "trillions"), 1e12),
 }
 _SUFFIX = "|".join(sorted(map(re.escape, _MULTIPLIERS), key=len, reverse=True))
-_CURRENCY_CODES = (
-    "usd|eur|gbp|jpy|cny|rmb|chf|cad|aud|nzd|brl|inr|sek|nok|dkk|pln|mxn|zar|sgd|hkd|euros?|dollars?"
-)
-_CURRENCY = re.compile(
-    rf"(?:us|au|ca|nz|hk|r|c|a|s)?\$|[€£¥₹₩₽₺₪₫฿₱]|(?<![a-z])(?:{_CURRENCY_CODES})(?![a-z])"
-)
+_CURRENCY_CODES = "usd|eur|gbp|jpy|cny|rmb|chf|cad|aud|nzd|brl|inr|sek|nok|dkk|pln|mxn|zar|sgd|hkd|euros?|dollars?"
+_CURRENCY = re.compile(rf"(?:us|au|ca|nz|hk|r|c|a|s)?\$|[€£¥₹₩₽₺₪₫฿₱]|(?<![a-z])(?:{_CURRENCY_CODES})(?![a-z])")
 _APPROX = re.compile(r"^(?:~|≈|ca\.|approx\.?|approximately|about|around|circa|est\.)\s*")
 _LOWER_PREFIX = re.compile(r"^(?:>=|=>|≥|>|more than|greater than|over|above|at least|min\.?)\s*")
 _UPPER_PREFIX = re.compile(r"^(?:<=|=<|≤|<|less than|fewer than|under|below|up to|upto|max\.?)\s*")
