@@ -9,7 +9,7 @@ outcome (leakage) are never attributes.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -162,10 +162,13 @@ def trait_mask(frame: pd.DataFrame, attribute: Attribute, value: str) -> pd.Seri
     return series.astype(str).eq(value) & series.notna()
 
 
-def resolve_column(frame: pd.DataFrame, name: str) -> str:
-    """A column named by the user: exact, alias ("size" -> size_band) or case-insensitive."""
+def resolve_column(frame: pd.DataFrame, name: str, sources: Mapping[str, str] | None = None) -> str:
+    """A column named by the user: exact, its header in the source file, alias ("size" -> size_band), or
+    case-insensitive."""
     if name in frame:
         return name
+    if sources and name in sources and sources[name] in frame:
+        return sources[name]
     key = name.strip().lower()
     alias = ALIASES.get(key) or ALIASES.get(key.replace(" ", "_"))
     if alias and alias in frame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import pandas as pd
@@ -30,8 +31,8 @@ def _as_number(value: object, condition: Condition) -> float:
         ) from exc
 
 
-def _one(frame: pd.DataFrame, condition: Condition) -> pd.Series:
-    column = resolve_column(frame, condition.column)
+def _one(frame: pd.DataFrame, condition: Condition, sources: Mapping[str, str] | None) -> pd.Series:
+    column = resolve_column(frame, condition.column, sources)
     series = frame[column]
     op, value = condition.op, condition.value
     if op in (">", ">=", "<", "<="):
@@ -54,10 +55,12 @@ def _one(frame: pd.DataFrame, condition: Condition) -> pd.Series:
     return (equal if op == "==" else ~equal & series.notna()).astype(bool)
 
 
-def condition_mask(frame: pd.DataFrame, conditions: list[Condition]) -> pd.Series:
+def condition_mask(
+    frame: pd.DataFrame, conditions: list[Condition], sources: Mapping[str, str] | None = None
+) -> pd.Series:
     mask = pd.Series(True, index=frame.index)
     for condition in conditions:
-        mask &= _one(frame, condition)
+        mask &= _one(frame, condition, sources)
     if not mask.any():
         raise OptionError(f"No account matches {describe(conditions)}. Check the values (they are case-insensitive).")
     if mask.all():

@@ -66,6 +66,10 @@ class Dataset:
     kinds: dict[str, str]
     card: C.DatasetCard
 
+    def sources(self) -> dict[str, str]:
+        """Header in the source file -> column in the dataset, for mapped fields."""
+        return {f.source: f.field for f in self.card.fields if f.source and f.source != f.field}
+
     def columns_of_kind(self, *kinds: str) -> list[str]:
         return [c for c, k in self.kinds.items() if k in kinds and c in self.accounts]
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .attributes import Attribute, add_bands, attributes, numeric_columns, trait_mask, values_of
+from .attributes import Attribute, add_bands, attributes, is_leaky, numeric_columns, trait_mask, values_of
 from .best_customers import best_mask
 from .conditions import Condition, condition_mask, describe
 from .dataset import Dataset
@@ -126,7 +126,12 @@ def comparison_frame(dataset: Dataset, compare: Compare, condition: list[Conditi
         if not condition:
             raise OptionError("compare='condition' needs a condition, e.g. [{'column': 'industry', 'op': '==', "
                               "'value': 'Fintech'}].")  # fmt: skip
-        return Frame(accounts, condition_mask(accounts, condition), "accounts", f"{describe(condition)} vs the rest")
+        return Frame(
+            accounts,
+            condition_mask(accounts, condition, dataset.sources()),
+            "accounts",
+            f"{describe(condition)} vs the rest",
+        )
     if compare == "won":
         found = _deal_rows(dataset, accounts)
         if found is not None:
@@ -136,7 +141,7 @@ def comparison_frame(dataset: Dataset, compare: Compare, condition: list[Conditi
 
 
 def _labelled(accounts: pd.DataFrame, column: str, mapping: dict, label: str, what: str) -> Frame:
-    if column not in accounts:
+    if column not in accounts or accounts[column].map(mapping).isna().all():
         hint = (
             "Load a deals file (deals_path) or an accounts file with a status/lifecycle column (won/lost/customer)"
             if what == "won"
@@ -336,7 +341,8 @@ def _report(
     less = [_pattern(row, frame, compare, deff) for _, row in under.head(MAX_UNDER).iterrows()]
     path = write_table(table.sort_values("q_value", kind="stable"), output_dir / f"patterns_{compare}.csv")
     used = {a.column for a in attrs}
-    excluded = sorted(c for c in dataset.kinds if c in frame.rows and c not in used)[:20]
+    unused = [c for c in dataset.kinds if c in frame.rows and c not in used and not c.endswith(("_low", "_high"))]
+    excluded = (sorted(c for c in unused if is_leaky(c)) + sorted(c for c in unused if not is_leaky(c)))[:15]
     chart_path = _chart(patterns, frame, output_dir / f"patterns_{compare}.png") if chart else None
     group = int(frame.group.sum())
     return PatternReport(

@@ -86,7 +86,7 @@ def _dimension_values(frame: pd.DataFrame, column: str, kind: str | None, min_si
 
 
 def dimension_labels(dataset: Dataset, frame: pd.DataFrame, dimensions: list[str], min_size: int) -> tuple:
-    columns = [resolve_column(frame, d) for d in dimensions]
+    columns = [resolve_column(frame, d, dataset.sources()) for d in dimensions]
     parts = [_dimension_values(frame, c, dataset.kinds.get(c), min_size) for c in columns]
     key = parts[0]
     for part in parts[1:]:
