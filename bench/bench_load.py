@@ -39,10 +39,11 @@ def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
 
 
 def _child(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
+    here = str(Path(__file__).parent)
     code = (
-        "import json,sys; sys.path.insert(0, %r); from bench_load import _measure; from pathlib import Path; "
-        "print(json.dumps(_measure(%r, Path(%r), Path(%r))))"
-    ) % (str(Path(__file__).parent), kind, str(csv_path), str(workspace))
+        f"import json,sys; sys.path.insert(0, {here!r}); from bench_load import _measure; from pathlib import Path; "
+        f"print(json.dumps(_measure({kind!r}, Path({str(csv_path)!r}), Path({str(workspace)!r}))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

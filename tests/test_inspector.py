@@ -62,9 +62,7 @@ def _run(inspector: Path, data_dir: Path, workspace: Path, *method: str) -> dict
 
 def _card(inspector: Path, data_dir: Path, workspace: Path, **arguments: str) -> dict[str, Any]:
     args = [item for k, v in arguments.items() for item in ("--tool-arg", f"{k}={v}")]
-    out = _run(
-        inspector, data_dir, workspace, "--method", "tools/call", "--tool-name", "load_accounts", *args
-    )
+    out = _run(inspector, data_dir, workspace, "--method", "tools/call", "--tool-name", "load_accounts", *args)
     result = out["result"]
     assert not result.get("isError"), result
     return result["structuredContent"]
@@ -96,7 +94,25 @@ def test_the_inspector_loads_each_real_export(inspector: Path, shared_data: Path
     olist = _card(inspector, shared_data, tmp_path, path="olist_b2b_funnel/olist_closed_deals_dataset.csv")
     assert olist["rows"] == 842
     assert olist["cleaning"]["sentinel_zeros_to_missing"] == 797
-    mql = _card(
-        inspector, shared_data, tmp_path, path="olist_b2b_funnel/olist_marketing_qualified_leads_dataset.csv"
-    )
+    mql = _card(inspector, shared_data, tmp_path, path="olist_b2b_funnel/olist_marketing_qualified_leads_dataset.csv")
     assert mql["rows"] == 8000
+
+
+def test_the_inspector_runs_each_analysis_tool_within_the_budget(inspector: Path, tmp_path: Path) -> None:
+    """State lives on disk: each Inspector call starts a fresh server on the same workspace."""
+    data = REPO / "examples" / "data"
+    card = _card(inspector, data, tmp_path, path="accounts.csv", deals_path="deals.csv", name="example")
+    calls: list[tuple[str, dict[str, object]]] = [
+        ("find_best_customers", {}),
+        ("find_patterns", {"compare": "won"}),
+        ("segment_accounts", {"name": "by-industry", "dimensions": ["industry", "size"]}),
+        ("rank_segments", {"segmentation": "by-industry"}),
+        ("find_red_flags", {}),
+    ]
+    for tool, extra in calls:
+        args = ["--tool-args-json", json.dumps({"dataset": card["name"], **extra})]
+        out = _run(inspector, data, tmp_path, "--method", "tools/call", "--tool-name", tool, *args)
+        result = out["result"]
+        assert not result.get("isError"), (tool, result)
+        text = "".join(block.get("text", "") for block in result["content"])
+        assert len(text) / 4 < 2000, (tool, len(text) / 4)

@@ -55,15 +55,12 @@ async def test_the_tool_schemas_match_the_reviewed_snapshot(server: Any) -> None
     async with Client(server) as client:
         tools = (await client.list_tools()).tools
     current = {
-        t.name: {"input": t.input_schema, "output": t.output_schema, "description": t.description}
-        for t in tools
+        t.name: {"input": t.input_schema, "output": t.output_schema, "description": t.description} for t in tools
     }
     if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
-    assert current == json.loads(SNAPSHOT.read_text()), (
-        "schemas changed: review, then UPDATE_SNAPSHOTS=1 pytest"
-    )
+    assert current == json.loads(SNAPSHOT.read_text()), "schemas changed: review, then UPDATE_SNAPSHOTS=1 pytest"
 
 
 @pytest.mark.parametrize(
@@ -100,9 +97,7 @@ async def test_bad_input_is_a_tool_error_that_names_the_problem_and_the_fix(
 
 
 async def test_a_file_above_the_size_limit_is_refused_with_the_limit_named(tmp_path: Path) -> None:
-    config = ServerConfig(
-        data_dirs=(MESSY,), workspace=tmp_path / "ws", max_file_bytes=100, raise_unexpected=True
-    )
+    config = ServerConfig(data_dirs=(MESSY,), workspace=tmp_path / "ws", max_file_bytes=100, raise_unexpected=True)
     async with Client(build_server(config)) as client:
         result = await client.call_tool("load_accounts", {"path": "utf8.csv"})
     assert result.is_error
@@ -166,8 +161,55 @@ async def test_progress_is_reported_while_loading(server: Any) -> None:
         seen.append((progress, message))
 
     async with Client(server, mode="legacy") as client:
-        result = await client.call_tool(
-            "load_accounts", {"path": "messy/utf8.csv"}, progress_callback=on_progress
-        )
+        result = await client.call_tool("load_accounts", {"path": "messy/utf8.csv"}, progress_callback=on_progress)
     assert not result.is_error
     assert seen and any("reading" in (m or "") for _, m in seen)
+
+
+ANALYSES = [
+    ("find_best_customers", {}),
+    ("find_patterns", {"compare": "best"}),
+    ("find_patterns", {"compare": "won"}),
+    ("segment_accounts", {"dimensions": ["industry", "size"], "name": "by-industry"}),
+    ("find_red_flags", {}),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_each_analysis_runs_on_the_example_data_within_the_budget(server: Any, mode: str) -> None:
+    async with _client(server, mode) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        name = loaded.structured_content["name"]
+        for tool, arguments in ANALYSES:
+            result = await client.call_tool(tool, {"dataset": name, **arguments})
+            assert not result.is_error, (tool, _text(result))
+            assert len(_text(result)) / 4 < 2000, tool
+        ranking = await client.call_tool("rank_segments", {"dataset": name, "segmentation": "by-industry"})
+    assert not ranking.is_error, _text(ranking)
+    assert ranking.structured_content["ranked"][0]["name"].startswith("Fintech")
+
+
+async def test_a_chart_comes_back_as_an_image_and_a_file(server: Any) -> None:
+    async with Client(server) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        name = loaded.structured_content["name"]
+        result = await client.call_tool("find_patterns", {"dataset": name, "chart": True})
+    images = [block for block in result.content if getattr(block, "type", "") == "image"]
+    assert len(images) == 1 and images[0].mime_type == "image/png"
+    assert Path(result.structured_content["chart_path"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_an_unknown_dataset_lists_the_loaded_ones(server: Any) -> None:
+    async with Client(server) as client:
+        await client.call_tool("load_accounts", {"path": "messy/utf8.csv", "name": "messy"})
+        result = await client.call_tool("find_patterns", {"dataset": "nope"})
+    assert result.is_error
+    assert "No dataset named 'nope'" in _text(result) and "Existing datasets: messy" in _text(result)
+
+
+async def test_an_unknown_segmentation_lists_the_saved_ones(server: Any) -> None:
+    async with Client(server) as client:
+        await client.call_tool("load_accounts", {"path": "messy/utf8.csv", "name": "messy"})
+        result = await client.call_tool("rank_segments", {"dataset": "messy", "segmentation": "nope"})
+    assert result.is_error
+    assert "No segmentation named 'nope'" in _text(result) and "There are no segmentations yet" in _text(result)
