@@ -95,10 +95,10 @@ def _short(value: object) -> str:
 
 
 def _top(series: pd.Series, multi: bool) -> tuple[int, list[tuple[str, int]]]:
-    values = series.dropna()
-    if multi:
-        values = values.astype(str).str.split("; ").explode()
-    counts = values.value_counts()
+    counts = series.dropna().value_counts()
+    if multi:  # split each distinct cell once, weighted by how many rows hold it
+        cells = pd.Series(counts.index.astype(str).str.split("; "), index=counts.to_numpy()).explode()
+        counts = pd.Series(cells.index, index=cells.to_numpy()).groupby(level=0).sum().sort_values(ascending=False)
     return len(counts), [(_short(k), int(v)) for k, v in counts.head(TOP_VALUES).items()]
 
 

@@ -59,33 +59,40 @@ class CleanTable:
     kinds: dict[str, str]  # output column -> kind
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Strings, stripped, with missing kept missing."""
-    if series.dtype == object or pd.api.types.is_string_dtype(series):
-        text = series.astype("str").str.strip()
-        return text.where(series.notna())
-    return series.astype("str").where(series.notna())
+_SPACES = r"\s+"
+_FAST_MULTI = r"\s*(?:[;|,\n\r]|\s/\s|\s\+\s)\s*"
 
 
-def _placeholder_mask(text: pd.Series) -> pd.Series:
-    """True where a present cell holds a placeholder such as 'N/A' or '#####'."""
-    present = text.dropna()
-    if present.empty:
-        return pd.Series(False, index=text.index)
-    uniques = present.unique()
-    flagged = {u for u in uniques if V.is_placeholder(u)}
-    if not flagged:
-        return pd.Series(False, index=text.index)
-    return text.isin(flagged)
+@dataclass
+class Uniques:
+    """A text column factorized: the work is done once per distinct value, then mapped back."""
+
+    codes: np.ndarray  # position of each row's value in ``values``; -1 for missing
+    values: pd.Series  # distinct values (pyarrow strings), stripped, placeholders already missing
+    counts: np.ndarray  # rows per distinct value
+
+    def rebuild(self, values: pd.Series, index: pd.Index) -> pd.Series:
+        """Each row's cleaned value (a vectorised take; -1 codes become missing)."""
+        if len(values) == 0:
+            return pd.Series(None, index=index, dtype="str")
+        return pd.Series(values.astype("str").array.take(self.codes, allow_fill=True), index=index)
+
+
+def _factorize(series: pd.Series, report: ColumnReport) -> Uniques:
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    values = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.strip()
+    counts = np.bincount(codes[codes >= 0], minlength=len(values))
+    lowered = values.str.lower()
+    placeholder = (lowered.isin(V.PLACEHOLDERS) | lowered.str.fullmatch(r"#{3,}")).fillna(False).to_numpy(bool)
+    report.placeholders = int(counts[placeholder].sum())
+    return Uniques(codes, values.mask(placeholder), counts)
 
 
 def _drop_placeholders(series: pd.Series, report: ColumnReport) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
         return series
-    text = _as_text(series)
-    mask = _placeholder_mask(text)
-    report.placeholders = int(mask.sum())
-    return text.mask(mask)
+    uniques = _factorize(series, report)
+    return uniques.rebuild(uniques.values, series.index)
 
 
 def _note_unparsed(report: ColumnReport, original: pd.Series, parsed_ok: pd.Series) -> None:
@@ -167,25 +174,29 @@ def _bool(series: pd.Series, report: ColumnReport) -> pd.Series:
     return out
 
 
-def _multi(series: pd.Series) -> pd.Series:
-    uniques = series.dropna().unique()
-    lookup = {u: MULTI_SEPARATOR.join(p.replace(";", ",") for p in V.split_multi(u)) or None for u in uniques}
-    return series.map(lookup).astype("object")
+def _multi(series: pd.Series, report: ColumnReport) -> pd.Series:
+    """Multi-valued cells as "a; b": vectorised for plain separators, split_multi for lists and quotes."""
+    uniques = _factorize(series, report)
+    values = uniques.values
+    tricky = values.str.contains(r"[\[\]{}\"']", regex=True).fillna(False)
+    fast = values.str.replace(_FAST_MULTI, MULTI_SEPARATOR, regex=True).str.strip("; ")
+    slow = {i: MULTI_SEPARATOR.join(p.replace(";", ",") for p in V.split_multi(v)) for i, v in values[tricky].items()}
+    cleaned = fast.mask(tricky, pd.Series(slow, dtype="str")).replace("", None)
+    return uniques.rebuild(cleaned, series.index)
 
 
 def _category(series: pd.Series, report: ColumnReport) -> pd.Series:
     """Collapse inner whitespace and unify spellings that differ only by case (most common wins)."""
-    text = series.str.replace(r"\s+", " ", regex=True)
-    counts = text.value_counts()
-    if counts.empty:
-        return text
-    keys = pd.Series(counts.index.str.lower(), index=counts.index)
-    canonical = counts.groupby(keys.to_numpy()).idxmax() if keys.duplicated().any() else None
-    if canonical is None:
-        return text
-    spelling = {v: canonical[v.lower()] for v in counts.index if canonical[v.lower()] != v}
-    report.recoded = int(text.isin(list(spelling)).sum())
-    return text.replace(spelling)
+    uniques = _factorize(series, report)
+    values = uniques.values.str.replace(_SPACES, " ", regex=True)
+    counts = pd.Series(uniques.counts, index=values.index)
+    frame = pd.DataFrame({"value": values, "key": values.str.lower(), "count": counts}).dropna()
+    totals = frame.groupby(["key", "value"], sort=False)["count"].sum().reset_index()
+    winners = totals.sort_values("count", ascending=False, kind="stable").drop_duplicates("key")
+    canonical = frame["key"].map(winners.set_index("key")["value"])
+    changed = canonical.ne(frame["value"])
+    report.recoded = int(frame.loc[changed, "count"].sum())
+    return uniques.rebuild(values.where(~changed.reindex(values.index, fill_value=False), canonical), series.index)
 
 
 def infer_column_kind(series: pd.Series) -> Kind:
@@ -205,7 +216,11 @@ def infer_column_kind(series: pd.Series) -> Kind:
 
 def clean_column(name: str, series: pd.Series, kind: Kind, report: ColumnReport, mapped: bool) -> dict[str, pd.Series]:
     """Parse one column by kind; may return extra columns (range low/high)."""
-    series = _drop_placeholders(series, report)
+    raw = series
+    if kind in ("multi", "category") and not pd.api.types.is_numeric_dtype(series):
+        series = raw  # factorized below, placeholders counted there
+    else:
+        series = _drop_placeholders(series, report)
     if kind in ("number", "money"):
         columns = _numbers(name, series, report)
         _treat_sentinel_zeros(name, columns, report, mapped)
@@ -219,9 +234,9 @@ def clean_column(name: str, series: pd.Series, kind: Kind, report: ColumnReport,
     if kind == "bool":
         return {name: _bool(series, report)}
     if kind == "multi":
-        return {name: _multi(series)}
+        return {name: _multi(raw, report)}
     if kind == "category":
-        return {name: _category(series, report)}
+        return {name: _category(raw, report)}
     return {name: series}
 
 

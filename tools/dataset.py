@@ -33,7 +33,7 @@ from .workspace import Workspace, check_name, read_json, slugify, write_json
 CACHE_VERSION = 1
 KIND = "datasets"
 Progress = Callable[[float, str], None]
-TEXT_KINDS = {"id", "text", "category", "multi", "date"}
+TEXT_KINDS = {"id"}  # read as text so leading zeros survive; other text columns are inferred as text anyway
 DERIVED_KINDS = {
     "size_band": "category",
     "employee_band": "category",
