@@ -32,9 +32,7 @@ def test_the_engine_never_imports_mcp(path: Path) -> None:
 def test_the_server_never_prints_to_stdout_which_is_the_protocol_stream() -> None:
     for path in (REPO / "server").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls = [
-            n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "print"
-        ]
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "print"]
         assert not calls, f"print() in {path}"
 
 

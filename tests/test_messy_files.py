@@ -64,9 +64,7 @@ def _same(a: float | None, b: object) -> bool:
 
 
 @pytest.mark.parametrize(("filename", "options"), READABLE, ids=[f"{f}-{o}" for f, o in READABLE])
-def test_each_messy_file_loads_to_the_same_clean_accounts(
-    filename: str, options: dict, workspace: Workspace
-) -> None:
+def test_each_messy_file_loads_to_the_same_clean_accounts(filename: str, options: dict, workspace: Workspace) -> None:
     card = load_accounts(MESSY / filename, workspace, LoadOptions(**options))
     data = open_dataset(workspace, card.name).accounts
 

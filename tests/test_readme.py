@@ -24,9 +24,7 @@ async def test_the_readme_lists_exactly_the_tools_prompts_and_resources_the_serv
         tools = {("tool", t.name) for t in (await client.list_tools()).tools}
         prompts = {("prompt", p.name) for p in (await client.list_prompts()).prompts}
         resources = {("resource", str(r.uri)) for r in (await client.list_resources()).resources}
-        templates = {
-            ("resource", t.uri_template) for t in (await client.list_resource_templates()).resource_templates
-        }
+        templates = {("resource", t.uri_template) for t in (await client.list_resource_templates()).resource_templates}
     assert _table() == tools | prompts | resources | templates
 
 

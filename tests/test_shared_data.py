@@ -20,9 +20,7 @@ def _field(card: DatasetCard, name: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def maven(shared_data: Path, workspace: Workspace) -> DatasetCard:
     folder = shared_data / "maven_crm"
-    return load_accounts(
-        folder / "accounts.csv", workspace, LoadOptions(deals_path=folder / "sales_pipeline.csv")
-    )
+    return load_accounts(folder / "accounts.csv", workspace, LoadOptions(deals_path=folder / "sales_pipeline.csv"))
 
 
 def test_maven_accounts_and_pipeline_join_by_name_and_count_the_orphan_deals(maven: DatasetCard) -> None:
@@ -61,9 +59,7 @@ def test_maven_countries_are_normalised_including_the_typo(maven: DatasetCard, w
     assert dict(_field(maven, "region").top or [])["North America"] == 71
 
 
-def test_maven_card_says_deal_outcomes_support_a_win_rate_analysis(
-    maven: DatasetCard, workspace: Workspace
-) -> None:
+def test_maven_card_says_deal_outcomes_support_a_win_rate_analysis(maven: DatasetCard, workspace: Workspace) -> None:
     assert any(s.startswith("won/lost deals present (4,238 won, 2,473 lost)") for s in maven.supports)
     data = open_dataset(workspace, maven.name).accounts
     assert data["win_rate"].between(0.5, 0.8).all()  # SOURCE.txt: account win rates 0.53-0.75

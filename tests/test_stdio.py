@@ -14,9 +14,7 @@ pytestmark = pytest.mark.anyio
 MESSY = Path(__file__).parent / "data" / "messy"
 
 
-@pytest.mark.parametrize(
-    "module_args", [["-m", "icp_assistant.server"], ["-m", "icp_assistant.server", "serve"]]
-)
+@pytest.mark.parametrize("module_args", [["-m", "icp_assistant.server"], ["-m", "icp_assistant.server", "serve"]])
 async def test_the_server_answers_over_stdio(tmp_path: Path, module_args: list[str]) -> None:
     params = StdioServerParameters(
         command=sys.executable,

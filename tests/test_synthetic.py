@@ -62,9 +62,7 @@ def test_the_same_seed_gives_identical_frames_and_truth() -> None:
     p1, _ = S.generate_prospects(100, seed=5)
     p2, _ = S.generate_prospects(100, seed=5)
     pd.testing.assert_frame_equal(p1, p2)
-    pd.testing.assert_frame_equal(
-        S.generate_large_accounts(2000, seed=2), S.generate_large_accounts(2000, seed=2)
-    )
+    pd.testing.assert_frame_equal(S.generate_large_accounts(2000, seed=2), S.generate_large_accounts(2000, seed=2))
 
 
 def test_a_different_seed_gives_different_frames() -> None:
@@ -110,14 +108,9 @@ def test_the_clean_frames_are_typed_and_complete(
     assert deals["Associated Company"].isin(set(accounts["Company name"])).all()
     customers = accounts["Became a Customer Date"].notna()
     assert (
-        accounts["Churn Date"].dropna()
-        >= accounts.loc[accounts["Churn Date"].notna(), "Became a Customer Date"]
+        accounts["Churn Date"].dropna() >= accounts.loc[accounts["Churn Date"].notna(), "Became a Customer Date"]
     ).all()
-    assert (
-        accounts.loc[accounts["Churn Date"].notna(), "Lifecycle Stage"]
-        .isin(["Churned", "Former Customer"])
-        .all()
-    )
+    assert accounts.loc[accounts["Churn Date"].notna(), "Lifecycle Stage"].isin(["Churned", "Former Customer"]).all()
     assert (
         accounts.loc[customers & accounts["Churn Date"].isna(), "Lifecycle Stage"]
         .isin(["Customer", "Evangelist"])
@@ -180,9 +173,9 @@ def test_an_employee_range_is_used_only_when_its_midpoint_keeps_the_planted_band
     values = np.arange(1, 20_000)
     keeps = S._range_keeps_band(values)
     for value, keep in zip(values, keeps, strict=True):
-        same_band = np.searchsorted(
-            edges, midpoint(S._bucket_label(int(value))), side="right"
-        ) == np.searchsorted(edges, value, side="right")
+        same_band = np.searchsorted(edges, midpoint(S._bucket_label(int(value))), side="right") == np.searchsorted(
+            edges, value, side="right"
+        )
         assert keep == same_band, value
     assert not keeps[[50 - 1, 99 - 1, 1000 - 1]].any()  # 11-50, 51-200 and 501-1000 would mislead there
 
@@ -336,9 +329,7 @@ def test_the_committed_example_files_equal_a_fresh_regeneration(fresh_set: dict[
     for path in fresh_set.values():
         committed = DATA / path.name
         assert committed.exists(), f"{committed} is missing: run python examples/generate.py"
-        assert committed.read_bytes() == path.read_bytes(), (
-            f"{path.name} differs: run python examples/generate.py"
-        )
+        assert committed.read_bytes() == path.read_bytes(), f"{path.name} differs: run python examples/generate.py"
 
 
 def test_the_examples_readme_shows_the_realised_ground_truth(fresh_set: dict[str, Path]) -> None:

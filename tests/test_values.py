@@ -130,9 +130,7 @@ NUMBER_EXAMPLES: list[tuple[str, float, float | None, float | None]] = [
 
 
 @pytest.mark.parametrize(("text", "value", "low", "high"), NUMBER_EXAMPLES)
-def test_a_messy_number_is_read_with_its_bounds(
-    text: str, value: float, low: float | None, high: float | None
-) -> None:
+def test_a_messy_number_is_read_with_its_bounds(text: str, value: float, low: float | None, high: float | None) -> None:
     parsed = parse_number(text)
     assert parsed is not None
     assert parsed.value == pytest.approx(value)
@@ -225,9 +223,7 @@ def test_an_unknown_decimal_mark_is_an_option_error() -> None:
         (["N/A", "abc"], "."),
     ],
 )
-def test_the_decimal_mark_of_a_column_is_guessed_from_unambiguous_values(
-    values: list[str], expected: str
-) -> None:
+def test_the_decimal_mark_of_a_column_is_guessed_from_unambiguous_values(values: list[str], expected: str) -> None:
     assert guess_decimal(values) == expected
 
 
@@ -469,9 +465,7 @@ def test_the_result_is_naive_nanosecond_datetimes_with_the_same_index() -> None:
     assert parsed.iloc[1:].isna().all()
 
 
-@pytest.mark.parametrize(
-    "text", ["abc", "12345", "90000", "2021", "13/13/2021", "9999-01-01", "Q1 2021", "March"]
-)
+@pytest.mark.parametrize("text", ["abc", "12345", "90000", "2021", "13/13/2021", "9999-01-01", "Q1 2021", "March"])
 def test_text_that_is_not_a_date_gives_nat(text: str) -> None:
     assert parse_date_series(pd.Series([text])).isna().all()
 
@@ -538,9 +532,7 @@ KIND_EXAMPLES = {
     "id": [f"0015g00000{i:05d}AAA" for i in range(40)],
     "uuid": [f"{i:08x}-1234-5678-9abc-def012345678" for i in range(40)],
     "emails": [f"person{i}@example.com" for i in range(40)],
-    "text": [
-        f"Company {i} builds software for logistics teams and sells it to mid-market firms" for i in range(40)
-    ],
+    "text": [f"Company {i} builds software for logistics teams and sells it to mid-market firms" for i in range(40)],
     "names": [f"Jane Doe {i}" for i in range(40)],
     "category": ["Software", "Retail", "Finance", "Healthcare"] * 10,
     "small_category": ["Software", "Retail", "Finance"],

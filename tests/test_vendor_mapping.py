@@ -388,9 +388,7 @@ def test_zoominfo_thousands_are_scaled() -> None:
         (["company.type"], "accounts", "ownership", "company.type"),
     ],
 )
-def test_ambiguous_words_land_on_the_right_field(
-    columns: list[str], table: Table, field: str, column: str
-) -> None:
+def test_ambiguous_words_land_on_the_right_field(columns: list[str], table: Table, field: str, column: str) -> None:
     assert map_headers(columns, table).column_for(field) == column
 
 

@@ -81,9 +81,7 @@ def write_all() -> None:
         for r in ROWS
     ]
     (HERE / "clearbit_nested.json").write_text(json.dumps(nested, ensure_ascii=False), encoding="utf-8")
-    footer = (
-        text + ',,,,,\nGrand Totals (8 records),,,,,\n"Confidential Information - Do Not Distribute",,,,,\n'
-    )
+    footer = text + ',,,,,\nGrand Totals (8 records),,,,,\n"Confidential Information - Do Not Distribute",,,,,\n'
     (HERE / "salesforce_report_footer.csv").write_text(footer, encoding="utf-8")
     (HERE / "header_only.csv").write_text(",".join(HEADER) + "\n", encoding="utf-8")
     (HERE / "empty.csv").write_bytes(b"")
