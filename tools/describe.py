@@ -89,7 +89,7 @@ def distinctive_traits(frame: pd.DataFrame, mask: pd.Series, attrs: list[Attribu
 def name_from(traits: list[Trait], fixed: list[str] | None = None, extra: int = 3) -> str:
     """Defining values, then the most distinctive traits, one per attribute family."""
     used: set[frozenset[str]] = set()
-    picked = []
+    picked: list[str] = []
     for trait in traits:
         if family(trait.attribute) not in used and len(picked) < extra:
             picked.append(trait.value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 from . import describe as D
 from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column
 from .best_customers import VALUE_PRIORITY
+from .clustering import Clustering, discover_segments
 from .dataset import Dataset
 from .errors import InsufficientDataError, OptionError
 from .workspace import Workspace, check_name, slugify, write_json, write_table
@@ -101,9 +103,9 @@ def dimension_labels(dataset: Dataset, frame: pd.DataFrame, dimensions: list[str
     return labels, columns, definitions
 
 
-def _discovered(dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: int, progress: Progress):  # type: ignore[no-untyped-def]
-    from .clustering import discover_segments
-
+def _discovered(
+    dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: int, progress: Progress
+) -> Clustering:
     attrs = [a for a in attributes(dataset, frame) if a.column not in BANDED.values() or a.column == "size_band"]
     numeric = [c for c in ("employee_count", "annual_revenue", "company_age") if c in frame]
     numeric += [c for c in numeric_columns(dataset, frame) if c not in numeric and c not in BANDED][:4]
@@ -229,7 +231,7 @@ def segment_accounts(
     return result
 
 
-def segment_chart(segments: list[Segment], path):  # type: ignore[no-untyped-def]
+def segment_chart(segments: list[Segment], path: Path) -> Path:
     from .charts import SegmentPoint, segment_bubbles
 
     points = [
