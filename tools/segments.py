@@ -103,9 +103,7 @@ def dimension_labels(dataset: Dataset, frame: pd.DataFrame, dimensions: list[str
     return labels, columns, definitions
 
 
-def _discovered(
-    dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: int, progress: Progress
-) -> Clustering:
+def _discovered(dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: int, progress: Progress) -> Clustering:
     attrs = [a for a in attributes(dataset, frame) if a.column not in BANDED.values() or a.column == "size_band"]
     numeric = [c for c in ("employee_count", "annual_revenue", "company_age") if c in frame]
     numeric += [c for c in numeric_columns(dataset, frame) if c not in numeric and c not in BANDED][:4]
