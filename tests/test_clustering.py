@@ -252,3 +252,10 @@ def test_any_small_messy_frame_gets_one_label_per_row_within_k(rows: int, seed: 
     result = discover_segments(frame, CATEGORICAL, NUMERIC, outcome=won, resamples=2, random_state=seed)
     assert len(result.labels) == rows and result.labels.min() >= 0 and result.labels.max() < result.k
     assert result.k <= rows // 10 and all(0 <= d.stability <= 1 for d in result.diagnostics)
+
+
+def test_columns_with_fewer_distinct_combinations_than_segments_are_refused() -> None:
+    frame = pd.DataFrame({"plan": ["free", "paid"] * 25})
+    expected = r"only 2 distinct combinations .* too few for 3 segments"
+    with pytest.raises(InsufficientDataError, match=expected):
+        discover_segments(frame, ["plan"], [], k=3)
