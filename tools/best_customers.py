@@ -9,6 +9,7 @@ renormalised), so missing data does not count as bad.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,7 +178,11 @@ def best_mask(dataset: Dataset, top_share: float = 0.2, weights: Mapping[str, fl
     return mask
 
 
-def _reasons(row: pd.Series, pct: pd.Series, frame_row: pd.Series) -> list[str]:
+UNITS = {"tenure_months": " months", "median_cycle_days": " days", "win_rate": ""}
+
+
+def _reasons(pct: pd.Series, frame_row: pd.Series) -> list[str]:
+    """The account's strongest metrics, e.g. "won deal value 472,700 (top 1% of customers)"."""
     reasons = []
     for metric, p in pct.dropna().sort_values(ascending=False).head(3).items():
         spec = METRICS[str(metric)]
@@ -185,7 +190,8 @@ def _reasons(row: pd.Series, pct: pd.Series, frame_row: pd.Series) -> list[str]:
         shown = f"{value:,.0f}" if isinstance(value, float | int) and abs(value) >= 100 else f"{value:.3g}"
         if metric == "retained":
             shown = "retained" if value else "churned"
-        reasons.append(f"{spec.label} {shown} (better than {p * 100:.0f}% of customers)")
+        top = max(1, math.ceil((1 - float(p)) * 100))
+        reasons.append(f"{spec.label} {shown}{UNITS.get(str(metric), '')} (top {top}% of customers)")
     return reasons
 
 
@@ -280,7 +286,7 @@ def find_best_customers(
             name=str(names[i]),
             score=float(score[i]),
             value=round_sig(float(candidates.loc[i, primary]), 6) if primary else None,
-            reasons=_reasons(candidates.loc[i], pct.loc[i], candidates.loc[i]),
+            reasons=_reasons(pct.loc[i], candidates.loc[i]),
         )
         for i in order[:top_n]
     ]
