@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .attributes import OTHER, Attribute, values_of
-from .stats import Rate, bh_adjust, quantiles, rate, round_sig, two_by_two_p
+from .attributes import OTHER, Attribute
+from .contrast import Frame, value_tests
+from .stats import Rate, bh_adjust, quantiles, rate, round_sig
 
 MIN_SUPPORT, MIN_TRAIT_LIFT, MIN_TRAIT_COUNT = 0.2, 1.5, 5
 MAX_TRAITS, MAX_OUTLIERS = 3, 3
@@ -54,34 +55,21 @@ class Outlier(BaseModel):
 
 def distinctive_traits(frame: pd.DataFrame, mask: pd.Series, attrs: list[Attribute]) -> list[Trait]:
     """Traits of ``mask`` rows that pass support, lift, count and the corrected test."""
-    size, total = int(mask.sum()), len(frame)
-    min_count = max(MIN_TRAIT_COUNT, int(0.005 * total))
-    rows = []
-    for attr in attrs:
-        values = values_of(frame, attr, min_count)
-        inside = values[mask.reindex(values.index).to_numpy()].value_counts()
-        for value, with_value in values.value_counts().items():
-            a = int(inside.get(value, 0))
-            p = two_by_two_p(a, with_value - a, size - a, total - with_value - size + a)
-            rows.append((attr.column, str(value), a, int(with_value), p))
-    if not rows:
+    table = value_tests(Frame(frame, mask, "accounts", "segment vs all accounts"), attrs, deff=1.0)
+    if table.empty:
         return []
-    table = pd.DataFrame(rows, columns=["attribute", "value", "a", "with_value", "p"])
-    table["q"] = bh_adjust(table["p"].to_numpy())
-    table["support"] = table["a"] / max(size, 1)
-    table["base"] = table["with_value"] / total
-    table["lift"] = table["support"] / table["base"]
+    table["q"] = bh_adjust(table["p_value"].to_numpy())
     keep = table[
         (table["support"] >= MIN_SUPPORT)
         & (table["lift"] >= MIN_TRAIT_LIFT)
-        & (table["a"] >= MIN_TRAIT_COUNT)
+        & (table["in_group"] >= MIN_TRAIT_COUNT)
         & (table["q"] < 0.05)
         & (table["value"] != OTHER)
     ].sort_values(["lift", "support"], ascending=False)
     keep = keep.drop_duplicates("attribute")
     return [
-        Trait(attribute=r.attribute, value=r.value, support=round(r.support, 3), base_rate=round(r.base, 3),
-              lift=round(r.lift, 2), accounts=int(r.a))
+        Trait(attribute=r.attribute, value=r.value, support=round(r.support, 3), base_rate=round(r.base_rate, 3),
+              lift=round(r.lift, 2), accounts=int(r.in_group))
         for r in keep.head(MAX_TRAITS).itertuples()
     ]  # fmt: skip
 

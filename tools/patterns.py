@@ -10,18 +10,16 @@ by at least 20% relative (lift >= 1.2): with thousands of rows tiny differences 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .attributes import Attribute, add_bands, attributes, is_leaky, numeric_columns, trait_mask, values_of
+from .attributes import Attribute, add_bands, attributes, is_leaky, numeric_columns
 from .best_customers import best_mask
 from .conditions import Condition, condition_mask, describe
+from .contrast import MIN_LIFT, Frame, pair_tests, select, value_tests
 from .dataset import Dataset
 from .errors import InsufficientDataError, OptionError
 from .stats import (
@@ -33,13 +31,10 @@ from .stats import (
     quantiles,
     rate,
     round_sig,
-    two_by_two_p,
 )
 from .workspace import write_table
 
 Compare = Literal["best", "won", "churned", "condition"]
-MIN_LIFT = 1.2
-MIN_COUNT = 5
 MAX_PATTERNS = 8
 MAX_UNDER = 4
 MAX_NUMERIC = 5
@@ -92,17 +87,6 @@ class PatternReport(BaseModel):
     chart_path: str | None = None
 
 
-@dataclass
-class Frame:
-    """Rows to compare (accounts or deals), the group mask and, for deals, the account cluster."""
-
-    rows: pd.DataFrame
-    group: pd.Series
-    unit: Literal["accounts", "deals"]
-    label: str
-    cluster: pd.Series | None = None
-
-
 def _deal_rows(dataset: Dataset, accounts: pd.DataFrame) -> Frame | None:
     deals = dataset.deals
     if deals is None or "outcome" not in deals:
@@ -153,60 +137,6 @@ def _labelled(accounts: pd.DataFrame, column: str, mapping: dict, label: str, wh
     if labels[known].nunique() < 2:
         raise InsufficientDataError(f"Every labelled account is on one side of '{label}': nothing to compare.")
     return Frame(accounts[known], labels[known].astype(bool), "accounts", label)
-
-
-def _value_tests(frame: Frame, attrs: list[Attribute], deff: float) -> pd.DataFrame:
-    group_size, total = int(frame.group.sum()), len(frame.rows)
-    min_count = max(MIN_COUNT, math.ceil(0.005 * total))
-    records = []
-    for attr in attrs:
-        values = values_of(frame.rows, attr, min_count)
-        if values.empty:
-            continue
-        in_group = values[frame.group.reindex(values.index).to_numpy()].value_counts()
-        for value, with_value in values.value_counts().items():
-            records.append((attr.column, str(value), int(in_group.get(value, 0)), int(with_value)))
-    table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value"])
-    return _score(table, group_size, total, deff)
-
-
-def _score(table: pd.DataFrame, group_size: int, total: int, deff: float) -> pd.DataFrame:
-    table = table.copy()
-    table["group_size"], table["total"] = group_size, total
-    table["support"] = table["in_group"] / max(group_size, 1)
-    table["base_rate"] = table["with_value"] / max(total, 1)
-    table["lift"] = table["support"] / table["base_rate"].replace(0, np.nan)
-    table["rate_with"] = table["in_group"] / table["with_value"].replace(0, np.nan)
-    rest = total - table["with_value"]
-    table["rate_without"] = (group_size - table["in_group"]) / rest.replace(0, np.nan)
-    table["p_value"] = [
-        two_by_two_p(a / deff, (w - a) / deff, (group_size - a) / deff, (total - w - group_size + a) / deff)
-        for a, w in zip(table["in_group"], table["with_value"], strict=True)
-    ]
-    return table
-
-
-def _pairs(frame: Frame, singles: pd.DataFrame, attrs: dict[str, Attribute], deff: float) -> pd.DataFrame:
-    """AND-combinations of the strongest single traits from different attributes."""
-    top = singles.drop_duplicates("attribute").head(6)
-    masks = {
-        (row.attribute, row.value): trait_mask(frame.rows, attrs[row.attribute], row.value) for row in top.itertuples()
-    }
-    keys = list(masks)
-    records = []
-    for i, first in enumerate(keys):
-        for second in keys[i + 1 :]:
-            both = masks[first] & masks[second]
-            records.append(
-                (f"{first[0]} + {second[0]}", f"{first[1]} + {second[1]}", int((both & frame.group).sum()),
-                 int(both.sum()), max(singles.set_index(["attribute", "value"]).loc[[first, second], "lift"]))
-            )  # fmt: skip
-    table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value", "component_lift"])
-    if table.empty:
-        return table
-    table = _score(table, int(frame.group.sum()), len(frame.rows), deff)
-    keep = table["lift"] >= 1.1 * table["component_lift"]
-    return table[keep].drop(columns="component_lift")
 
 
 def _statement(row: pd.Series, frame: Frame, compare: Compare) -> str:
@@ -288,9 +218,9 @@ def find_patterns(
     deff = design_effect(frame.group, frame.cluster) if frame.cluster is not None else 1.0
     exclude = {c.column for c in condition or []}
     attrs = attributes(dataset, frame.rows, exclude=exclude, include_leaky=include_leaky)
-    singles = _value_tests(frame, attrs, deff).sort_values("p_value", kind="stable")
+    singles = value_tests(frame, attrs, deff).sort_values("p_value", kind="stable")
     over = singles[(singles["lift"] > 1) & (singles["value"] != "Other")].sort_values("lift", ascending=False)
-    pairs = _pairs(frame, over.head(12), {a.column: a for a in attrs}, deff)
+    pairs = pair_tests(frame, over.head(12), {a.column: a for a in attrs}, deff)
     numeric, numeric_p = _numeric(frame, numeric_columns(dataset, frame.rows, include_leaky))
     table = pd.concat([singles, pairs], ignore_index=True)
     qvalues = bh_adjust(list(table["p_value"]) + numeric_p)
@@ -298,16 +228,6 @@ def find_patterns(
     for item, q in zip(numeric, qvalues[len(table) :], strict=True):
         item.q_value, item.significant = round_sig(float(q)) or 0.0, bool(q < ALPHA)
     return _report(dataset, frame, compare, table, numeric, deff, attrs, output_dir, chart)
-
-
-def _selected(table: pd.DataFrame, over: bool) -> pd.DataFrame:
-    real = table[(table["value"] != "Other") & (table["q_value"] < ALPHA) & (table["in_group"] >= MIN_COUNT)]
-    if over:
-        chosen = real[real["lift"] >= MIN_LIFT]
-        excess = chosen["support"] - chosen["base_rate"]
-        return chosen.assign(excess=excess).sort_values(["excess", "lift"], ascending=False, kind="stable")
-    chosen = real[(real["lift"] <= 1 / MIN_LIFT) & (real["with_value"] >= 2 * MIN_COUNT)]
-    return chosen.sort_values("lift", kind="stable")
 
 
 def _verdict(frame: Frame, patterns: list[Pattern], deff: float) -> str:
@@ -336,7 +256,7 @@ def _report(
     output_dir: Path,
     chart: bool,
 ) -> PatternReport:
-    over, under = _selected(table, True), _selected(table, False)
+    over, under = select(table, True), select(table, False)
     patterns = [_pattern(row, frame, compare, deff) for _, row in over.head(MAX_PATTERNS).iterrows()]
     less = [_pattern(row, frame, compare, deff) for _, row in under.head(MAX_UNDER).iterrows()]
     path = write_table(table.sort_values("q_value", kind="stable"), output_dir / f"patterns_{compare}.csv")

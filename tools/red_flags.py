@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from .attributes import attributes
 from .best_customers import best_mask
+from .contrast import Frame, pair_tests, select, value_tests
 from .dataset import Dataset
 from .errors import InsufficientDataError
-from .patterns import Frame, _pairs, _selected, _value_tests, comparison_frame
+from .patterns import comparison_frame
 from .stats import Rate, bh_adjust, design_effect, rate, round_sig
 from .workspace import write_table
 
@@ -79,9 +80,11 @@ def _frames(dataset: Dataset, top_share: float) -> dict[Source, Frame]:
 def _flags_for(dataset: Dataset, source: Source, frame: Frame) -> pd.DataFrame:
     deff = design_effect(frame.group, frame.cluster) if frame.cluster is not None else 1.0
     attrs = attributes(dataset, frame.rows)
-    singles = _value_tests(frame, attrs, deff)
+    singles = value_tests(frame, attrs, deff)
     over = singles[(singles["lift"] > 1) & (singles["value"] != "Other")].sort_values("lift", ascending=False)
-    table = pd.concat([singles, _pairs(frame, over.head(12), {a.column: a for a in attrs}, deff)], ignore_index=True)
+    table = pd.concat(
+        [singles, pair_tests(frame, over.head(12), {a.column: a for a in attrs}, deff)], ignore_index=True
+    )
     table["q_value"] = bh_adjust(table["p_value"].to_numpy())
     table["source"], table["deff"], table["unit"] = source, deff, frame.unit
     table["base_bad"] = frame.group.mean()
@@ -120,7 +123,7 @@ def find_red_flags(dataset: Dataset, output_dir: Path, *, top_share: float = 0.2
             "file with lost deals, or accounts with a churn date / status."
         )
     table = pd.concat([_flags_for(dataset, s, f) for s, f in frames.items()], ignore_index=True)
-    chosen = _selected(table, over=True)
+    chosen = select(table, over=True)
     chosen = chosen.assign(conservative=[_conservative_lift(r) for _, r in chosen.iterrows()])
     chosen = chosen.sort_values(["conservative", "q_value"], ascending=[False, True], kind="stable")
     flags = [_flag(row) for _, row in chosen.head(MAX_FLAGS).iterrows()]
