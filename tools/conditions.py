@@ -56,11 +56,14 @@ def _one(frame: pd.DataFrame, condition: Condition, sources: Mapping[str, str] |
 
 
 def condition_mask(
-    frame: pd.DataFrame, conditions: list[Condition], sources: Mapping[str, str] | None = None
+    frame: pd.DataFrame, conditions: list[Condition], sources: Mapping[str, str] | None = None, *, split: bool = True
 ) -> pd.Series:
+    """Rows matching every condition. With ``split`` (comparisons), matching nobody or everybody is an error."""
     mask = pd.Series(True, index=frame.index)
     for condition in conditions:
         mask &= _one(frame, condition, sources)
+    if not split:
+        return mask
     if not mask.any():
         raise OptionError(f"No account matches {describe(conditions)}. Check the values (they are case-insensitive).")
     if mask.all():

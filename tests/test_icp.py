@@ -1,0 +1,131 @@
+"""The ICP scorecard: learned points, exact explanations, neutral unknowns, gates and versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from icp_assistant.tools.attributes import add_bands
+from icp_assistant.tools.conditions import Condition
+from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.errors import NotFoundError, OptionError
+from icp_assistant.tools.icp import ICPVersion, Thresholds, build_icp, edit_icp, open_icp, score_rows
+from icp_assistant.tools.workspace import Workspace
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return Workspace(tmp_path_factory.mktemp("icp"))
+
+
+@pytest.fixture(scope="module")
+def example(ws: Workspace) -> Dataset:
+    load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="example"))
+    return open_dataset(ws, "example")
+
+
+@pytest.fixture(scope="module")
+def icp(example: Dataset, ws: Workspace) -> ICPVersion:
+    return build_icp(example, ws, name="example-icp")
+
+
+def test_the_planted_traits_earn_the_most_points(icp: ICPVersion) -> None:
+    positive = [c for c in icp.scorecard.criteria if c.points > 0]
+    top_two = {c.id for c in sorted(positive, key=lambda c: -c.points)[:2]}
+    assert top_two == {"industry=Fintech", "tech_stack=Salesforce"}
+    assert icp.scorecard.method == "learned" and icp.scorecard.training_unit == "deals"
+    assert "industry is Fintech" in icp.best_fit[0]
+
+
+def test_points_add_up_to_the_score(icp: ICPVersion, example: Dataset) -> None:
+    scored = score_rows(icp, add_bands(example.accounts))
+    points = scored.drop(columns=["score", "raw_score", "tier", "gate"])
+    assert (icp.scorecard.base + points.sum(axis=1) == scored["raw_score"]).all()
+    assert scored["score"].between(0, 100).all()
+    assert (scored["score"] == scored["raw_score"].clip(0, 100)).all()  # no gates set
+
+
+def test_green_accounts_win_more_than_red_ones_in_the_training_data(icp: ICPVersion, example: Dataset) -> None:
+    frame = add_bands(example.accounts).join(score_rows(icp, add_bands(example.accounts))[["tier"]])
+    totals = frame.groupby("tier")[["deals_won", "deals_lost"]].sum()
+    win = totals["deals_won"] / (totals["deals_won"] + totals["deals_lost"])
+    assert win["green"] > 2 * win["red"]
+
+
+def test_an_unknown_attribute_is_neutral_not_bad(icp: ICPVersion, example: Dataset) -> None:
+    rows = add_bands(example.accounts).head(50).copy()
+    rows["industry"] = None
+    scored = score_rows(icp, rows)
+    industry = [c.id for c in icp.scorecard.criteria if c.attribute == "industry" and c.id in scored]
+    assert (scored[industry] == 0).all().all()
+
+
+def test_a_violated_must_have_and_a_disqualifier_cap_the_score_in_red(ws: Workspace, example: Dataset) -> None:
+    gated = build_icp(
+        example,
+        ws,
+        name="gated",
+        must_haves=[Condition(column="region", op="==", value="North America")],
+        disqualifiers=[Condition(column="industry", op="==", value="Retail")],
+    )
+    scored = add_bands(example.accounts).join(score_rows(gated, add_bands(example.accounts)))
+    outside = scored[scored["region"].ne("North America")]
+    assert (outside["tier"] == "red").all()
+    assert outside.loc[outside["industry"].ne("Retail"), "gate"].str.startswith("must-have not met").all()
+    assert outside["gate"].ne("").all()
+    assert (scored.loc[scored["industry"].eq("Retail"), "tier"] == "red").all()
+
+
+def test_editing_thresholds_writes_a_new_version_and_keeps_the_old(ws: Workspace, icp: ICPVersion) -> None:
+    edited = edit_icp(ws, "example-icp", thresholds=Thresholds(green=70, yellow=50))
+    assert edited.version == icp.version + 1
+    assert open_icp(ws, "example-icp", icp.version).thresholds == Thresholds()
+    assert open_icp(ws, "example-icp").thresholds == Thresholds(green=70, yellow=50)
+    assert edited.scorecard == icp.scorecard
+    with pytest.raises(NotFoundError, match=r"has no version 99\. Versions: 1, 2"):
+        open_icp(ws, "example-icp", 99)
+    with pytest.raises(OptionError, match="Nothing to change"):
+        edit_icp(ws, "example-icp")
+
+
+def test_thresholds_out_of_order_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"yellow \(80\) must be below green \(60\)"):
+        Thresholds(green=60, yellow=80)
+
+
+def test_an_unknown_icp_lists_the_existing_ones(ws: Workspace, icp: ICPVersion) -> None:
+    with pytest.raises(NotFoundError, match=r"No icp named 'nope'.*example-icp"):
+        open_icp(ws, "nope")
+
+
+def test_the_same_data_gives_the_same_points(example: Dataset, tmp_path: Path) -> None:
+    first = build_icp(example, Workspace(tmp_path / "a"), name="x")
+    second = build_icp(example, Workspace(tmp_path / "b"), name="x")
+    assert first.scorecard == second.scorecard
+
+
+def test_customers_without_lost_accounts_get_lift_points_and_say_so(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    industry = rng.choice(["Fintech", "Retail", "Software", "Media"], n)
+    customer = rng.random(n) < np.where(industry == "Fintech", 0.6, 0.15)
+    frame = pd.DataFrame(
+        {
+            "Company": [f"C{i}" for i in range(n)],
+            "Industry": industry,
+            "Lifecycle Stage": np.where(customer, "Customer", "Lead"),
+        }
+    )
+    frame.to_csv(tmp_path / "crm.csv", index=False)
+    ws = Workspace(tmp_path / "ws")
+    load_accounts(tmp_path / "crm.csv", ws, LoadOptions(name="crm"))
+    built = build_icp(open_dataset(ws, "crm"), ws)
+    assert built.scorecard.method == "lift"
+    assert built.scorecard.criteria[0].id == "industry=Fintech" and built.scorecard.criteria[0].points > 0
+    assert any("not who wins" in note for note in built.notes)

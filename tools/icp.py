@@ -1,0 +1,203 @@
+"""build_icp: a named, versioned ICP saved as readable JSON in the workspace; scoring with it.
+
+An ICP version holds the scorecard (criteria and points), tier thresholds (green >= 80, yellow >= 60
+by default), hard gates (a violated must-have or a matched disqualifier caps the score in red), the
+best-fit / good-fit / red-flag statements with their evidence, and what it was built from. Editing
+thresholds or gates writes a new version; earlier versions stay on disk and readable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field, model_validator
+
+from .attributes import Attribute, add_bands, attributes, is_leaky, trait_mask
+from .conditions import Condition, condition_mask, describe
+from .contrast import Frame
+from .dataset import Dataset
+from .errors import InsufficientDataError, NotFoundError, OptionError, listing
+from .patterns import comparison_frame
+from .scorecard import Criterion, Scorecard, fit_scorecard
+from .workspace import Workspace, check_name, read_json, write_json
+
+KIND = "icps"
+MIN_CLASS = 20
+Tier = Literal["green", "yellow", "red"]
+
+
+class Thresholds(BaseModel):
+    green: int = Field(80, ge=1, le=100, description="Score from which an account is green")
+    yellow: int = Field(60, ge=0, le=99, description="Score from which an account is yellow")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.yellow >= self.green:
+            raise ValueError(f"thresholds out of order: yellow ({self.yellow}) must be below green ({self.green})")
+        return self
+
+
+class ICPVersion(BaseModel):
+    """One saved version of an ICP (the file in <workspace>/icps/<name>/v<N>.json)."""
+
+    name: str
+    version: int
+    created_at: str
+    dataset: str
+    comparison: str = Field(description="What the points were learned from")
+    scorecard: Scorecard
+    thresholds: Thresholds
+    must_haves: list[Condition] = Field(default_factory=list)
+    disqualifiers: list[Condition] = Field(default_factory=list)
+    excluded: list[str] = Field(description="Columns not used because they are set after the outcome (leakage)")
+    best_fit: list[str]
+    good_fit: list[str]
+    red_flags: list[str]
+    notes: list[str]
+
+
+def _training(dataset: Dataset) -> tuple[Frame, str, Literal["learned", "lift"]]:
+    """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone."""
+    try:
+        frame = comparison_frame(dataset, "won", None, 0.2)
+        if frame.group.sum() >= MIN_CLASS and (~frame.group).sum() >= MIN_CLASS:
+            return frame, frame.label, "learned"
+    except InsufficientDataError:
+        pass
+    accounts = add_bands(dataset.accounts)
+    if "outcome" in accounts and accounts["outcome"].eq("won").sum() >= MIN_CLASS:
+        group = accounts["outcome"].eq("won")
+        return Frame(accounts, group, "accounts", "customers vs all accounts"), "customers vs all accounts", "lift"
+    raise InsufficientDataError(
+        f"An ICP needs at least {MIN_CLASS} won and {MIN_CLASS} lost deals or accounts, or {MIN_CLASS} customers. "
+        "Load a deals file (deals_path) or an accounts file with a status / lifecycle column."
+    )
+
+
+def _statements(scorecard: Scorecard) -> tuple[list[str], list[str], list[str]]:
+    def say(c: Criterion) -> str:
+        evidence = ""
+        if c.outcome_with is not None and c.outcome_with.rate is not None:
+            evidence = f"; {c.outcome_with.rate:.0%} positive among {c.outcome_with.n} training rows"
+        return f"{c.label} ({c.points:+d} points{evidence})"
+
+    positive = [c for c in scorecard.criteria if c.points > 0]
+    negative = [c for c in scorecard.criteria if c.points < 0]
+    strong = max((c.points for c in positive), default=0)
+    best = [say(c) for c in positive if c.points >= strong / 2][:6]
+    good = [say(c) for c in positive if c.points < strong / 2][:6]
+    red = [say(c) for c in sorted(negative, key=lambda c: c.points)][:6]
+    return best, good, red
+
+
+def versions(workspace: Workspace, name: str) -> list[int]:
+    folder = workspace.root / KIND / name
+    return sorted(int(p.stem[1:]) for p in folder.glob("v*.json") if p.stem[1:].isdigit())
+
+
+def _save(workspace: Workspace, icp: ICPVersion) -> ICPVersion:
+    folder = workspace.folder(KIND, icp.name)
+    write_json(folder / f"v{icp.version}.json", icp.model_dump(mode="json"))
+    write_json(folder / "meta.json", {"name": icp.name, "latest": icp.version, "dataset": icp.dataset})
+    return icp
+
+
+def build_icp(
+    dataset: Dataset,
+    workspace: Workspace,
+    *,
+    name: str | None = None,
+    thresholds: Thresholds | None = None,
+    must_haves: list[Condition] | None = None,
+    disqualifiers: list[Condition] | None = None,
+    random_state: int = 0,
+) -> ICPVersion:
+    """Learn the scorecard from the dataset and save it as the next version of ``name``."""
+    label = check_name(name or f"{dataset.name}-icp", "ICP name")
+    frame, comparison, method = _training(dataset)
+    attrs = attributes(dataset, frame.rows)
+    if not attrs:
+        raise InsufficientDataError("No usable attributes (industry, size, region, tech stack...) to build an ICP on.")
+    scorecard = fit_scorecard(
+        frame.rows, frame.group, attrs, method=method, unit=frame.unit, groups=frame.cluster, random_state=random_state
+    )
+    best, good, red = _statements(scorecard)
+    excluded = sorted(c for c in dataset.kinds if c in dataset.accounts and is_leaky(c))
+    how = "learned by regularised logistic regression" if method == "learned" else "from smoothed lift"
+    rows = f"{scorecard.training_rows:,} {scorecard.training_unit} ({scorecard.positives:,} positive)"
+    notes = [f"Points {how} on {rows}."]
+    if method == "lift":
+        notes.append("No lost deals or accounts: points say how customers differ from the whole list, not who wins.")
+    existing = versions(workspace, label)
+    icp = ICPVersion(
+        name=label, version=(existing[-1] + 1) if existing else 1,
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), dataset=dataset.name,
+        comparison=comparison, scorecard=scorecard, thresholds=thresholds or Thresholds(),
+        must_haves=must_haves or [], disqualifiers=disqualifiers or [], excluded=excluded,
+        best_fit=best, good_fit=good, red_flags=red, notes=notes,
+    )  # fmt: skip
+    return _save(workspace, icp)
+
+
+def open_icp(workspace: Workspace, name: str, version: int | None = None) -> ICPVersion:
+    folder = workspace.existing(KIND, name)
+    known = versions(workspace, name)
+    chosen = version if version is not None else known[-1]
+    if chosen not in known:
+        raise NotFoundError(f"ICP {name!r} has no version {chosen}. Versions: {listing(known)}.")
+    return ICPVersion.model_validate(read_json(folder / f"v{chosen}.json"))
+
+
+def edit_icp(
+    workspace: Workspace,
+    name: str,
+    *,
+    thresholds: Thresholds | None = None,
+    must_haves: list[Condition] | None = None,
+    disqualifiers: list[Condition] | None = None,
+) -> ICPVersion:
+    """A new version with changed thresholds or gates; the points stay as learned."""
+    current = open_icp(workspace, name)
+    if thresholds is None and must_haves is None and disqualifiers is None:
+        raise OptionError("Nothing to change: pass thresholds, must_haves or disqualifiers.")
+    updated = current.model_copy(
+        update={
+            "version": versions(workspace, name)[-1] + 1,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "thresholds": thresholds or current.thresholds,
+            "must_haves": current.must_haves if must_haves is None else must_haves,
+            "disqualifiers": current.disqualifiers if disqualifiers is None else disqualifiers,
+        }
+    )
+    return _save(workspace, updated)
+
+
+def tier_of(scores: pd.Series, thresholds: Thresholds) -> pd.Series:
+    tiers = np.where(scores >= thresholds.green, "green", np.where(scores >= thresholds.yellow, "yellow", "red"))
+    return pd.Series(tiers, index=scores.index)
+
+
+def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
+    """Score, tier, gate and the points of every criterion for each row (vectorised)."""
+    card = icp.scorecard
+    columns = {
+        c.id: np.where(trait_mask(rows, Attribute(c.attribute, c.kind), c.value), c.points, 0)
+        for c in card.criteria
+        if c.attribute in rows
+    }
+    points = pd.DataFrame(columns, index=rows.index)
+    raw = card.base + points.sum(axis=1)
+    score = raw.clip(0, 100).astype(int)
+    gate = pd.Series("", index=rows.index)
+    for conditions, word in ((icp.disqualifiers, "disqualified"), (icp.must_haves, "must-have not met")):
+        for condition in conditions:
+            hit = condition_mask(rows, [condition], split=False)
+            violated = hit if word == "disqualified" else ~hit
+            gate = gate.mask(violated & gate.eq(""), f"{word}: {describe([condition])}")
+    capped = score.where(gate.eq(""), np.minimum(score, icp.thresholds.yellow - 1))
+    return pd.DataFrame(
+        {"score": capped, "raw_score": raw, "tier": tier_of(capped, icp.thresholds), "gate": gate}
+    ).join(points)
