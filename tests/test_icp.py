@@ -129,3 +129,47 @@ def test_customers_without_lost_accounts_get_lift_points_and_say_so(tmp_path: Pa
     assert built.scorecard.method == "lift"
     assert built.scorecard.criteria[0].id == "industry=Fintech" and built.scorecard.criteria[0].points > 0
     assert any("not who wins" in note for note in built.notes)
+
+
+def test_a_prospect_score_is_explained_point_by_point(icp: ICPVersion) -> None:
+    from icp_assistant.tools.prospect import score_prospect
+
+    result = score_prospect(
+        icp, {"Company": "Acme Pay", "Industry": "Fintech", "Employees": "250", "Technologies": "Salesforce; Slack"}
+    )
+    assert result.score == icp.scorecard.base + sum(r.points for r in result.reasons)
+    assert result.tier == "green"
+    assert result.reasons[0].criterion == "industry is Fintech"
+    assert result.explanation.endswith(f"= {result.score}")
+    assert "Company" in result.ignored
+
+
+def test_field_names_in_any_common_naming_read_the_same(icp: ICPVersion) -> None:
+    from icp_assistant.tools.prospect import score_prospect
+
+    hubspot = score_prospect(icp, {"Industry": "Fintech", "Number of Employees": "250"})
+    apollo = score_prospect(icp, {"industry": "fintech", "# Employees": "201-300"})
+    salesforce = score_prospect(icp, {"Industry": "Fintech", "NumberOfEmployees": 250})
+    assert hubspot.score == apollo.score == salesforce.score
+
+
+def test_missing_attributes_are_listed_with_the_range_they_could_move(icp: ICPVersion) -> None:
+    from icp_assistant.tools.prospect import score_prospect
+
+    result = score_prospect(icp, {"employees": 450, "country": "Germany"})
+    missing = {m.attribute: m for m in result.missing}
+    assert "industry" in missing and missing["industry"].could_add > 0 and missing["industry"].could_remove < 0
+    low, high = result.score_range
+    assert low <= result.score <= high
+
+
+def test_a_prospect_with_nothing_the_icp_scores_is_a_clear_error(icp: ICPVersion) -> None:
+    from icp_assistant.tools.errors import InsufficientDataError
+    from icp_assistant.tools.prospect import score_prospect
+
+    with pytest.raises(InsufficientDataError, match=r"None of the given fields \(shoe size\).*It uses: industry"):
+        score_prospect(icp, {"shoe size": 42})
+
+
+def test_a_noise_column_carries_no_points(icp: ICPVersion) -> None:
+    assert all(c.attribute not in ("Favorite Color", "Lead Score (random)") for c in icp.scorecard.criteria)

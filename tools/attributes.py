@@ -154,12 +154,12 @@ def values_of(frame: pd.DataFrame, attribute: Attribute, min_count: int) -> pd.S
 
 
 def trait_mask(frame: pd.DataFrame, attribute: Attribute, value: str) -> pd.Series:
-    """True for rows that have ``value`` (for multi-valued cells: among their values)."""
+    """True for rows that have ``value`` (for multi-valued cells: among their values); case-insensitive."""
     series = frame[attribute.column]
     if attribute.kind == "multi":
-        pattern = r"(?:^|; )" + re.escape(value) + r"(?:;|$)"
+        pattern = r"(?i)(?:^|; )" + re.escape(value) + r"(?:;|$)"
         return series.astype(str).str.contains(pattern, regex=True) & series.notna()
-    return series.astype(str).eq(value) & series.notna()
+    return series.astype(str).str.strip().str.casefold().eq(value.strip().casefold()) & series.notna()
 
 
 def resolve_column(frame: pd.DataFrame, name: str, sources: Mapping[str, str] | None = None) -> str:

@@ -27,7 +27,8 @@ from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from .attributes import Attribute, trait_mask, values_of
-from .stats import Rate, rate
+from .contrast import Frame, value_tests
+from .stats import ALPHA, Rate, bh_adjust, design_effect, rate
 
 Method = Literal["learned", "lift"]
 MIN_VALUE_COUNT = 5
@@ -119,6 +120,22 @@ def _centre(weights: np.ndarray, x: pd.DataFrame, keys: list[tuple[Attribute, st
     return centred, shift_total
 
 
+def significant_attributes(
+    rows: pd.DataFrame, outcome: pd.Series, attrs: Sequence[Attribute], groups: pd.Series | None
+) -> list[Attribute]:
+    """Attributes with at least one value associated with the outcome beyond chance (BH q < .05, n >= 5),
+    counting deals of one account as less than independent evidence. Only these may carry points."""
+    group = outcome.astype(bool)
+    deff = design_effect(group, groups) if groups is not None else 1.0
+    table = value_tests(Frame(rows, group, "accounts", "outcome", groups), list(attrs), deff)
+    if table.empty:
+        return []
+    table["q_value"] = bh_adjust(table["p_value"].to_numpy())
+    real = table[(table["q_value"] < ALPHA) & (table["in_group"] >= MIN_VALUE_COUNT) & (table["value"] != "Other")]
+    keep = set(real["attribute"])
+    return [a for a in attrs if a.column in keep]
+
+
 def _label(attr: Attribute, value: str) -> str:
     verb = "uses" if attr.kind == "multi" else "is"
     return f"{attr.column} {verb} {value}"
@@ -135,7 +152,8 @@ def fit_scorecard(
     random_state: int = 0,
 ) -> Scorecard:
     """Fit points on ``rows`` (one per deal or account) against a 0/1 ``outcome``."""
-    x, keys = _indicators(rows, [a for a in attrs if a.column not in NOT_CRITERIA])
+    candidates = [a for a in attrs if a.column not in NOT_CRITERIA]
+    x, keys = _indicators(rows, significant_attributes(rows, outcome, candidates, groups))
     y = outcome.astype(int).to_numpy()
     group_array = groups.to_numpy() if groups is not None else None
     if method == "learned":

@@ -1,0 +1,128 @@
+"""score_prospect: one company, described with fields in any common naming, scored with an ICP version.
+
+The description goes through the same header mapping, value parsing and derivation as a loaded file
+("Employees": "51-200" -> employee_count 125.5 -> size band Midsize), so a prospect is read exactly
+like a row of an export. The result explains every point: base + each matched criterion = score;
+attributes the prospect lacks are listed with how far they could move the score, never counted as bad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from .attributes import add_bands
+from .cleaning import clean_table
+from .derive import derive_account_fields
+from .errors import InsufficientDataError, listing
+from .icp import ICPVersion, Tier, score_rows
+from .mapping import map_headers
+
+MAX_REASONS = 10
+FEEDS = {  # a given field also counts as used when the ICP scores something derived from it
+    "employee_count": {"employee_band", "size_band"},
+    "annual_revenue": {"revenue_band", "size_band"},
+    "country": {"region"},
+    "founded_year": {"company_age", "age_band"},
+}
+
+
+class Reason(BaseModel):
+    criterion: str = Field(description="The criterion in plain words")
+    points: int = Field(description="Points it added (negative: removed)")
+
+
+class MissingAttribute(BaseModel):
+    attribute: str
+    could_add: int = Field(description="Most points a known value could add")
+    could_remove: int = Field(description="Most points a known value could remove (<= 0)")
+
+
+class ProspectScore(BaseModel):
+    """A prospect's fit score with every point explained."""
+
+    icp: str
+    version: int
+    score: int = Field(description="Fit score 0-100 after gates")
+    tier: Tier
+    gate: str | None = Field(None, description="Hard gate failed (must-have not met / disqualified): shown first")
+    explanation: str = Field(description="base + points = score, in one line")
+    base: int
+    reasons: list[Reason] = Field(description="Matched criteria with their points, largest first")
+    missing: list[MissingAttribute] = Field(description="Attributes the ICP uses that the prospect does not give")
+    score_range: tuple[int, int] = Field(description="Lowest and highest score once the missing attributes are known")
+    read_as: dict[str, str] = Field(description="How the given fields were read (canonical field: value)")
+    ignored: list[str] = Field(description="Given fields the ICP does not use")
+
+
+def prospect_row(fields: Mapping[str, object]) -> pd.DataFrame:
+    """One cleaned, derived row from a dict of fields named any common way."""
+    if not fields:
+        raise InsufficientDataError("The prospect has no fields. Give at least industry, employees or country.")
+    raw = pd.DataFrame([{str(k): ("" if v is None else str(v)) for k, v in fields.items()}])
+    raw = raw.replace("", None)
+    table = clean_table(raw, map_headers(list(raw.columns))).frame
+    derive_account_fields(table, revenue_scaled_by_header=True)
+    return add_bands(table)
+
+
+def _range(icp: ICPVersion, missing: list[str]) -> list[MissingAttribute]:
+    out = []
+    for attribute in missing:
+        points = [c.points for c in icp.scorecard.criteria if c.attribute == attribute]
+        multi = any(c.kind == "multi" for c in icp.scorecard.criteria if c.attribute == attribute)
+        high = sum(p for p in points if p > 0) if multi else max([0, *points])
+        low = sum(p for p in points if p < 0) if multi else min([0, *points])
+        out.append(MissingAttribute(attribute=attribute, could_add=high, could_remove=low))
+    return sorted(out, key=lambda m: -(m.could_add - m.could_remove))
+
+
+def _ignored(fields: Mapping[str, object], used: set[str]) -> list[str]:
+    """Given fields that map to nothing the ICP scores (directly or through a derived band)."""
+    mapping = map_headers([str(k) for k in fields])
+    field_of = {m.column: f for f, m in mapping.matches.items()}
+    out = []
+    for key in fields:
+        canonical = field_of.get(str(key))
+        if canonical is None or not ({canonical} | FEEDS.get(canonical, set())) & used:
+            out.append(str(key))
+    return out[:10]
+
+
+def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectScore:
+    row = prospect_row(fields)
+    used = set(icp.scorecard.attributes)
+    present = {c for c in used if c in row and row[c].notna().iloc[0]}
+    if not present:
+        raise InsufficientDataError(
+            f"None of the given fields ({listing(fields)}) tells anything the ICP scores. It uses: "
+            f"{listing(sorted(used))}. Add e.g. industry, employees, country or technologies."
+        )
+    scored = score_rows(icp, row).iloc[0]
+    labels = {c.id: c.label for c in icp.scorecard.criteria}
+    reasons = [
+        Reason(criterion=labels[key], points=int(scored[key]))
+        for key in labels
+        if key in scored.index and int(scored[key]) != 0
+    ]
+    reasons.sort(key=lambda r: -abs(r.points))
+    missing = _range(icp, sorted(used - present))
+    score = int(scored["score"])
+    low = max(0, min(100, int(scored["raw_score"]) + sum(m.could_remove for m in missing)))
+    high = max(0, min(100, int(scored["raw_score"]) + sum(m.could_add for m in missing)))
+    terms = "".join(f" {r.points:+d} ({r.criterion})" for r in reasons)
+    gate = str(scored["gate"]) or None
+    explanation = f"{icp.scorecard.base} (base){terms} = {int(scored['raw_score'])}"
+    if gate:
+        explanation += f"; capped at {score} because {gate}"
+    read_as = {
+        c: str(row[c].iloc[0]) for c in row.columns if row[c].notna().iloc[0] and not c.endswith(("_low", "_high"))
+    }
+    return ProspectScore(
+        icp=icp.name, version=icp.version, score=score, tier=scored["tier"], gate=gate, explanation=explanation,
+        base=icp.scorecard.base, reasons=reasons[:MAX_REASONS], missing=missing, score_range=(low, high),
+        read_as=dict(list(read_as.items())[:20]),
+        ignored=_ignored(fields, used),
+    )  # fmt: skip
