@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from mcp.server.mcpserver import MCPServer
 
-from . import tools_analysis, tools_data
+from . import tools_analysis, tools_data, tools_icp
 from .config import ServerConfig
 from .state import AppState
 
@@ -36,4 +36,5 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
     )
     tools_data.register(mcp, state)
     tools_analysis.register(mcp, state)
+    tools_icp.register(mcp, state)
     return mcp

@@ -100,7 +100,7 @@ def test_thresholds_out_of_order_are_refused() -> None:
 
 
 def test_an_unknown_icp_lists_the_existing_ones(ws: Workspace, icp: ICPVersion) -> None:
-    with pytest.raises(NotFoundError, match=r"No icp named 'nope'.*example-icp"):
+    with pytest.raises(NotFoundError, match=r"No ICP named 'nope'.*example-icp"):
         open_icp(ws, "nope")
 
 

@@ -213,3 +213,35 @@ async def test_an_unknown_segmentation_lists_the_saved_ones(server: Any) -> None
         result = await client.call_tool("rank_segments", {"dataset": "messy", "segmentation": "nope"})
     assert result.is_error
     assert "No segmentation named 'nope'" in _text(result) and "There are no segmentations yet" in _text(result)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_build_icp_then_score_a_prospect_described_in_plain_fields(server: Any, mode: str) -> None:
+    async with _client(server, mode) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        built = await client.call_tool("build_icp", {"dataset": loaded.structured_content["name"], "name": "demo"})
+        assert not built.is_error, _text(built)
+        assert len(_text(built)) / 4 < 2000
+        scored = await client.call_tool(
+            "score_prospect",
+            {"icp": "demo", "fields": {"Company": "Acme Pay", "Industry": "Fintech", "Employees": "51-200",
+                                       "Technologies": "Salesforce"}},
+        )  # fmt: skip
+    assert not scored.is_error, _text(scored)
+    result = scored.structured_content
+    assert result["score"] == result["base"] + sum(r["points"] for r in result["reasons"])
+    assert result["reasons"][0]["criterion"] == "industry is Fintech"
+    assert (
+        built.structured_content["training_tiers"]["green"]["rate"]
+        > built.structured_content["training_tiers"]["red"]["rate"]
+    )
+
+
+async def test_thresholds_out_of_order_and_unknown_icps_are_readable_errors(server: Any) -> None:
+    async with Client(server) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        name = loaded.structured_content["name"]
+        bad = await client.call_tool("build_icp", {"dataset": name, "green": 50, "yellow": 70})
+        missing = await client.call_tool("score_prospect", {"icp": "nope", "fields": {"industry": "Fintech"}})
+    assert bad.is_error and "yellow (70) must be below green (50)" in _text(bad)
+    assert missing.is_error and "No ICP named 'nope'" in _text(missing)

@@ -22,6 +22,7 @@ from .dataset import Dataset
 from .errors import InsufficientDataError, NotFoundError, OptionError, listing
 from .patterns import comparison_frame
 from .scorecard import Criterion, Scorecard, fit_scorecard
+from .stats import Rate, rate
 from .workspace import Workspace, check_name, read_json, write_json
 
 KIND = "icps"
@@ -56,6 +57,30 @@ class ICPVersion(BaseModel):
     best_fit: list[str]
     good_fit: list[str]
     red_flags: list[str]
+    training_tiers: dict[str, Rate] = Field(
+        default_factory=dict, description="In-sample win rate per tier on the training rows (optimistic: validate it)"
+    )
+    notes: list[str]
+
+
+class ICPSummary(BaseModel):
+    """A saved ICP version, compactly: where it is, what it scores and on what evidence."""
+
+    name: str
+    version: int
+    path: str = Field(description="The version's JSON file (readable, editable by hand)")
+    comparison: str
+    method: str
+    base: int
+    criteria: list[str] = Field(description="Strongest criteria as 'label: +N points' (capped)")
+    criteria_total: int
+    thresholds: Thresholds
+    gates: list[str]
+    best_fit: list[str]
+    good_fit: list[str]
+    red_flags: list[str]
+    training_tiers: dict[str, Rate]
+    excluded: list[str]
     notes: list[str]
 
 
@@ -132,14 +157,32 @@ def build_icp(
     if method == "lift":
         notes.append("No lost deals or accounts: points say how customers differ from the whole list, not who wins.")
     existing = versions(workspace, label)
-    icp = ICPVersion(
+    draft = ICPVersion(
         name=label, version=(existing[-1] + 1) if existing else 1,
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), dataset=dataset.name,
         comparison=comparison, scorecard=scorecard, thresholds=thresholds or Thresholds(),
         must_haves=must_haves or [], disqualifiers=disqualifiers or [], excluded=excluded,
         best_fit=best, good_fit=good, red_flags=red, notes=notes,
     )  # fmt: skip
-    return _save(workspace, icp)
+    tiers = score_rows(draft, frame.rows)["tier"]
+    training = {
+        t: rate(int(frame.group[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
+    }
+    return _save(workspace, draft.model_copy(update={"training_tiers": training}))
+
+
+def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummary:
+    criteria = sorted(icp.scorecard.criteria, key=lambda c: -abs(c.points))
+    gates = [f"must have {describe([c])}" for c in icp.must_haves] + [
+        f"disqualify when {describe([c])}" for c in icp.disqualifiers
+    ]
+    return ICPSummary(
+        name=icp.name, version=icp.version, path=str(workspace.root / KIND / icp.name / f"v{icp.version}.json"),
+        comparison=icp.comparison, method=icp.scorecard.method, base=icp.scorecard.base,
+        criteria=[f"{c.label}: {c.points:+d}" for c in criteria[:limit]], criteria_total=len(criteria),
+        thresholds=icp.thresholds, gates=gates, best_fit=icp.best_fit, good_fit=icp.good_fit,
+        red_flags=icp.red_flags, training_tiers=icp.training_tiers, excluded=icp.excluded[:12], notes=icp.notes,
+    )  # fmt: skip
 
 
 def open_icp(workspace: Workspace, name: str, version: int | None = None) -> ICPVersion:

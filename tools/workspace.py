@@ -88,8 +88,9 @@ class Workspace:
         path = self.root / kind / name
         if not (path / "meta.json").exists():
             known = self.names(kind)
-            hint = f"Existing {kind}: {listing(known)}." if known else f"There are no {kind} yet."
-            singular = kind.rstrip("s")
+            plural = {"icps": "ICPs"}.get(kind, kind)
+            hint = f"Existing {plural}: {listing(known)}." if known else f"There are no {plural} yet."
+            singular = {"icps": "ICP"}.get(kind, kind.rstrip("s"))
             raise NotFoundError(f"No {singular} named {name!r} in the workspace. {hint}")
         return path
 

@@ -1,0 +1,89 @@
+"""ICP tools: build_icp (a versioned scorecard) and score_prospect (one company, every point explained)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from icp_assistant.tools import icp as icp_engine
+from icp_assistant.tools.conditions import Condition
+from icp_assistant.tools.dataset import open_dataset
+from icp_assistant.tools.prospect import ProspectScore
+from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
+
+from .errors import tool_errors
+from .state import AppState, run_engine
+
+IcpName = Annotated[str, Field(description="ICP name from build_icp")]
+Gates = Annotated[
+    list[Condition] | None,
+    Field(description="Conditions, e.g. [{'column': 'region', 'op': '==', 'value': 'North America'}]"),
+]
+
+
+def register(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Build the ICP",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
+    )
+    @guard
+    async def build_icp(
+        ctx: Context,
+        dataset: Annotated[str, Field(description="Dataset name from load_accounts")],
+        name: Annotated[
+            str | None, Field(description="ICP name (default '<dataset>-icp'); each build adds a version")
+        ] = None,
+        green: Annotated[int, Field(ge=1, le=100, description="Score from which a prospect is green")] = 80,
+        yellow: Annotated[int, Field(ge=0, le=99, description="Score from which a prospect is yellow")] = 60,
+        must_haves: Gates = None,
+        disqualifiers: Gates = None,
+    ) -> Annotated[CallToolResult, icp_engine.ICPSummary]:
+        """Learn the ICP scorecard from a dataset and save it as a new version: criteria with whole points
+        (learned by regularised logistic regression on won vs lost deals, or from smoothed lift when only
+        customers are known; only attributes associated with the outcome beyond chance carry points; leaky
+        columns excluded), tier thresholds, hard gates (a violated must-have or a disqualifier caps in red),
+        best-fit / good-fit / red-flag statements with evidence and the in-sample win rate per tier."""
+        data = open_dataset(state.workspace, dataset)
+        thresholds = _thresholds(green, yellow)
+        built = await run_engine(
+            ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
+            must_haves=must_haves, disqualifiers=disqualifiers,
+        )  # fmt: skip
+        return state.result("build_icp", icp_engine.summary(state.workspace, built))
+
+    @mcp.tool(
+        title="Score a prospect",
+        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    )
+    @guard
+    async def score_prospect(
+        ctx: Context,
+        icp: IcpName,
+        fields: Annotated[
+            dict[str, str | float | int | None],
+            Field(
+                description="The company in any common field naming, e.g. {'Company': 'Acme', 'Industry': "
+                "'Fintech', 'Employees': '51-200', 'Country': 'Germany', 'Technologies': 'Salesforce; Slack'}"
+            ),
+        ],
+        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
+    ) -> Annotated[CallToolResult, ProspectScore]:
+        """Score one company with an ICP: fit score 0-100, tier, hard-gate failures first, the points each
+        criterion added or removed (they add up to the score), the attributes it lacks with the score range
+        they could move it to ('unknown' is not 'bad fit'), and how each given field was read."""
+        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        result = await run_engine(ctx, score_prospect_engine, chosen, fields)
+        return state.result("score_prospect", result)
+
+
+def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:
+    from icp_assistant.tools.errors import OptionError
+
+    if yellow >= green:
+        raise OptionError(f"Thresholds out of order: yellow ({yellow}) must be below green ({green}).")
+    return icp_engine.Thresholds(green=green, yellow=yellow)
