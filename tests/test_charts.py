@@ -19,10 +19,15 @@ from icp_assistant.tools.charts import (
     LiftBar,
     SegmentPoint,
     bar_breakdown,
+    breakdown,
+    bubbles,
+    concentration,
+    lift,
     lift_bars,
     money,
     png_base64,
     segment_bubbles,
+    style,
     value_concentration,
 )
 from icp_assistant.tools.errors import OptionError
@@ -48,6 +53,7 @@ POINTS = [
 VALUES = [float(v) for v in (120_000, 80_000, 45_000, 20_000, 9_000, 5_000, 3_000, 1_000, 800, 200)]
 
 Chart = Callable[[Path], Path]
+CHART_MODULES = (lift, bubbles, concentration, breakdown)  # each draws its own empty panel
 
 CHARTS: dict[str, Chart] = {
     "lift_bars": lambda p: lift_bars(BARS, p, title="What sets won accounts apart", subtitle="Won vs lost"),
@@ -144,13 +150,14 @@ def test_empty_inputs_draw_the_no_pattern_panel_instead_of_raising(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     panels: list[str] = []
-    original = charts._empty_panel
+    original = style.empty_panel
 
     def spy(ax: Any, message: str, detail: str) -> None:
         panels.append(message)
         original(ax, message, detail)
 
-    monkeypatch.setattr(charts, "_empty_panel", spy)
+    for module in CHART_MODULES:
+        monkeypatch.setattr(module, "empty_panel", spy)
     path = EMPTY_CHARTS[name](tmp_path / f"{name}.png")
     assert len(panels) == 1 and panels[0].startswith(("No ", "Nothing"))
     _assert_valid_png(path)
@@ -160,7 +167,7 @@ def test_the_lift_chart_says_no_reliable_pattern_when_there_are_no_bars(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     panels: list[str] = []
-    monkeypatch.setattr(charts, "_empty_panel", lambda ax, message, detail: panels.append(message))
+    monkeypatch.setattr(lift, "empty_panel", lambda ax, message, detail: panels.append(message))
     lift_bars([], tmp_path / "lift.png", title="Lift")
     assert panels == ["No reliable pattern"]
 
@@ -228,11 +235,11 @@ def test_png_base64_round_trips_the_file_bytes(tmp_path: Path) -> None:
 
 
 def test_the_charts_module_never_uses_pyplot_global_state(tmp_path: Path) -> None:
-    source = Path(charts.__file__).read_text(encoding="utf-8")
-    modules = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module}
-    modules |= {
-        alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import) for alias in node.names
-    }
+    modules: set[str] = set()
+    for file in sorted(Path(charts.__file__).parent.glob("*.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     assert not any("pyplot" in module for module in modules)
     CHARTS["segment_bubbles"](tmp_path / "chart.png")
     if "matplotlib.pyplot" in sys.modules:
@@ -254,13 +261,13 @@ def test_the_bubble_chart_falls_back_to_accounts_and_says_so_without_win_rates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subtitles: list[str | None] = []
-    original = charts._new_figure
+    original = style.new_figure
 
     def spy(title: str, subtitle: str | None) -> Any:
         subtitles.append(subtitle)
         return original(title, subtitle)
 
-    monkeypatch.setattr(charts, "_new_figure", spy)
+    monkeypatch.setattr(bubbles, "new_figure", spy)
     CHARTS["segment_bubbles_without_rates"](tmp_path / "chart.png")
     assert subtitles[0] is not None
     assert subtitles[0].startswith("No win rates available")
@@ -268,7 +275,7 @@ def test_the_bubble_chart_falls_back_to_accounts_and_says_so_without_win_rates(
 
 
 def test_the_concentration_curve_puts_the_top_share_where_the_values_say() -> None:
-    curve = charts._cumulative_share([60.0, 10.0, 10.0, 10.0, 10.0, float("nan"), -5.0])
+    curve = concentration._cumulative_share([60.0, 10.0, 10.0, 10.0, 10.0, float("nan"), -5.0])
     assert curve is not None
     x, y = curve
     assert x[-1] == y[-1] == 1.0

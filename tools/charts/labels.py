@@ -1,0 +1,64 @@
+"""Bubble labels: each name goes in the first free spot around its bubble, else the least crowded one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
+
+from .style import INK, NOTE_PT, plain, short
+
+_OFFSETS = ((1, 0), (-1, 0), (0, 1), (0, -1), (0.8, 0.8), (-0.8, 0.8), (0.8, -0.8), (-0.8, -0.8))
+
+
+def _overlap(box: Bbox, others: Sequence[Bbox]) -> float:
+    total = 0.0
+    for other in others:
+        w = min(box.x1, other.x1) - max(box.x0, other.x0)
+        h = min(box.y1, other.y1) - max(box.y0, other.y0)
+        total += max(w, 0) * max(h, 0)
+    return total
+
+
+def _outside(box: Bbox, frame: Bbox) -> float:
+    inner = Bbox.intersection(box, frame)
+    inside = inner.width * inner.height if inner is not None else 0.0
+    return box.width * box.height - inside
+
+
+def place_label(
+    ax: Axes, renderer: RendererBase, xy: tuple[float, float], radius_pt: float, name: str, taken: list[Bbox]
+) -> None:
+    """Try eight spots around the bubble; keep the first free one, else the least crowded."""
+    best: tuple[float, Annotation, Bbox] | None = None
+    frame = ax.get_window_extent(renderer)
+    for dx, dy in _OFFSETS:
+        offset = (dx * (radius_pt + 3), dy * (radius_pt + 2))
+        ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+        va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+        note = ax.annotate(
+            plain(short(name, 28)),
+            xy,
+            xytext=offset,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=NOTE_PT + 0.5,
+            color=INK,
+            zorder=5,
+        )
+        box = note.get_window_extent(renderer).padded(2)
+        cost = _overlap(box, taken) + 4 * _outside(box, frame)
+        if best is None or cost < best[0]:
+            if best is not None:
+                best[1].remove()
+            best = (cost, note, box)
+        else:
+            note.remove()
+        if cost == 0:
+            break
+    assert best is not None
+    taken.append(best[2])
