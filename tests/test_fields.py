@@ -1,0 +1,131 @@
+"""The canonical fields file: data/fields.toml loads, validates, and ships in the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from icp_assistant.tools.fields import (
+    FIELD_BY_NAME,
+    FIELDS,
+    FieldsFileError,
+    fields_for,
+    load_fields,
+    normalize_header,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+GOOD = """
+[[field]]
+name = "employee_count"
+kind = "number"
+table = "accounts"
+role = "firmographic"
+description = "Number of employees"
+post_outcome = false
+synonyms = ["Number of Employees", "NumberOfEmployees", "number of employees", "# Employees"]
+
+[[field]]
+name = "deal_amount"
+kind = "money"
+table = "deals"
+role = "value"
+description = "Deal value"
+post_outcome = true
+synonyms = ["Amount"]
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "fields.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_packaged_fields_load() -> None:
+    assert FIELDS
+    assert load_fields() == FIELDS
+    assert all(f.description.strip() for f in FIELDS)
+    assert all(f.synonyms for f in FIELDS)
+    assert list(FIELD_BY_NAME) == [f.name for f in FIELDS]
+    assert fields_for("accounts") + fields_for("deals") == FIELDS
+
+
+def test_the_packaged_synonyms_are_stored_normalised() -> None:
+    for spec in FIELDS:
+        assert all(normalize_header(s) == s for s in spec.synonyms), spec.name
+        assert len(set(spec.synonyms)) == len(spec.synonyms), spec.name
+
+
+def test_a_loaded_file_normalises_synonyms_in_order_without_duplicates(tmp_path: Path) -> None:
+    employees, amount = load_fields(_write(tmp_path, GOOD))
+    spellings = ["Number of Employees", "NumberOfEmployees", "number of employees", "# Employees"]
+    assert employees.synonyms == tuple(dict.fromkeys(normalize_header(s) for s in spellings))
+    assert employees.synonyms == ("number of employees", "employees")
+    assert employees.kind == "number" and employees.table == "accounts" and not employees.post_outcome
+    assert amount.synonyms == ("amount",) and amount.post_outcome
+
+
+def test_post_outcome_defaults_to_false(tmp_path: Path) -> None:
+    (spec, _) = load_fields(_write(tmp_path, GOOD.replace("post_outcome = false\n", "", 1)))
+    assert spec.post_outcome is False
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('kind = "number"', 'kind = "numeric"', r"unknown kind 'numeric' \(valid: id, text,"),
+        ('table = "deals"', 'table = "contacts"', r"unknown table 'contacts' \(valid: accounts, deals\)"),
+        ('role = "firmographic"', 'role = "firmo"', r"unknown role 'firmo'"),
+        ('name = "deal_amount"', 'name = "employee_count"', r"field #2 .*duplicate field name 'employee_count'"),
+        ('description = "Deal value"\n', "", r"field #2 \('deal_amount'\): missing key 'description'"),
+        ('description = "Deal value"', 'description = "  "', r"empty description"),
+        ("post_outcome = true", 'post_outcome = "yes"', r"'post_outcome' must be a bool"),
+        ('synonyms = ["Amount"]', 'synonyms = "Amount"', r"'synonyms' must be a list"),
+        ('synonyms = ["Amount"]', 'synonyms = ["Amount", 3]', r"synonyms must be non-empty strings"),
+        ("post_outcome = true", "post_outcome = true\nsynonym = []", r"unknown key\(s\) synonym"),
+        ('kind = "number"', "kind = number", r"not valid TOML"),
+    ],
+)
+def test_an_invalid_file_is_refused_with_a_clear_error(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(FieldsFileError, match=message):
+        load_fields(path)
+
+
+@pytest.mark.parametrize("text", ["", "title = 'fields'\n" + GOOD, "field = [1, 2]\n"])
+def test_a_file_without_field_tables_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(FieldsFileError, match=r"\[\[field\]\]"):
+        load_fields(_write(tmp_path, text))
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_fields_file(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(tmp_path.glob("icp_assistant-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        assert "icp_assistant/tools/data/fields.toml" in archive.namelist()
+        shipped = archive.read("icp_assistant/tools/data/fields.toml").decode("utf-8")
+    assert shipped == (REPO / "tools" / "data" / "fields.toml").read_text(encoding="utf-8")
+    assert load_fields(_write(tmp_path, shipped)) == FIELDS
