@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
@@ -13,6 +13,8 @@ from icp_assistant.tools.conditions import Condition
 from icp_assistant.tools.dataset import open_dataset
 from icp_assistant.tools.prospect import ProspectScore
 from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
+from icp_assistant.tools.validation import ValidationReport
+from icp_assistant.tools.validation import validate_icp as validate_icp_engine
 
 from .errors import tool_errors
 from .state import AppState, run_engine
@@ -26,6 +28,7 @@ Gates = Annotated[
 
 def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
+    register_validation(mcp, state)
 
     @mcp.tool(
         title="Build the ICP",
@@ -79,6 +82,34 @@ def register(mcp: MCPServer, state: AppState) -> None:
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         result = await run_engine(ctx, score_prospect_engine, chosen, fields)
         return state.result("score_prospect", result)
+
+
+def register_validation(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Validate the ICP",
+        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    )
+    @guard
+    async def validate_icp(
+        ctx: Context,
+        dataset: Annotated[str, Field(description="Dataset name from load_accounts (with won and lost outcomes)")],
+        icp: IcpName,
+        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
+        split: Annotated[
+            Literal["auto", "time", "account"],
+            Field(description="auto: by close date when known (fit on older, test on newer), else by account"),
+        ] = "auto",
+    ) -> Annotated[CallToolResult, ValidationReport]:
+        """Check the ICP on held-out rows: refit its points on older deals (or other accounts), score the held-out
+        ones, and report AUC with a bootstrap interval, win rate per tier with Wilson intervals, green and
+        top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
+        tiers do not separate or the sample is too small to tell."""
+        data = open_dataset(state.workspace, dataset)
+        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
+        return state.result("validate_icp", result)
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:

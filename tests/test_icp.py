@@ -173,3 +173,33 @@ def test_a_prospect_with_nothing_the_icp_scores_is_a_clear_error(icp: ICPVersion
 
 def test_a_noise_column_carries_no_points(icp: ICPVersion) -> None:
     assert all(c.attribute not in ("Favorite Color", "Lead Score (random)") for c in icp.scorecard.criteria)
+
+
+def test_out_of_sample_green_wins_clearly_more_than_red_on_a_time_split(icp: ICPVersion, example: Dataset) -> None:
+    from icp_assistant.tools.validation import validate_icp
+
+    report = validate_icp(example, icp)
+    assert report.split.startswith("train: closed before")
+    tiers = {t.tier: t for t in report.evaluation.tiers}
+    green, red = tiers["green"].win_rate, tiers["red"].win_rate
+    assert green is not None and red is not None and green.low is not None and red.high is not None
+    assert green.low > red.high  # intervals do not overlap
+    assert report.evaluation.auc_interval is not None and report.evaluation.auc_interval[0] > 0.5
+    assert "separates winners" in report.verdict
+    assert report.baselines[0].name == "base rate"
+
+
+@pytest.mark.shared_data
+def test_on_maven_firmographic_fit_does_not_predict_winning(shared_data: Path, tmp_path: Path) -> None:
+    from icp_assistant.tools.validation import validate_icp
+
+    ws = Workspace(tmp_path / "ws")
+    folder = shared_data / "maven_crm"
+    load_accounts(folder / "accounts.csv", ws, LoadOptions(deals_path=folder / "sales_pipeline.csv", name="maven"))
+    data = open_dataset(ws, "maven")
+    built = build_icp(data, ws)
+    assert built.scorecard.criteria == []
+    assert any("does not predict winning" in n for n in built.notes)
+    report = validate_icp(data, built)
+    assert report.evaluation.auc is not None and abs(report.evaluation.auc - 0.5) < 0.05
+    assert report.verdict.startswith("No better than chance")

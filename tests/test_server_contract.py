@@ -245,3 +245,14 @@ async def test_thresholds_out_of_order_and_unknown_icps_are_readable_errors(serv
         missing = await client.call_tool("score_prospect", {"icp": "nope", "fields": {"industry": "Fintech"}})
     assert bad.is_error and "yellow (70) must be below green (50)" in _text(bad)
     assert missing.is_error and "No ICP named 'nope'" in _text(missing)
+
+
+async def test_validate_icp_reports_held_out_tiers_within_the_budget(server: Any) -> None:
+    async with Client(server) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        name = loaded.structured_content["name"]
+        await client.call_tool("build_icp", {"dataset": name, "name": "demo"})
+        result = await client.call_tool("validate_icp", {"dataset": name, "icp": "demo"})
+    assert not result.is_error, _text(result)
+    assert len(_text(result)) / 4 < 2000
+    assert result.structured_content["evaluation"]["auc"] > 0.5

@@ -31,6 +31,7 @@ class Frame:
     unit: Literal["accounts", "deals"]
     label: str
     cluster: pd.Series | None = None
+    dates: pd.Series | None = None  # deals: close date per row (for time splits)
 
 
 def value_tests(frame: Frame, attrs: list[Attribute], deff: float) -> pd.DataFrame:

@@ -84,7 +84,7 @@ class ICPSummary(BaseModel):
     notes: list[str]
 
 
-def _training(dataset: Dataset) -> tuple[Frame, str, Literal["learned", "lift"]]:
+def training_frame(dataset: Dataset) -> tuple[Frame, str, Literal["learned", "lift"]]:
     """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone."""
     try:
         frame = comparison_frame(dataset, "won", None, 0.2)
@@ -142,7 +142,7 @@ def build_icp(
 ) -> ICPVersion:
     """Learn the scorecard from the dataset and save it as the next version of ``name``."""
     label = check_name(name or f"{dataset.name}-icp", "ICP name")
-    frame, comparison, method = _training(dataset)
+    frame, comparison, method = training_frame(dataset)
     attrs = attributes(dataset, frame.rows)
     if not attrs:
         raise InsufficientDataError("No usable attributes (industry, size, region, tech stack...) to build an ICP on.")
@@ -156,6 +156,12 @@ def build_icp(
     notes = [f"Points {how} on {rows}."]
     if method == "lift":
         notes.append("No lost deals or accounts: points say how customers differ from the whole list, not who wins.")
+    if not scorecard.criteria:
+        notes.append(
+            "No attribute separates the outcome beyond chance, so the scorecard has no criteria and every account "
+            f"scores {scorecard.base}. Firmographic fit does not predict winning in this data; rank by value "
+            "(find_best_customers) instead."
+        )
     existing = versions(workspace, label)
     draft = ICPVersion(
         name=label, version=(existing[-1] + 1) if existing else 1,

@@ -98,7 +98,8 @@ def _deal_rows(dataset: Dataset, accounts: pd.DataFrame) -> Frame | None:
     rows = accounts.loc[keys].reset_index(drop=True)
     group = pd.Series(closed["outcome"].eq("won").to_numpy(), index=rows.index)
     cluster = pd.Series(keys.to_numpy(), index=rows.index)
-    return Frame(rows, group, "deals", "won deals vs lost deals", cluster)
+    dates = pd.Series(closed["deal_closed"].to_numpy(), index=rows.index) if "deal_closed" in closed else None
+    return Frame(rows, group, "deals", "won deals vs lost deals", cluster, dates)
 
 
 def comparison_frame(dataset: Dataset, compare: Compare, condition: list[Condition] | None, top_share: float) -> Frame:

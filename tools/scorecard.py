@@ -35,6 +35,7 @@ MIN_VALUE_COUNT = 5
 REGULARISATION = 0.1  # sklearn C when too few rows to cross-validate: strong L2 shrinkage
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # shrinkage matters more than events per variable (van Smeden et al.)
 NOT_CRITERIA = {"city", "state"}  # too fine-grained to generalise; region and country carry geography
+NEUTRAL_BASE = 50  # the score of every account when no attribute carries points
 
 
 class Criterion(BaseModel):
@@ -155,6 +156,9 @@ def fit_scorecard(
     candidates = [a for a in attrs if a.column not in NOT_CRITERIA]
     x, keys = _indicators(rows, significant_attributes(rows, outcome, candidates, groups))
     y = outcome.astype(int).to_numpy()
+    if x.shape[1] == 0:  # nothing separates the outcome: an honest, empty scorecard
+        return Scorecard(method=method, base=NEUTRAL_BASE, criteria=[], attributes=[], scale=0.0,
+                         training_rows=len(rows), training_unit=unit, positives=int(y.sum()))  # fmt: skip
     group_array = groups.to_numpy() if groups is not None else None
     if method == "learned":
         raw, intercept = _weights_learned(x, y, group_array, random_state)
