@@ -11,6 +11,8 @@ from pydantic import Field
 from icp_assistant.tools import icp as icp_engine
 from icp_assistant.tools.conditions import Condition
 from icp_assistant.tools.dataset import open_dataset
+from icp_assistant.tools.drift import DriftCheck
+from icp_assistant.tools.drift import check_drift as check_drift_engine
 from icp_assistant.tools.prospect import ProspectScore
 from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
 from icp_assistant.tools.validation import ValidationReport
@@ -29,6 +31,7 @@ Gates = Annotated[
 def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
     register_validation(mcp, state)
+    register_drift(mcp, state)
 
     @mcp.tool(
         title="Build the ICP",
@@ -110,6 +113,37 @@ def register_validation(mcp: MCPServer, state: AppState) -> None:
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
         return state.result("validate_icp", result)
+
+
+def register_drift(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Check ICP drift (quarterly review)",
+        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    )
+    @guard
+    async def check_drift(
+        ctx: Context,
+        dataset: Annotated[str, Field(description="Dataset the ICP was built from (the reference wins)")],
+        icp: IcpName,
+        recent: Annotated[
+            str | None, Field(description="Dataset of newer accounts + deals loaded with load_accounts")
+        ] = None,
+        since: Annotated[
+            str | None, Field(description="Or a date cut (YYYY-MM-DD): deals closed on/after it are 'recent'")
+        ] = None,
+        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
+    ) -> Annotated[CallToolResult, DriftCheck]:
+        """The quarterly ICP review: compare recent wins with the wins the ICP was built on, attribute by attribute
+        (PSI with a sampling-noise floor, KS / Cramer's V; coverage changes such as emptier or recoded columns kept
+        apart from real mix changes), the share of new wins scoring red then and now, and win rate per tier then
+        and now; too few recent wins (< 30) is said instead of judged."""
+        reference = open_dataset(state.workspace, dataset)
+        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        later = open_dataset(state.workspace, recent) if recent else None
+        result = await run_engine(ctx, check_drift_engine, reference, chosen, recent=later, since=since)
+        return state.result("check_drift", result)
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:

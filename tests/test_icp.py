@@ -203,3 +203,47 @@ def test_on_maven_firmographic_fit_does_not_predict_winning(shared_data: Path, t
     report = validate_icp(data, built)
     assert report.evaluation.auc is not None and abs(report.evaluation.auc - 0.5) < 0.05
     assert report.verdict.startswith("No better than chance")
+
+
+@pytest.fixture(scope="module")
+def quarters(ws: Workspace) -> dict[str, Dataset]:
+    out = {}
+    for name, prefix in (("shifted", "next_quarter"), ("stable", "stable_quarter")):
+        options = LoadOptions(deals_path=EXAMPLES / f"{prefix}_deals.csv", name=name)
+        load_accounts(EXAMPLES / f"{prefix}_accounts.csv", ws, options)
+        out[name] = open_dataset(ws, name)
+    return out
+
+
+def test_check_drift_finds_the_planted_shift_in_a_later_quarter(
+    icp: ICPVersion, example: Dataset, quarters: dict[str, Dataset]
+) -> None:
+    from icp_assistant.tools.drift import check_drift
+
+    result = check_drift(example, icp, recent=quarters["shifted"])
+    assert result.enough
+    assert result.verdict.startswith("The ICP is getting stale")
+    industry = next(a for a in result.attributes.attributes if a.attribute == "industry")
+    assert industry.psi_level == "significant"
+    assert any(label == "Healthcare" for label, _, _ in industry.top_shifts)
+    assert result.red_share_now.rate is not None and result.red_share_before.rate is not None
+    assert result.red_share_now.rate > result.red_share_before.rate
+
+
+def test_check_drift_finds_none_in_an_unchanged_quarter(
+    icp: ICPVersion, example: Dataset, quarters: dict[str, Dataset]
+) -> None:
+    from icp_assistant.tools.drift import check_drift
+
+    result = check_drift(example, icp, recent=quarters["stable"])
+    assert result.verdict.startswith("No meaningful drift")
+    assert all(a.psi_level in ("none", None) for a in result.attributes.attributes)
+
+
+def test_check_drift_needs_a_recent_sample_or_a_date(icp: ICPVersion, example: Dataset) -> None:
+    from icp_assistant.tools.drift import check_drift
+
+    with pytest.raises(OptionError, match="Give recent"):
+        check_drift(example, icp)
+    with pytest.raises(OptionError, match=r"since='last quarter' is not a date"):
+        check_drift(example, icp, since="last quarter")

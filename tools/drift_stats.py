@@ -55,6 +55,9 @@ class AttributeDrift(BaseModel):
     recoding: bool = Field(description=">= 30% of recent filled rows carry values the reference never had")
     new_values: list[str] = Field(description="Up to 5 recent values unseen in the reference (recoding hint)")
     top_shifts: list[tuple[str, float, float]] = Field(description="Up to 3 (value or bin, reference, recent share)")
+    psi_noise: float | None = Field(
+        None, description="95th percentile of PSI between the reference and random samples of it of the recent size"
+    )
     statement: str
 
 
@@ -188,6 +191,10 @@ def _statement(drift: AttributeDrift, unseen_share: float) -> str:
         )
     if drift.psi is None:
         parts.append(f"{name}: mix not comparable (one sample has no values)")
+    elif drift.psi_noise is not None and drift.psi <= drift.psi_noise and not drift.recoding:
+        parts.append(
+            f"{name}: within sampling noise (PSI {drift.psi:.2f}; chance alone gives up to {drift.psi_noise:.2f})"
+        )
     elif not drift.recoding:
         level = "no meaningful" if drift.psi_level == "none" else drift.psi_level
         mix = f"{name}: {level} mix drift (PSI {drift.psi:.2f})"
@@ -201,8 +208,26 @@ def _statement(drift: AttributeDrift, unseen_share: float) -> str:
     return "; ".join(parts)
 
 
-def attribute_drift(reference: pd.Series, recent: pd.Series, kind: Kind, name: str) -> AttributeDrift:
-    """Coverage and mix drift of one attribute; mix shares are over filled rows only."""
+def _noise(ref: pd.Series, size: int, kind: Kind, resamples: int, random_state: int) -> float | None:
+    """95th percentile of the PSI between the reference and random samples of it of ``size`` rows."""
+    if resamples < 1 or size < 1 or len(ref) < 2:
+        return None
+    rng = np.random.default_rng(random_state)
+    values = []
+    for _ in range(resamples):
+        sample = ref.iloc[rng.integers(0, len(ref), size)]
+        table = _number_table(ref, sample) if kind == "number" else _category_table(ref, sample)
+        values.append(psi(table.reference / table.reference.sum(), table.recent / table.recent.sum()))
+    return round(float(np.quantile(values, 0.95)), 4)
+
+
+def attribute_drift(
+    reference: pd.Series, recent: pd.Series, kind: Kind, name: str, *, noise_resamples: int = 0, random_state: int = 0
+) -> AttributeDrift:
+    """Coverage and mix drift of one attribute; mix shares are over filled rows only.
+
+    With ``noise_resamples``, a PSI no larger than what random samples of the reference reach (95th percentile)
+    is read as sampling noise: small samples inflate the PSI."""
     if kind not in KINDS:
         raise OptionError(f"Unknown kind {kind!r} for {name!r}. Valid kinds: {listing(KINDS)}.")
     if reference.empty or recent.empty:
@@ -217,11 +242,13 @@ def attribute_drift(reference: pd.Series, recent: pd.Series, kind: Kind, name: s
         value = round(psi(table.reference / table.reference.sum(), table.recent / table.recent.sum()), 4)
         p_value, effect = _test(table, ref, rec, kind)
         shifts = _shifts(table, len(ref), len(rec))
+    noise = _noise(ref, len(rec), kind, noise_resamples, random_state) if value is not None else None
+    level = psi_level(value) if noise is None or value is None or value > noise else "none"
     drift = AttributeDrift(
         attribute=name,
         kind=kind,
         psi=value,
-        psi_level=psi_level(value),
+        psi_level=level,
         test=None if effect is None else "ks" if kind == "number" else "chi2",
         p_value=round_sig(p_value),
         effect=None if effect is None else round(effect, 4),
@@ -231,6 +258,7 @@ def attribute_drift(reference: pd.Series, recent: pd.Series, kind: Kind, name: s
         recoding=recoding,
         new_values=new,
         top_shifts=shifts,
+        psi_noise=noise,
         statement="",
     )
     return drift.model_copy(update={"statement": _statement(drift, unseen_share)})
@@ -274,6 +302,8 @@ def compare_samples(
     *,
     min_recent: int = MIN_N,
     max_attributes: int = 12,
+    noise_resamples: int = 0,
+    random_state: int = 0,
 ) -> DriftReport:
     """Drift per attribute in ``kinds`` (column -> kind); a column missing from one sample counts as empty there."""
     if min_recent < 1 or max_attributes < 1:
@@ -288,7 +318,7 @@ def compare_samples(
         ref, rec = (
             f[name] if name in f else pd.Series(np.nan, index=f.index, dtype=object) for f in (reference, recent)
         )
-        drifts.append(attribute_drift(ref, rec, kind, name))
+        drifts.append(attribute_drift(ref, rec, kind, name, noise_resamples=noise_resamples, random_state=random_state))
     drifts.sort(key=lambda d: (d.psi is None, -(d.psi or 0.0), d.attribute))
     return DriftReport(
         reference_n=len(reference),
