@@ -13,6 +13,8 @@ from icp_assistant.tools.conditions import Condition
 from icp_assistant.tools.dataset import open_dataset
 from icp_assistant.tools.drift import DriftCheck
 from icp_assistant.tools.drift import check_drift as check_drift_engine
+from icp_assistant.tools.export import Export
+from icp_assistant.tools.export import export_icp as export_engine
 from icp_assistant.tools.prospect import ProspectScore
 from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
 from icp_assistant.tools.validation import ValidationReport
@@ -32,6 +34,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
     register_validation(mcp, state)
     register_drift(mcp, state)
+    register_export(mcp, state)
 
     @mcp.tool(
         title="Build the ICP",
@@ -144,6 +147,28 @@ def register_drift(mcp: MCPServer, state: AppState) -> None:
         later = open_dataset(state.workspace, recent) if recent else None
         result = await run_engine(ctx, check_drift_engine, reference, chosen, recent=later, since=since)
         return state.result("check_drift", result)
+
+
+def register_export(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Export the ICP scoring model",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @guard
+    async def export_icp(
+        ctx: Context,
+        icp: IcpName,
+        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
+        table: Annotated[str, Field(description="Table the SQL should score (canonical column names)")] = "accounts",
+    ) -> Annotated[CallToolResult, Export]:
+        """Export an ICP version as a scoring SELECT (runs unchanged in DuckDB and Spark SQL; returns icp_score,
+        icp_tier and icp_reasons and agrees exactly with score_prospect), a JSON spec of the criteria and points,
+        and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
+        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        result = await run_engine(ctx, export_engine, chosen, state.workspace.folder("exports", chosen.name), table)
+        return state.result("export_icp", result)
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:

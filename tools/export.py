@@ -1,0 +1,142 @@
+"""export_icp: the scorecard as portable SQL, a JSON spec and CRM-style scoring rules.
+
+The SQL is one SELECT over a table with the canonical columns (as written by load_accounts: industry,
+employee_count, annual_revenue, size_band, employee_band, company_age, country, region, tech_stack...)
+that returns the table's columns plus ``icp_score``, ``icp_tier`` and ``icp_reasons``. It uses only
+CASE, LOWER, TRIM, LIKE, CAST, LEAST, GREATEST and CONCAT_WS, so it runs unchanged in DuckDB and Spark SQL
+and ports to other ANSI engines. Whole points make it agree exactly with the Python scorer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from .attributes import AGE_BANDS, REVENUE_BANDS
+from .conditions import Condition
+from .icp import ICPVersion
+from .scorecard import Criterion
+from .workspace import write_json
+
+BAND_SOURCES = {
+    "revenue_band": ("annual_revenue", REVENUE_BANDS, "$1B+"),
+    "age_band": ("company_age", AGE_BANDS, "21+ years"),
+}
+
+
+class Export(BaseModel):
+    icp: str
+    version: int
+    sql_path: str = Field(description="The scoring SELECT (DuckDB, Spark SQL, ANSI)")
+    spec_path: str = Field(description="JSON spec: base, criteria with points, thresholds, gates")
+    rules_path: str = Field(description="CRM scoring rules (HubSpot-style: property, operator, value, points)")
+    table: str = Field(description="Table name the SQL reads (replace it with yours)")
+    criteria: int
+    sql_preview: str = Field(description="The first lines of the SQL")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _band_condition(criterion: Criterion) -> str | None:
+    if criterion.attribute not in BAND_SOURCES:
+        return None
+    source, edges, last = BAND_SOURCES[criterion.attribute]
+    bounds = [float("-inf")] + [edge for edge, _ in edges] + [float("inf")]
+    labels = [label for _, label in edges] + [last]
+    i = labels.index(criterion.value)
+    column = f"CAST({_column(source)} AS DOUBLE)"
+    parts = [f"{column} >= {bounds[i]!r}" if bounds[i] != float("-inf") else f"{column} IS NOT NULL"]
+    if bounds[i + 1] != float("inf"):
+        parts.append(f"{column} < {bounds[i + 1]!r}")
+    return " AND ".join(parts)
+
+
+def condition_sql(criterion: Criterion) -> str:
+    band = _band_condition(criterion)
+    if band is not None:
+        return band
+    column = f"LOWER(TRIM(CAST({_column(criterion.attribute)} AS VARCHAR)))"
+    value = criterion.value.strip().lower()
+    if criterion.kind == "multi":
+        padded = f"CONCAT_WS('', ';', REPLACE({column}, '; ', ';'), ';')"
+        return f"{padded} LIKE {_quote('%;' + value.replace('%', '').replace('_', '') + ';%')}"
+    return f"{column} = {_quote(value)}"
+
+
+def _gate_sql(condition: Condition) -> str:
+    column = f"LOWER(TRIM(CAST({_column(condition.column)} AS VARCHAR)))"
+    if condition.op in ("==", "!=") and not isinstance(condition.value, list):
+        op = "=" if condition.op == "==" else "<>"
+        return f"COALESCE({column} {op} {_quote(str(condition.value).lower())}, FALSE)"
+    if condition.op in ("in", "not in"):
+        values = condition.value if isinstance(condition.value, list) else [condition.value]
+        listed = ", ".join(_quote(str(v).lower()) for v in values)
+        negate = "NOT " if condition.op == "not in" else ""
+        return f"COALESCE({column} {negate}IN ({listed}), FALSE)"
+    number = f"CAST({_column(condition.column)} AS DOUBLE)"
+    return f"COALESCE({number} {condition.op} {float(condition.value)!r}, FALSE)"  # type: ignore[arg-type]
+
+
+def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
+    card = icp.scorecard
+    points = [f"CASE WHEN {condition_sql(c)} THEN {c.points} ELSE 0 END" for c in card.criteria]
+    raw = " + ".join([str(card.base), *points]) if points else str(card.base)
+    clipped = f"LEAST(100, GREATEST(0, {raw}))"
+    gates = [_gate_sql(c) for c in icp.disqualifiers] + [f"NOT ({_gate_sql(c)})" for c in icp.must_haves]
+    capped = (
+        f"CASE WHEN {' OR '.join(gates)} THEN LEAST({clipped}, {icp.thresholds.yellow - 1}) ELSE {clipped} END"
+        if gates
+        else clipped
+    )
+    reasons = [f"CASE WHEN {condition_sql(c)} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in card.criteria]
+    reason_sql = f"CONCAT_WS('; ', {', '.join(reasons)})" if reasons else "''"
+    t = icp.thresholds
+    return (
+        f"-- ICP {icp.name} v{icp.version}: score = clip({card.base} + points, 0, 100); "
+        f"green >= {t.green}, yellow >= {t.yellow}\n"
+        f"SELECT s.*,\n"
+        f"  CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' "
+        f"ELSE 'red' END AS icp_tier\n"
+        f"FROM (\n  SELECT t.*,\n    {capped} AS icp_score,\n    {reason_sql} AS icp_reasons\n"
+        f"  FROM {table} AS t\n) AS s\n"
+    )
+
+
+def crm_rules(icp: ICPVersion) -> list[dict[str, object]]:
+    """HubSpot-style scoring rules: one row per criterion."""
+    rules: list[dict[str, object]] = [{"rule": "base", "points": icp.scorecard.base}]
+    for c in icp.scorecard.criteria:
+        operator = "contains" if c.kind == "multi" else "is equal to"
+        rules.append({"property": c.attribute, "operator": operator, "value": c.value, "points": c.points})
+    return rules
+
+
+def export_icp(icp: ICPVersion, folder: Path, table: str = "accounts") -> Export:
+    folder.mkdir(parents=True, exist_ok=True)
+    sql = icp_sql(icp, table)
+    sql_path = folder / f"{icp.name}-v{icp.version}.sql"
+    sql_path.write_text(sql, encoding="utf-8")
+    card = icp.scorecard
+    spec = {
+        "icp": icp.name,
+        "version": icp.version,
+        "base": card.base,
+        "thresholds": icp.thresholds.model_dump(),
+        "criteria": [c.model_dump(include={"attribute", "value", "kind", "points", "label"}) for c in card.criteria],
+        "must_haves": [c.model_dump() for c in icp.must_haves],
+        "disqualifiers": [c.model_dump() for c in icp.disqualifiers],
+    }
+    spec_path = write_json(folder / f"{icp.name}-v{icp.version}.json", spec)
+    rules_path = write_json(folder / f"{icp.name}-v{icp.version}-crm-rules.json", crm_rules(icp))
+    return Export(
+        icp=icp.name, version=icp.version, sql_path=str(sql_path), spec_path=str(spec_path),
+        rules_path=str(rules_path), table=table, criteria=len(icp.scorecard.criteria),
+        sql_preview="\n".join(sql.splitlines()[:6])[:1500],
+    )  # fmt: skip
