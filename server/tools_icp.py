@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
 from icp_assistant.tools import icp as icp_engine
+from icp_assistant.tools.bulk import ProspectList
+from icp_assistant.tools.bulk import score_prospects as score_prospects_engine
 from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import open_dataset
+from icp_assistant.tools.dataset import LoadOptions, open_dataset
 from icp_assistant.tools.drift import DriftCheck
 from icp_assistant.tools.drift import check_drift as check_drift_engine
 from icp_assistant.tools.export import Export
@@ -21,7 +23,7 @@ from icp_assistant.tools.validation import ValidationReport
 from icp_assistant.tools.validation import validate_icp as validate_icp_engine
 
 from .errors import tool_errors
-from .state import AppState, run_engine
+from .state import AppState, client_roots, run_engine
 
 IcpName = Annotated[str, Field(description="ICP name from build_icp")]
 Gates = Annotated[
@@ -35,6 +37,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
     register_validation(mcp, state)
     register_drift(mcp, state)
     register_export(mcp, state)
+    register_bulk(mcp, state)
 
     @mcp.tool(
         title="Build the ICP",
@@ -169,6 +172,34 @@ def register_export(mcp: MCPServer, state: AppState) -> None:
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         result = await run_engine(ctx, export_engine, chosen, state.workspace.folder("exports", chosen.name), table)
         return state.result("export_icp", result)
+
+
+def register_bulk(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Score a prospect list",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @guard
+    async def score_prospects(
+        ctx: Context,
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
+        icp: IcpName,
+        path: Annotated[str, Field(description="Prospect file (same formats as load_accounts)")],
+        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
+        sheet: Annotated[str | None, Field(description="XLSX only: sheet name or 0-based index")] = None,
+    ) -> Annotated[CallToolResult, ProspectList]:
+        """Score a whole prospect file with an ICP into a prioritised target account list written to CSV and
+        XLSX (score, tier, top reasons; safe to open in Excel), and return counts per tier, the top accounts
+        and data-quality notes. Progress is reported for big files."""
+        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        options = LoadOptions(sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
+                              max_bytes=state.config.max_file_bytes)  # fmt: skip
+        result = await run_engine(
+            ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options
+        )
+        return state.result("score_prospects", result)
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:

@@ -59,3 +59,23 @@ def test_the_spec_and_crm_rules_carry_every_criterion(ws: Workspace) -> None:
     assert rules[0] == {"rule": "base", "points": icp.scorecard.base}
     assert {r["property"] for r in rules[1:]} == set(icp.scorecard.attributes)
     assert "icp_reasons" in Path(export.sql_path).read_text()
+
+
+def test_a_prospect_list_puts_the_planted_best_segment_in_green_and_is_safe_in_excel(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from icp_assistant.tools.bulk import excel_safe, score_prospects
+
+    icp = build_icp(open_dataset(ws, "example"), ws, name="bulk-test")
+    result = score_prospects(icp, EXAMPLES / "prospects.csv", ws, LoadOptions(name="prospects-bulk"))
+    assert result.rows == 300 and sum(result.tiers.values()) == 300
+    truth = json.loads((EXAMPLES / "ground_truth.json").read_text())["datasets"]["prospects"]["segment_ids"]
+    scored = pd.read_csv(result.csv_path)
+    accounts = open_dataset(ws, "prospects-bulk").accounts.set_index("name")["account_id"].astype(str)
+    green_ids = set(accounts.reindex(scored.loc[scored["tier"] == "green", "name"]).dropna())
+    assert len(green_ids & set(truth["best"])) / len(green_ids) > 0.6  # green is mostly the planted best segment
+    assert Path(result.xlsx_path).exists()
+    safe = excel_safe(pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+1", "Acme", "@SUM(A1)"]}))
+    assert safe["name"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "Acme", "'@SUM(A1)"]

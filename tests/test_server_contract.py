@@ -256,3 +256,23 @@ async def test_validate_icp_reports_held_out_tiers_within_the_budget(server: Any
     assert not result.is_error, _text(result)
     assert len(_text(result)) / 4 < 2000
     assert result.structured_content["evaluation"]["auc"] > 0.5
+
+
+async def test_score_prospects_writes_the_list_and_returns_a_compact_summary(server: Any) -> None:
+    progress: list[float] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append(value)
+
+    async with Client(server, mode="legacy") as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        await client.call_tool("build_icp", {"dataset": loaded.structured_content["name"], "name": "demo"})
+        result = await client.call_tool(
+            "score_prospects", {"icp": "demo", "path": "prospects.csv"}, progress_callback=on_progress
+        )
+    assert not result.is_error, _text(result)
+    summary = result.structured_content
+    assert sum(summary["tiers"].values()) == 300 and summary["tiers"]["green"] > 0
+    assert Path(summary["csv_path"]).exists() and Path(summary["xlsx_path"]).exists()
+    assert len(_text(result)) / 4 < 2000
+    assert progress
