@@ -17,6 +17,8 @@ from icp_assistant.tools.drift import DriftCheck
 from icp_assistant.tools.drift import check_drift as check_drift_engine
 from icp_assistant.tools.export import Export
 from icp_assistant.tools.export import export_icp as export_engine
+from icp_assistant.tools.market import MarketSize
+from icp_assistant.tools.market import size_market as size_market_engine
 from icp_assistant.tools.prospect import ProspectScore
 from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
 from icp_assistant.tools.validation import ValidationReport
@@ -38,6 +40,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
     register_drift(mcp, state)
     register_export(mcp, state)
     register_bulk(mcp, state)
+    register_market(mcp, state)
 
     @mcp.tool(
         title="Build the ICP",
@@ -200,6 +203,42 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
             ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options
         )
         return state.result("score_prospects", result)
+
+
+def register_market(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Size the market (TAM / SAM / SOM)",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @guard
+    async def size_market(
+        ctx: Context,
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
+        dataset: Annotated[str, Field(description="Dataset the ICP was built from (for contract values)")],
+        icp: IcpName,
+        universe: Annotated[
+            str, Field(description="File of all accounts in your market (same formats as load_accounts)")
+        ],
+        share: Annotated[float, Field(gt=0, le=1, description="Realistic share of the SAM to win (0.1 = 10%)")] = 0.1,
+        reps: Annotated[int | None, Field(ge=1, description="Sales reps (for the capacity limit)")] = None,
+        deals_per_rep: Annotated[float | None, Field(gt=0, description="Deals a rep can work in the horizon")] = None,
+        contract_value: Annotated[
+            float | None, Field(gt=0, description="Annual value per account, if not from won deals")
+        ] = None,
+    ) -> Annotated[CallToolResult, MarketSize]:
+        """TAM / SAM / SOM bottom-up from an account universe: every account scored with the ICP, contract value
+        from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
+        x value), sensitivity to the assumptions, and the ranked SOM account list written to a file."""
+        reference = open_dataset(state.workspace, dataset)
+        chosen = icp_engine.open_icp(state.workspace, icp)
+        options = LoadOptions(max_bytes=state.config.max_file_bytes)
+        result = await run_engine(
+            ctx, size_market_engine, reference, chosen, state.resolve(universe, roots), state.workspace,
+            share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value, options=options,
+        )  # fmt: skip
+        return state.result("size_market", result)
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:

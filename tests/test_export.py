@@ -79,3 +79,17 @@ def test_a_prospect_list_puts_the_planted_best_segment_in_green_and_is_safe_in_e
     assert Path(result.xlsx_path).exists()
     safe = excel_safe(pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+1", "Acme", "@SUM(A1)"]}))
     assert safe["name"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "Acme", "'@SUM(A1)"]
+
+
+def test_market_size_states_its_assumptions_and_orders_tam_sam_som(ws: Workspace) -> None:
+    from icp_assistant.tools.market import size_market
+
+    reference = open_dataset(ws, "example")
+    icp = build_icp(reference, ws, name="market-test")
+    result = size_market(reference, icp, EXAMPLES / "prospects.csv", ws, share=0.1, reps=2, deals_per_rep=5)
+    assert result.tam.value >= result.sam.value >= result.som.value > 0
+    assert result.tam.accounts == 300
+    assert result.sam.accounts == sum(s.accounts for s in result.by_tier if s.name in ("green", "yellow"))
+    assert any(a.startswith("contract value per account") for a in result.assumptions)
+    assert result.sensitivity["share 5%"] <= result.som.value <= result.sensitivity["share 15%"]
+    assert Path(result.som_accounts_path).exists()

@@ -1,0 +1,128 @@
+"""size_market: TAM / SAM / SOM bottom-up from an account universe and an ICP.
+
+TAM = every account in the universe x the expected annual contract value (the median won deal
+amount of its size band in the ICP's data when the band has 10+ wins, else the overall median:
+stated). SAM = the green and yellow accounts. SOM = the smaller of SAM x a realistic share and the
+sales capacity (reps x deals per rep x win rate x contract value), shown with its sensitivity to the
+assumptions; the SOM accounts, ranked by score, are written to a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from .attributes import add_bands
+from .dataset import Dataset, LoadOptions, load_accounts, open_dataset
+from .errors import InsufficientDataError, OptionError
+from .icp import ICPVersion, score_rows
+from .workspace import Workspace, write_table
+
+MIN_BAND_WINS = 10
+
+
+class Slice(BaseModel):
+    name: str
+    accounts: int
+    value: float
+
+
+class MarketSize(BaseModel):
+    """TAM, SAM and SOM with every assumption stated."""
+
+    icp: str
+    universe: int = Field(description="Accounts in the universe file")
+    tam: Slice
+    sam: Slice = Field(description="Green + yellow accounts")
+    som: Slice
+    som_limited_by: str = Field(description="'share' or 'capacity'")
+    by_tier: list[Slice]
+    by_size: list[Slice]
+    assumptions: list[str]
+    sensitivity: dict[str, float] = Field(description="SOM value under changed assumptions")
+    som_accounts_path: str
+
+
+def contract_values(reference: Dataset) -> tuple[dict[str, float], float]:
+    """Median won deal amount per size band (10+ wins) and overall, from the ICP's data."""
+    deals = reference.deals
+    if deals is None or "deal_amount" not in deals or not deals["outcome"].eq("won").any():
+        raise InsufficientDataError(
+            "No won deal amounts to base the contract value on. Pass contract_value= (annual value per account)."
+        )
+    won = deals[deals["outcome"].eq("won") & deals["deal_amount"].gt(0)]
+    bands = reference.accounts.get("size_band")
+    per_band: dict[str, float] = {}
+    if bands is not None:
+        band_of = won["account_key"].map(bands)
+        for band, amounts in won["deal_amount"].groupby(band_of):
+            if len(amounts) >= MIN_BAND_WINS:
+                per_band[str(band)] = float(amounts.median())
+    return per_band, float(won["deal_amount"].median())
+
+
+def _som(sam: float, share: float, capacity: float | None) -> tuple[float, str]:
+    by_share = sam * share
+    if capacity is not None and capacity < by_share:
+        return capacity, "capacity"
+    return by_share, "share"
+
+
+def size_market(
+    reference: Dataset,
+    icp: ICPVersion,
+    universe_path: Path,
+    workspace: Workspace,
+    *,
+    share: float = 0.1,
+    reps: int | None = None,
+    deals_per_rep: float | None = None,
+    contract_value: float | None = None,
+    options: LoadOptions | None = None,
+) -> MarketSize:
+    if not 0 < share <= 1:
+        raise OptionError(f"share={share} must be between 0 and 1 (e.g. 0.1 for 10% of the SAM).")
+    card = load_accounts(universe_path, workspace, options or LoadOptions())
+    rows = add_bands(open_dataset(workspace, card.name).accounts)
+    scored = rows.join(score_rows(icp, rows)[["score", "tier"]])
+    per_band, overall = ({}, contract_value) if contract_value else contract_values(reference)
+    band = scored["size_band"] if "size_band" in scored else pd.Series(None, index=scored.index)
+    scored["value"] = band.map(per_band).fillna(overall).astype(float)
+    in_sam = scored["tier"].isin(["green", "yellow"])
+    tam, sam = float(scored["value"].sum()), float(scored.loc[in_sam, "value"].sum())
+    win = icp.training_tiers.get("green")
+    win_rate = win.rate if win is not None and win.rate is not None else None
+    capacity = None
+    if reps and deals_per_rep and win_rate:
+        capacity = reps * deals_per_rep * win_rate * float(scored.loc[in_sam, "value"].median() or overall)
+    som_value, limited = _som(sam, share, capacity)
+    ranked = scored[in_sam].sort_values("score", ascending=False, kind="stable")
+    som_rows = ranked[ranked["value"].cumsum() <= max(som_value, ranked["value"].iloc[0] if len(ranked) else 0)]
+    folder = workspace.folder("markets", f"{card.name}-{icp.name}")
+    path = write_table(som_rows[[c for c in ("name", "score", "tier", "size_band", "value") if c in som_rows]],
+                       folder / "som_accounts.csv")  # fmt: skip
+    assumptions = [
+        "contract value per account: " + (f"{contract_value:,.0f} (given)" if contract_value else
+            ", ".join(f"{b} {v:,.0f}" for b, v in per_band.items()) + f"; otherwise {overall:,.0f} (median won deal)"),
+        f"SAM = green + yellow accounts of ICP {icp.name} v{icp.version}",
+        f"SOM share of SAM: {share:.0%}" + (f"; capacity {reps} reps x {deals_per_rep} deals x {win_rate:.0%} win rate"
+                                            if capacity is not None and win_rate else ""),
+    ]  # fmt: skip
+    sensitivity = {
+        f"share {share / 2:.0%}": round(_som(sam, share / 2, capacity)[0], 2),
+        f"share {min(share * 1.5, 1):.0%}": round(_som(sam, min(share * 1.5, 1), capacity)[0], 2),
+        "contract value -25%": round(_som(sam * 0.75, share, capacity and capacity * 0.75)[0], 2),
+        "contract value +25%": round(_som(sam * 1.25, share, capacity and capacity * 1.25)[0], 2),
+    }
+    return MarketSize(
+        icp=icp.name, universe=len(scored), tam=Slice(name="TAM", accounts=len(scored), value=round(tam, 2)),
+        sam=Slice(name="SAM", accounts=int(in_sam.sum()), value=round(sam, 2)),
+        som=Slice(name="SOM", accounts=len(som_rows), value=round(som_value, 2)), som_limited_by=limited,
+        by_tier=[Slice(name=t, accounts=int(g.shape[0]), value=round(float(g["value"].sum()), 2))
+                 for t, g in scored.groupby("tier")],
+        by_size=[Slice(name=str(b), accounts=int(g.shape[0]), value=round(float(g["value"].sum()), 2))
+                 for b, g in scored.groupby(band.fillna("(unknown)"))],
+        assumptions=assumptions, sensitivity=sensitivity, som_accounts_path=str(path),
+    )  # fmt: skip
