@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM). Unlike ru_maxrss it is reset by exec, so a child does not
+    inherit its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
@@ -34,8 +42,8 @@ def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
         rows = card.rows
         card_tokens = len(card.model_dump_json()) / 4
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": round(seconds, 3), "peak_mb": round(peak_mb, 1), "rows": rows, "card_tokens": card_tokens}
+    peak = peak_mb()
+    return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), "rows": rows, "card_tokens": card_tokens}
 
 
 def _child(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
@@ -49,7 +57,8 @@ def _child(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
 
 
 def _baseline_mb() -> float:
-    code = "import pandas, resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    here = str(Path(__file__).parent)
+    code = f"import sys; sys.path.insert(0, {here!r}); import pandas; from bench_load import peak_mb; print(peak_mb())"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout)
 

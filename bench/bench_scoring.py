@@ -1,0 +1,108 @@
+"""Benchmark: scoring prospects with an ICP, Python scorer vs the exported SQL in DuckDB, side by side.
+
+The ICP is learned on the committed example data; prospects are generated (10k / 100k / 1M rows), loaded
+once through load_accounts (Parquet in a workspace), then scored by ``score_rows`` and by the exported
+SELECT in DuckDB over the same Parquet file. Each scorer runs in a fresh process so peak memory is its own.
+Usage: ``python bench/bench_scoring.py [--rows 100000 1000000]``. Numbers are recorded, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM). Unlike ru_maxrss it is reset by exec, so a child does not
+    inherit its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _score(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str, float]:
+    """Run inside the child process."""
+    from icp_assistant.tools.attributes import add_bands
+    from icp_assistant.tools.dataset import open_dataset
+    from icp_assistant.tools.export import icp_sql
+    from icp_assistant.tools.icp import open_icp, score_rows
+    from icp_assistant.tools.workspace import Workspace
+
+    ws = Workspace(workspace)
+    icp = open_icp(ws, icp_name)
+    start = time.perf_counter()
+    if kind == "python":
+        scored = score_rows(icp, add_bands(open_dataset(ws, dataset).accounts))
+        rows, total = len(scored), int(scored["score"].sum())
+    else:
+        import duckdb
+
+        parquet = workspace / "datasets" / dataset / "accounts.parquet"
+        sql = f"SELECT COUNT(*), SUM(icp_score) FROM ({icp_sql(icp, f'read_parquet({str(parquet)!r})')})"
+        rows, total = duckdb.sql(sql).fetchall()[0]
+    seconds = time.perf_counter() - start
+    peak = peak_mb()
+    return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), "rows": rows, "score_sum": total}
+
+
+def _child(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str, float]:
+    here = str(Path(__file__).parent)
+    code = (
+        f"import json,sys; sys.path.insert(0, {here!r}); from bench_scoring import _score; from pathlib import Path; "
+        f"print(json.dumps(_score({kind!r}, Path({str(workspace)!r}), {icp_name!r}, {dataset!r})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(rows_list: list[int]) -> list[dict[str, object]]:
+    from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
+    from icp_assistant.tools.icp import build_icp
+    from icp_assistant.tools.synthetic import generate_large_accounts
+    from icp_assistant.tools.workspace import Workspace
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace(Path(tmp))
+        examples = REPO / "examples" / "data"
+        load_accounts(examples / "accounts.csv", ws, LoadOptions(deals_path=examples / "deals.csv", name="ex"))
+        build_icp(open_dataset(ws, "ex"), ws, name="bench")
+        for rows in rows_list:
+            path = Path(tmp) / f"prospects_{rows}.csv"
+            generate_large_accounts(rows, seed=3, messy=True).to_csv(path, index=False)
+            load_accounts(path, ws, LoadOptions(name=f"p{rows}"))
+            python, sql = _child("python", ws.root, "bench", f"p{rows}"), _child("duckdb", ws.root, "bench", f"p{rows}")
+            results.append(
+                {
+                    "rows": rows,
+                    "python": python,
+                    "duckdb_sql": sql,
+                    "same_scores": python["score_sum"] == sql["score_sum"] and python["rows"] == sql["rows"],
+                    "python_rows_per_second": round(rows / python["seconds"]),
+                    "duckdb_rows_per_second": round(rows / sql["seconds"]),
+                }
+            )
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "scoring.json")
+    args = parser.parse_args()
+    results = run(args.rows)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
