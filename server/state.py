@@ -26,6 +26,11 @@ log = logging.getLogger("icp_assistant.server")
 T = TypeVar("T")
 
 
+def sheet_arg(sheet: str | None) -> str | int | None:
+    """A sheet given as text: digits are a 0-based index unless a sheet has that name (checked by the reader)."""
+    return int(sheet) if sheet and sheet.isdigit() else sheet
+
+
 def client_roots(ctx: Context) -> ListRoots | ListRootsResult:
     """Ask the client for its roots when it offers them; otherwise no extra roots."""
     capabilities = ctx.client_capabilities

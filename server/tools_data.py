@@ -13,7 +13,7 @@ from icp_assistant.tools.dataset import LoadOptions
 from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
 
 from .errors import tool_errors
-from .state import AppState, client_roots, run_engine
+from .state import AppState, client_roots, run_engine, sheet_arg
 
 Path_ = Annotated[
     str,
@@ -71,8 +71,8 @@ def register(mcp: MCPServer, state: AppState) -> None:
         options = LoadOptions(
             deals_path=state.resolve(deals_path, roots) if deals_path else None,
             name=name,
-            sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
-            deals_sheet=int(deals_sheet) if deals_sheet and deals_sheet.isdigit() else deals_sheet,
+            sheet=sheet_arg(sheet),
+            deals_sheet=sheet_arg(deals_sheet),
             mapping=mapping,
             deals_mapping=deals_mapping,
             revenue_unit=revenue_unit,

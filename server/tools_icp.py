@@ -25,7 +25,7 @@ from icp_assistant.tools.validation import ValidationReport
 from icp_assistant.tools.validation import validate_icp as validate_icp_engine
 
 from .errors import tool_errors
-from .state import AppState, client_roots, run_engine
+from .state import AppState, client_roots, run_engine, sheet_arg
 
 IcpName = Annotated[str, Field(description="ICP name from build_icp")]
 Gates = Annotated[
@@ -197,8 +197,7 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
         XLSX (score, tier, top reasons; safe to open in Excel), and return counts per tier, the top accounts
         and data-quality notes. Progress is reported for big files."""
         chosen = icp_engine.open_icp(state.workspace, icp, version)
-        options = LoadOptions(sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
-                              max_bytes=state.config.max_file_bytes)  # fmt: skip
+        options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
         result = await run_engine(
             ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options
         )

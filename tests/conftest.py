@@ -16,6 +16,29 @@ EXAMPLES = REPO / "examples" / "data"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once per test session (no build isolation: offline-friendly)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("wheel")
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-q",
+        "-w",
+        str(folder),
+        str(REPO),
+    ]
+    subprocess.run(command, check=True, capture_output=True)
+    return next(folder.glob("icp_assistant-*.whl"))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

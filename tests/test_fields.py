@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -106,24 +104,8 @@ def test_a_file_without_field_tables_is_refused(tmp_path: Path, text: str) -> No
 
 
 @pytest.mark.slow
-def test_the_wheel_ships_the_fields_file(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(REPO),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("icp_assistant-*.whl"))
+def test_the_wheel_ships_the_fields_file(built_wheel: Path, tmp_path: Path) -> None:
+    wheel = built_wheel
     with zipfile.ZipFile(wheel) as archive:
         assert "icp_assistant/tools/data/fields.toml" in archive.namelist()
         shipped = archive.read("icp_assistant/tools/data/fields.toml").decode("utf-8")
