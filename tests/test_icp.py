@@ -247,3 +247,15 @@ def test_check_drift_needs_a_recent_sample_or_a_date(icp: ICPVersion, example: D
         check_drift(example, icp)
     with pytest.raises(OptionError, match=r"since='last quarter' is not a date"):
         check_drift(example, icp, since="last quarter")
+
+
+def test_intent_signals_place_a_prospect_on_the_fit_and_readiness_grid(icp: ICPVersion) -> None:
+    from icp_assistant.tools.prospect import score_prospect
+
+    fields = {"Industry": "Fintech", "Employees": "250", "Technologies": "Salesforce"}
+    ready = score_prospect(icp, {**fields, "6sense Buying Stage": "Decision", "Composite Score": "85"})
+    unknown = score_prospect(icp, fields)
+    assert ready.score == unknown.score  # readiness never changes fit
+    assert ready.readiness == 80 and ready.cell == "green / ready"
+    assert ready.action.startswith("Prioritise now")
+    assert unknown.readiness is None and unknown.cell == "green / readiness unknown"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from .attributes import add_bands
 from .dataset import LoadOptions, load_accounts, open_dataset
 from .icp import ICPVersion, score_rows
+from .readiness import grid_action, readiness
 from .workspace import Workspace, atomic_write
 
 TOP = 10
@@ -30,6 +31,7 @@ class TopProspect(BaseModel):
     score: int
     tier: str
     reasons: str
+    action: str
 
 
 class ProspectList(BaseModel):
@@ -40,6 +42,7 @@ class ProspectList(BaseModel):
     rows: int
     tiers: dict[str, int] = Field(description="Prospects per tier")
     gated: int = Field(description="Prospects capped in red by a must-have or disqualifier")
+    grid: dict[str, int] = Field(description="Prospects per fit x readiness cell (readiness from intent signals)")
     top: list[TopProspect]
     csv_path: str
     xlsx_path: str
@@ -68,6 +71,10 @@ def _reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:
     return scored[ordered].apply(explain, axis=1) if ordered else pd.Series("", index=scored.index)
 
 
+def _grid(listing: pd.DataFrame) -> dict[str, int]:
+    return {str(cell): int(count) for cell, count in listing["cell"].value_counts().items()}
+
+
 def score_prospects(
     icp: ICPVersion, path: Path, workspace: Workspace, options: LoadOptions, progress: Progress | None = None
 ) -> ProspectList:
@@ -79,6 +86,9 @@ def score_prospects(
     scored = score_rows(icp, rows)
     listing = rows[[c for c in KEEP if c in rows]].join(scored[["score", "tier", "gate"]])
     listing["reasons"] = _reasons(icp, scored)
+    listing["readiness"] = readiness(rows)
+    cells = [grid_action(t, r) for t, r in zip(listing["tier"], listing["readiness"], strict=True)]
+    listing["cell"], listing["action"] = [c for c, _ in cells], [a for _, a in cells]
     listing = listing.sort_values("score", ascending=False, kind="stable")
     report(0.8, "writing the list")
     folder = workspace.folder("prospect-lists", f"{card.name}-{icp.name}-v{icp.version}")
@@ -90,12 +100,13 @@ def score_prospects(
     names = listing.get("name", pd.Series(listing.index.astype(str), index=listing.index))
     top = [
         TopProspect(name=str(names[i]), score=int(listing.at[i, "score"]), tier=str(listing.at[i, "tier"]),
-                    reasons=str(listing.at[i, "reasons"]))
+                    reasons=str(listing.at[i, "reasons"]), action=str(listing.at[i, "action"]))
         for i in listing.index[:TOP]
     ]  # fmt: skip
     return ProspectList(
         icp=icp.name, version=icp.version, rows=len(listing),
         tiers={t: int(listing["tier"].eq(t).sum()) for t in ("green", "yellow", "red")},
-        gated=int(listing["gate"].ne("").sum()), top=top, csv_path=str(csv_path), xlsx_path=str(xlsx_path),
+        gated=int(listing["gate"].ne("").sum()), grid=_grid(listing), top=top, csv_path=str(csv_path),
+        xlsx_path=str(xlsx_path),
         data_notes=card.warnings[:5],
     )  # fmt: skip

@@ -19,6 +19,7 @@ from .derive import derive_account_fields
 from .errors import InsufficientDataError, listing
 from .icp import ICPVersion, Tier, score_rows
 from .mapping import map_headers
+from .readiness import grid_action, readiness
 
 MAX_REASONS = 10
 FEEDS = {  # a given field also counts as used when the ICP scores something derived from it
@@ -53,6 +54,9 @@ class ProspectScore(BaseModel):
     reasons: list[Reason] = Field(description="Matched criteria with their points, largest first")
     missing: list[MissingAttribute] = Field(description="Attributes the ICP uses that the prospect does not give")
     score_range: tuple[int, int] = Field(description="Lowest and highest score once the missing attributes are known")
+    readiness: float | None = Field(None, description="0-100 from intent / stage / funding / growth; null: no signal")
+    cell: str = Field(description="Place on the fit x readiness grid")
+    action: str = Field(description="Recommended next step for that cell")
     read_as: dict[str, str] = Field(description="How the given fields were read (canonical field: value)")
     ignored: list[str] = Field(description="Given fields the ICP does not use")
 
@@ -117,12 +121,18 @@ def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectSco
     explanation = f"{icp.scorecard.base} (base){terms} = {int(scored['raw_score'])}"
     if gate:
         explanation += f"; capped at {score} because {gate}"
+    ready = readiness(row, relative=False).iloc[0]
+    ready_value = None if pd.isna(ready) else float(ready)
+    cell, action = grid_action(str(scored["tier"]), ready_value)
     read_as = {
         c: str(row[c].iloc[0]) for c in row.columns if row[c].notna().iloc[0] and not c.endswith(("_low", "_high"))
     }
     return ProspectScore(
         icp=icp.name, version=icp.version, score=score, tier=scored["tier"], gate=gate, explanation=explanation,
         base=icp.scorecard.base, reasons=reasons[:MAX_REASONS], missing=missing, score_range=(low, high),
+        readiness=ready_value,
+        cell=cell,
+        action=action,
         read_as=dict(list(read_as.items())[:20]),
         ignored=_ignored(fields, used),
     )  # fmt: skip

@@ -1,0 +1,36 @@
+"""Fit and readiness are two axes: intent signals place an account on the grid, each cell with an action."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from icp_assistant.tools.readiness import READY, grid_action, readiness, signal_scores
+
+
+def test_readiness_is_the_mean_of_the_signals_present_and_unknown_without_any() -> None:
+    today = pd.Timestamp("2026-11-01")
+    rows = pd.DataFrame(
+        {
+            "intent_score": [80, None, None],
+            "buying_stage": ["Decision", "Awareness", None],
+            "last_funding_date": [pd.Timestamp("2026-09-01"), None, None],
+        }
+    )
+    scores = signal_scores(rows, today=today)
+    assert scores.loc[0].tolist() == [80.0, 75.0, 100.0]
+    assert readiness(rows).isna().tolist() == [False, False, True]
+    assert readiness(rows).loc[1] == 25
+
+
+def test_each_grid_cell_has_its_action() -> None:
+    assert grid_action("green", READY) == ("green / ready", "Prioritise now: sales outreach this week")
+    assert grid_action("red", 90)[1].startswith("Check fit before spending")
+    assert grid_action("yellow", 10) == ("yellow / not ready", "Low-touch nurture")
+    assert grid_action("green", None)[0] == "green / readiness unknown"
+
+
+def test_relative_signals_rank_within_the_scored_file() -> None:
+    rows = pd.DataFrame({"web_visits": list(range(20))})
+    ranked = signal_scores(rows)["web_visits"]
+    assert ranked.iloc[-1] == 100 and ranked.iloc[0] < 10
+    assert signal_scores(rows, relative=False).empty

@@ -1,0 +1,84 @@
+"""Readiness: is the account in market now? A second axis beside fit, from intent and engagement signals.
+
+Fit says who should buy; readiness says who is looking. Each signal present becomes 0-100 and readiness is
+their mean (an account without any signal has no readiness, not a low one):
+
+- intent score (Bombora composite, 6sense / Demandbase intent): its 0-100 value;
+- buying / journey stage: Target 0, Awareness 25, Consideration 50, Decision 75, Purchase 100 (6sense); for
+  Demandbase journeys Qualified 25, Engaged 50, MQA 75, Opportunity 100;
+- last funding: within 6 months 100, within a year 50, older 0;
+- headcount growth: >= 20% 100, >= 10% 60, >= 0% 30, shrinking 0;
+- engagement score, web visits, job openings: percentile among the accounts scored together (bulk only).
+
+An account is *ready* at 60 or more. The fit x readiness grid gives each cell its recommended action.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+READY = 60
+STAGES = {
+    "target": 0, "awareness": 25, "consideration": 50, "decision": 75, "purchase": 100,
+    "qualified": 25, "engaged": 50, "mqa": 75, "opportunity": 100,
+}  # fmt: skip
+RELATIVE = ("engagement_score", "web_visits", "job_openings")
+ACTIONS = {
+    ("green", True): "Prioritise now: sales outreach this week",
+    ("green", False): "Nurture: account-based ads and content; alert sales when intent rises",
+    ("yellow", True): "Qualify fast: SDR discovery call to check the fit gaps",
+    ("yellow", False): "Low-touch nurture",
+    ("red", True): "Check fit before spending: interested, but unlike the accounts that win",
+    ("red", False): "Deprioritise",
+}
+
+
+def _stage(series: pd.Series) -> pd.Series:
+    key = series.astype("object").map(lambda v: None if pd.isna(v) else str(v).strip().lower())
+    return key.map(STAGES).astype("float64")
+
+
+def _funding(series: pd.Series, today: pd.Timestamp) -> pd.Series:
+    days = (today - pd.to_datetime(series, errors="coerce")).dt.days
+    return days.map(lambda d: float("nan") if pd.isna(d) else 100.0 if d <= 183 else 50.0 if d <= 365 else 0.0)
+
+
+def _growth(series: pd.Series) -> pd.Series:
+    value = pd.to_numeric(series, errors="coerce")
+    return value.map(
+        lambda g: float("nan") if pd.isna(g) else 100.0 if g >= 0.2 else 60.0 if g >= 0.1 else 30.0 if g >= 0 else 0.0
+    )
+
+
+def signal_scores(rows: pd.DataFrame, *, relative: bool = True, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """0-100 per readiness signal present in ``rows`` (NaN where an account lacks it)."""
+    now = today or pd.Timestamp.today().normalize()
+    out: dict[str, pd.Series] = {}
+    if "intent_score" in rows:
+        out["intent_score"] = pd.to_numeric(rows["intent_score"], errors="coerce").clip(0, 100)
+    if "buying_stage" in rows:
+        out["buying_stage"] = _stage(rows["buying_stage"])
+    if "last_funding_date" in rows:
+        out["last_funding_date"] = _funding(rows["last_funding_date"], now)
+    if "employee_growth" in rows:
+        out["employee_growth"] = _growth(rows["employee_growth"])
+    if relative and len(rows) >= 10:
+        for column in (c for c in RELATIVE if c in rows):
+            out[column] = pd.to_numeric(rows[column], errors="coerce").rank(pct=True) * 100
+    return pd.DataFrame(out, index=rows.index)
+
+
+def readiness(rows: pd.DataFrame, *, relative: bool = True) -> pd.Series:
+    """Mean of the signals present, 0-100; NaN for accounts without any signal."""
+    scores = signal_scores(rows, relative=relative)
+    if scores.empty:
+        return pd.Series(float("nan"), index=rows.index)
+    return scores.mean(axis=1, skipna=True).round(0)
+
+
+def grid_action(tier: str, ready: float | None) -> tuple[str, str]:
+    """(cell, action) on the fit x readiness grid; without readiness, the fit tier decides alone."""
+    if ready is None or pd.isna(ready):
+        return f"{tier} / readiness unknown", ACTIONS[(tier, False)] if tier != "green" else ACTIONS[("green", True)]
+    is_ready = ready >= READY
+    return f"{tier} / {'ready' if is_ready else 'not ready'}", ACTIONS[(tier, is_ready)]
