@@ -15,14 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def peak_mb() -> float:
-    """This process's peak resident memory (VmHWM). Unlike ru_maxrss it is reset by exec, so a child does not
-    inherit its parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from measure import in_child, peak_mb, write_results
 
 
 def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
@@ -46,19 +39,9 @@ def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
     return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), "rows": rows, "card_tokens": card_tokens}
 
 
-def _child(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
-    here = str(Path(__file__).parent)
-    code = (
-        f"import json,sys; sys.path.insert(0, {here!r}); from bench_load import _measure; from pathlib import Path; "
-        f"print(json.dumps(_measure({kind!r}, Path({str(csv_path)!r}), Path({str(workspace)!r}))))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def _baseline_mb() -> float:
     here = str(Path(__file__).parent)
-    code = f"import sys; sys.path.insert(0, {here!r}); import pandas; from bench_load import peak_mb; print(peak_mb())"
+    code = f"import sys; sys.path.insert(0, {here!r}); import pandas; from measure import peak_mb; print(peak_mb())"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout)
 
@@ -73,8 +56,8 @@ def run(rows_list: list[int]) -> list[dict[str, object]]:
             path = Path(tmp) / f"accounts_{rows}.csv"
             generate_large_accounts(rows, seed=1, messy=True).to_csv(path, index=False)
             size_mb = path.stat().st_size / 1e6
-            plain = _child("pandas", path, Path(tmp) / "ws")
-            ours = _child("load_accounts", path, Path(tmp) / "ws")
+            plain = in_child("bench_load", "_measure", "pandas", path, Path(tmp) / "ws")
+            ours = in_child("bench_load", "_measure", "load_accounts", path, Path(tmp) / "ws")
             results.append(
                 {
                     "rows": rows,
@@ -96,8 +79,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "load.json")
     args = parser.parse_args()
     results = run(args.rows)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from measure import in_child, peak_mb, write_results
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory (VmHWM). Unlike ru_maxrss it is reset by exec, so a child does not
-    inherit its parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _score(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str, float]:
@@ -53,16 +44,6 @@ def _score(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str,
     return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), "rows": rows, "score_sum": total}
 
 
-def _child(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str, float]:
-    here = str(Path(__file__).parent)
-    code = (
-        f"import json,sys; sys.path.insert(0, {here!r}); from bench_scoring import _score; from pathlib import Path; "
-        f"print(json.dumps(_score({kind!r}, Path({str(workspace)!r}), {icp_name!r}, {dataset!r})))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def run(rows_list: list[int]) -> list[dict[str, object]]:
     from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
     from icp_assistant.tools.icp import build_icp
@@ -79,7 +60,8 @@ def run(rows_list: list[int]) -> list[dict[str, object]]:
             path = Path(tmp) / f"prospects_{rows}.csv"
             generate_large_accounts(rows, seed=3, messy=True).to_csv(path, index=False)
             load_accounts(path, ws, LoadOptions(name=f"p{rows}"))
-            python, sql = _child("python", ws.root, "bench", f"p{rows}"), _child("duckdb", ws.root, "bench", f"p{rows}")
+            python = in_child("bench_scoring", "_score", "python", ws.root, "bench", f"p{rows}")
+            sql = in_child("bench_scoring", "_score", "duckdb", ws.root, "bench", f"p{rows}")
             results.append(
                 {
                     "rows": rows,
@@ -100,8 +82,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "scoring.json")
     args = parser.parse_args()
     results = run(args.rows)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

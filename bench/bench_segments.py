@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from measure import in_child, peak_mb, write_results
 
 KPROTO_ROWS = 20_000
 INDUSTRIES = ("Software", "Manufacturing", "Retail", "Healthcare", "Financial Services", "Logistics", "Media")
@@ -143,15 +142,6 @@ def run_method(method: str, name: str, frame: pd.DataFrame, won: pd.Series) -> d
 
 
 # ---------------------------------------------------------------------------------------- measuring
-def _peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -195,7 +185,7 @@ def measure(method: str, name: str, rows: int) -> dict[str, object]:
         "method": method,
         "rows_clustered": len(frame),
         "seconds": round(seconds, 2),
-        "peak_mb": round(_peak_mb(), 1),
+        "peak_mb": round(peak_mb(), 1),
         "data_mb": round(data_mb, 1),
         "ari_vs_planted": round(float(adjusted_rand_score(truth, labels)), 3),
         "win_rate_spread": _win_rate_spread(labels, won),
@@ -203,22 +193,12 @@ def measure(method: str, name: str, rows: int) -> dict[str, object]:
     }
 
 
-def _child(method: str, name: str, rows: int) -> dict[str, object]:
-    here = str(Path(__file__).parent)
-    code = (
-        f"import json, sys; sys.path.insert(0, {here!r}); from bench_segments import measure; "
-        f"print(json.dumps(measure({method!r}, {name!r}, {rows})))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def run(rows_list: list[int], datasets: list[str], methods: list[str]) -> list[dict[str, object]]:
     results = []
     for name in datasets:
         for rows in rows_list:
             for method in methods:
-                results.append(_child(method, name, rows))
+                results.append(in_child("bench_segments", "measure", method, name, rows))
                 if method == "kprototypes" and rows > KPROTO_ROWS:
                     results[-1]["note"] = f"k-prototypes on a random {KPROTO_ROWS:,}-row sample; ARI on it"
                 print(json.dumps(results[-1]), flush=True)
@@ -239,8 +219,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "segments.json")
     args = parser.parse_args()
     results = run(args.rows, args.datasets, args.methods)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":
