@@ -18,7 +18,7 @@ from .cleaning import clean_table
 from .derive import derive_account_fields
 from .errors import InsufficientDataError, listing
 from .icp import ICPVersion, Tier, score_rows
-from .mapping import map_headers
+from .mapping import HeaderMapping, map_headers
 from .readiness import grid_action, readiness
 
 MAX_REASONS = 10
@@ -61,15 +61,16 @@ class ProspectScore(BaseModel):
     ignored: list[str] = Field(description="Given fields the ICP does not use")
 
 
-def prospect_row(fields: Mapping[str, object]) -> pd.DataFrame:
-    """One cleaned, derived row from a dict of fields named any common way."""
+def prospect_row(fields: Mapping[str, object]) -> tuple[pd.DataFrame, HeaderMapping]:
+    """One cleaned, derived row from a dict of fields named any common way, and how the names were mapped."""
     if not fields:
         raise InsufficientDataError("The prospect has no fields. Give at least industry, employees or country.")
     raw = pd.DataFrame([{str(k): ("" if v is None else str(v)) for k, v in fields.items()}])
     raw = raw.replace("", None)
-    table = clean_table(raw, map_headers(list(raw.columns))).frame
+    mapping = map_headers(list(raw.columns))
+    table = clean_table(raw, mapping).frame
     derive_account_fields(table, revenue_scaled_by_header=True)
-    return add_bands(table)
+    return add_bands(table), mapping
 
 
 def _range(icp: ICPVersion, missing: list[str]) -> list[MissingAttribute]:
@@ -83,9 +84,8 @@ def _range(icp: ICPVersion, missing: list[str]) -> list[MissingAttribute]:
     return sorted(out, key=lambda m: -(m.could_add - m.could_remove))
 
 
-def _ignored(fields: Mapping[str, object], used: set[str]) -> list[str]:
+def _ignored(fields: Mapping[str, object], mapping: HeaderMapping, used: set[str]) -> list[str]:
     """Given fields that map to nothing the ICP scores (directly or through a derived band)."""
-    mapping = map_headers([str(k) for k in fields])
     field_of = {m.column: f for f, m in mapping.matches.items()}
     out = []
     for key in fields:
@@ -96,7 +96,7 @@ def _ignored(fields: Mapping[str, object], used: set[str]) -> list[str]:
 
 
 def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectScore:
-    row = prospect_row(fields)
+    row, mapping = prospect_row(fields)
     used = set(icp.scorecard.attributes)
     present = {c for c in used if c in row and row[c].notna().iloc[0]}
     if not present:
@@ -134,5 +134,5 @@ def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectSco
         cell=cell,
         action=action,
         read_as=dict(list(read_as.items())[:20]),
-        ignored=_ignored(fields, used),
+        ignored=_ignored(fields, mapping, used),
     )  # fmt: skip
