@@ -263,7 +263,3 @@ def clean_table(raw: pd.DataFrame, mapping: HeaderMapping, reserved: set[str] | 
         kinds.update(dict.fromkeys(produced, kind))
     frame = pd.DataFrame(out, index=raw.index)
     return CleanTable(frame, reports, kinds)
-
-
-def numeric_or_nan(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series, errors="coerce").astype("float64").replace([np.inf, -np.inf], np.nan)

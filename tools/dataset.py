@@ -50,9 +50,6 @@ class Dataset:
         """Header in the source file -> column in the dataset, for mapped fields."""
         return {f.source: f.field for f in self.card.fields if f.source and f.source != f.field}
 
-    def columns_of_kind(self, *kinds: str) -> list[str]:
-        return [c for c, k in self.kinds.items() if k in kinds and c in self.accounts]
-
 
 def _fingerprint(paths: list[Path | None], options: dict[str, object]) -> str:
     parts: list[object] = [CACHE_VERSION, options]
