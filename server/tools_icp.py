@@ -21,7 +21,8 @@ from icp_assistant.tools.market import MarketSize
 from icp_assistant.tools.market import size_market as size_market_engine
 from icp_assistant.tools.prospect import ProspectScore
 from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
-from icp_assistant.tools.validation import ValidationReport
+from icp_assistant.tools.rubric import RubricGroup
+from icp_assistant.tools.validation import ValidationReport, validate_on
 from icp_assistant.tools.validation import validate_icp as validate_icp_engine
 
 from .errors import tool_errors
@@ -31,6 +32,20 @@ IcpName = Annotated[str, Field(description="ICP name from build_icp")]
 Gates = Annotated[
     list[Condition] | None,
     Field(description="Conditions, e.g. [{'column': 'region', 'op': '==', 'value': 'North America'}]"),
+]
+Rubric = Annotated[
+    list[RubricGroup] | None,
+    Field(
+        description="Group weights adding to 100, e.g. [{'name': 'firmographic', 'attributes': ['industry', "
+        "'size_band'], 'weight': 40}, {'name': 'technical fit', 'attributes': ['tech_stack'], 'weight': 30}, ...]: "
+        "each group's learned points are rescaled to span its weight; attributes in no group carry no points"
+    ),
+]
+Points = Annotated[
+    dict[str, int] | None,
+    Field(
+        description="Points set by hand per criterion id 'attribute=value', e.g. {'industry=Fintech': 25}; 0 removes"
+    ),
 ]
 
 
@@ -57,19 +72,56 @@ def register(mcp: MCPServer, state: AppState) -> None:
         yellow: Annotated[int, Field(ge=0, le=99, description="Score from which a prospect is yellow")] = 60,
         must_haves: Gates = None,
         disqualifiers: Gates = None,
+        rubric: Rubric = None,
+        points: Points = None,
+        segmentation: Annotated[
+            str | None,
+            Field(description="Segmentation (from segment_accounts) whose segments the ICP describes; default: latest"),
+        ] = None,
     ) -> Annotated[CallToolResult, icp_engine.ICPSummary]:
         """Learn the ICP scorecard from a dataset and save it as a new version: criteria with whole points
         (learned by regularised logistic regression on won vs lost deals, or from smoothed lift when only
         customers are known; only attributes associated with the outcome beyond chance carry points; leaky
-        columns excluded), tier thresholds, hard gates (a violated must-have or a disqualifier caps in red),
-        best-fit / good-fit / red-flag statements with evidence and the in-sample win rate per tier."""
+        columns excluded), optional rubric group weights and hand-set points, tier thresholds, hard gates (a
+        violated must-have or a disqualifier caps in red), best-fit / good-fit / red-flag statements with
+        evidence, the in-sample win rate per tier, and the segments it targets with their description facts
+        (who, why they fit, when, example accounts, negative description)."""
         data = open_dataset(state.workspace, dataset)
         thresholds = _thresholds(green, yellow)
         built = await run_engine(
             ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
-            must_haves=must_haves, disqualifiers=disqualifiers,
+            must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points,
+            segmentation=segmentation,
         )  # fmt: skip
         return state.result("build_icp", icp_engine.summary(state.workspace, built))
+
+    @mcp.tool(
+        title="Edit the ICP (new version)",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
+    )
+    @guard
+    async def edit_icp(
+        ctx: Context,
+        icp: IcpName,
+        green: Annotated[int | None, Field(ge=1, le=100, description="New green threshold")] = None,
+        yellow: Annotated[int | None, Field(ge=0, le=99, description="New yellow threshold")] = None,
+        must_haves: Gates = None,
+        disqualifiers: Gates = None,
+        rubric: Rubric = None,
+        points: Points = None,
+    ) -> Annotated[CallToolResult, icp_engine.ICPSummary]:
+        """Change an ICP's weights, thresholds or gates without refitting: writes the next version (earlier
+        versions stay readable). Rubric and hand-set points apply to the points as learned; pass [] or {} to go
+        back to the learned points. In-sample tiers and segment scores are recomputed."""
+        current = icp_engine.open_icp(state.workspace, icp)
+        thresholds = None
+        if green is not None or yellow is not None:
+            thresholds = _thresholds(green or current.thresholds.green, yellow or current.thresholds.yellow)
+        edited = await run_engine(
+            ctx, icp_engine.edit_icp, state.workspace, icp, thresholds=thresholds, must_haves=must_haves,
+            disqualifiers=disqualifiers, rubric=rubric, points=points,
+        )  # fmt: skip
+        return state.result("edit_icp", icp_engine.summary(state.workspace, edited))
 
     @mcp.tool(
         title="Score a prospect",
@@ -113,13 +165,24 @@ def register_validation(mcp: MCPServer, state: AppState) -> None:
             Literal["auto", "time", "account"],
             Field(description="auto: by close date when known (fit on older, test on newer), else by account"),
         ] = "auto",
+        holdout: Annotated[
+            str | None,
+            Field(
+                description="A second dataset (e.g. next quarter's deals, loaded with load_accounts) to test the "
+                "saved version on as it is, instead of splitting `dataset`"
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, ValidationReport]:
         """Check the ICP on held-out rows: refit its points on older deals (or other accounts), score the held-out
         ones, and report AUC with a bootstrap interval, win rate per tier with Wilson intervals, green and
         top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
-        tiers do not separate or the sample is too small to tell."""
+        tiers do not separate or the sample is too small to tell. With `holdout`, the saved version is scored
+        as it is on that second dataset."""
         data = open_dataset(state.workspace, dataset)
         chosen = icp_engine.open_icp(state.workspace, icp, version)
+        if holdout is not None:
+            result = await run_engine(ctx, validate_on, data, open_dataset(state.workspace, holdout), chosen)
+            return state.result("validate_icp", result)
         result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
         return state.result("validate_icp", result)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import sqlglot
 
 from icp_assistant.tools.attributes import add_bands
 from icp_assistant.tools.conditions import Condition
@@ -48,6 +49,46 @@ def test_the_exported_sql_scores_the_prospects_exactly_like_python(ws: Workspace
     assert from_sql["icp_tier"].tolist() == from_python["tier"].tolist()
     if gates:
         assert (from_python["gate"] != "").any()
+
+
+def test_the_spark_sql_quotes_identifiers_the_spark_way(ws: Workspace) -> None:
+    icp = build_icp(open_dataset(ws, "example"), ws, name="spark-text")
+    export = export_icp(icp, ws.folder("exports"), table="prospects")
+    spark = Path(export.spark_sql_path).read_text()
+    assert '"industry"' not in spark and "`industry`" in spark  # Spark reads "industry" as a string literal
+    assert "AS STRING" in spark and "AS VARCHAR" not in spark
+    parsed = sqlglot.parse_one(spark, read="spark")
+    assert parsed.find(sqlglot.exp.Select) is not None
+
+
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+def test_the_spark_sql_scores_the_prospects_exactly_like_python_in_spark(ws: Workspace) -> None:
+    """Runs when pyspark and Java are installed (`pip install -e ".[spark]"`); skipped otherwise."""
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is not installed (extra 'spark')")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: Spark cannot start")
+    icp = build_icp(open_dataset(ws, "example"), ws, name="spark-run",
+                    must_haves=[Condition(column="region", op="!=", value="APAC")])  # fmt: skip
+    export = export_icp(icp, ws.folder("exports"), table="prospects")
+    spark = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
+        .getOrCreate()
+    )
+    try:
+        parquet = ws.root / "datasets" / "prospects" / "accounts.parquet"
+        spark.read.parquet(str(parquet)).createOrReplaceTempView("prospects")
+        rows = spark.sql(Path(export.spark_sql_path).read_text()).select("account_id", "icp_score").collect()
+    finally:
+        spark.stop()
+    from_python = score_rows(icp, add_bands(open_dataset(ws, "prospects").accounts))
+    expected = dict(
+        zip(open_dataset(ws, "prospects").accounts["account_id"].astype(str), from_python["score"], strict=True)
+    )
+    assert {str(r["account_id"]): int(r["icp_score"]) for r in rows} == expected
 
 
 def test_the_spec_and_crm_rules_carry_every_criterion(ws: Workspace) -> None:

@@ -276,3 +276,32 @@ async def test_score_prospects_writes_the_list_and_returns_a_compact_summary(ser
     assert Path(summary["csv_path"]).exists() and Path(summary["xlsx_path"]).exists()
     assert len(_text(result)) / 4 < 2000
     assert progress
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_rubric_edit_writes_a_new_version_and_a_second_file_validates_it(server: Any, mode: str) -> None:
+    async with _client(server, mode) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        name = loaded.structured_content["name"]
+        await client.call_tool("segment_accounts", {"dataset": name, "dimensions": ["industry", "size_band"]})
+        built = await client.call_tool("build_icp", {"dataset": name, "name": "demo"})
+        attributes = sorted({c.split(" ")[0] for c in built.structured_content["criteria"]} - {"industry"})
+        rubric = [
+            {"name": "must-have", "attributes": ["industry"], "weight": 40},
+            {"name": "rest", "attributes": attributes, "weight": 60},
+        ]
+        edited = await client.call_tool("edit_icp", {"icp": "demo", "rubric": rubric, "green": 75})
+        wrong = await client.call_tool("edit_icp", {"icp": "demo", "rubric": [{**rubric[0], "weight": 50}]})
+        held = await client.call_tool(
+            "load_accounts",
+            {"path": "next_quarter_accounts.csv", "deals_path": "next_quarter_deals.csv", "name": "next"},
+        )
+        validated = await client.call_tool("validate_icp", {"dataset": name, "icp": "demo", "holdout": "next"})
+    assert not built.is_error and built.structured_content["segments"], _text(built)
+    assert any("(target)" in s for s in built.structured_content["segments"])
+    assert not edited.is_error, _text(edited)
+    assert edited.structured_content["version"] == 2 and edited.structured_content["thresholds"]["green"] == 75
+    assert edited.structured_content["rubric"][0].startswith("must-have 40")
+    assert wrong.is_error and "add up to 50" in _text(wrong) and "must add up to 100" in _text(wrong)
+    assert not held.is_error and not validated.is_error, _text(validated)
+    assert validated.structured_content["split"] == "second file: dataset 'next'"

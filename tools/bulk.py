@@ -18,6 +18,7 @@ from .attributes import add_bands
 from .dataset import LoadOptions, load_accounts, open_dataset
 from .icp import ICPVersion, score_rows
 from .readiness import grid_action, readiness
+from .targets import segment_labels
 from .workspace import Workspace, atomic_write
 
 TOP = 10
@@ -31,6 +32,7 @@ class TopProspect(BaseModel):
     score: int
     tier: str
     reasons: str
+    segment: str | None = None
     action: str
 
 
@@ -43,6 +45,9 @@ class ProspectList(BaseModel):
     tiers: dict[str, int] = Field(description="Prospects per tier")
     gated: int = Field(description="Prospects capped in red by a must-have or disqualifier")
     grid: dict[str, int] = Field(description="Prospects per fit x readiness cell (readiness from intent signals)")
+    segments: dict[str, int] = Field(
+        default_factory=dict, description="Prospects per nearest ICP segment (top 8; '(none)': matches no segment)"
+    )
     top: list[TopProspect]
     csv_path: str
     xlsx_path: str
@@ -75,6 +80,13 @@ def _grid(listing: pd.DataFrame) -> dict[str, int]:
     return {str(cell): int(count) for cell, count in listing["cell"].value_counts().items()}
 
 
+def _segments(listing: pd.DataFrame) -> dict[str, int]:
+    if "segment" not in listing:
+        return {}
+    counts = listing["segment"].replace("", "(none)").value_counts()
+    return {str(k): int(v) for k, v in counts.head(8).items()}
+
+
 def score_prospects(
     icp: ICPVersion, path: Path, workspace: Workspace, options: LoadOptions, progress: Progress | None = None
 ) -> ProspectList:
@@ -86,6 +98,8 @@ def score_prospects(
     scored = score_rows(icp, rows)
     listing = rows[[c for c in KEEP if c in rows]].join(scored[["score", "tier", "gate"]])
     listing["reasons"] = _reasons(icp, scored)
+    if icp.segments:
+        listing["segment"] = segment_labels(icp.segments, rows)
     listing["readiness"] = readiness(rows)
     cells = [grid_action(t, r) for t, r in zip(listing["tier"], listing["readiness"], strict=True)]
     listing["cell"], listing["action"] = [c for c, _ in cells], [a for _, a in cells]
@@ -100,13 +114,15 @@ def score_prospects(
     names = listing.get("name", pd.Series(listing.index.astype(str), index=listing.index))
     top = [
         TopProspect(name=str(names[i]), score=int(listing.at[i, "score"]), tier=str(listing.at[i, "tier"]),
-                    reasons=str(listing.at[i, "reasons"]), action=str(listing.at[i, "action"]))
+                    reasons=str(listing.at[i, "reasons"]), action=str(listing.at[i, "action"]),
+                    segment=str(listing.at[i, "segment"]) or None if "segment" in listing else None)
         for i in listing.index[:TOP]
     ]  # fmt: skip
     return ProspectList(
         icp=icp.name, version=icp.version, rows=len(listing),
         tiers={t: int(listing["tier"].eq(t).sum()) for t in ("green", "yellow", "red")},
-        gated=int(listing["gate"].ne("").sum()), grid=_grid(listing), top=top, csv_path=str(csv_path),
+        gated=int(listing["gate"].ne("").sum()), grid=_grid(listing), segments=_segments(listing), top=top,
+        csv_path=str(csv_path),
         xlsx_path=str(xlsx_path),
         data_notes=card.warnings[:5],
     )  # fmt: skip

@@ -3,14 +3,16 @@
 The SQL is one SELECT over a table with the canonical columns (as written by load_accounts: industry,
 employee_count, annual_revenue, size_band, employee_band, company_age, country, region, tech_stack...)
 that returns the table's columns plus ``icp_score``, ``icp_tier`` and ``icp_reasons``. It uses only
-CASE, LOWER, TRIM, LIKE, CAST, LEAST, GREATEST and CONCAT_WS, so it runs unchanged in DuckDB and Spark SQL
-and ports to other ANSI engines. Whole points make it agree exactly with the Python scorer.
+CASE, LOWER, TRIM, LIKE, CAST, LEAST, GREATEST and CONCAT_WS. The main file is DuckDB / ANSI SQL (double-quoted
+identifiers, VARCHAR); a Spark SQL file is transpiled from it with sqlglot (backticks, STRING), because Spark
+reads "x" as a string literal. Whole points make both agree exactly with the Python scorer.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sqlglot
 from pydantic import BaseModel, Field
 
 from .attributes import AGE_BANDS, REVENUE_BANDS
@@ -28,7 +30,8 @@ BAND_SOURCES = {
 class Export(BaseModel):
     icp: str
     version: int
-    sql_path: str = Field(description="The scoring SELECT (DuckDB, Spark SQL, ANSI)")
+    sql_path: str = Field(description="The scoring SELECT for DuckDB and ANSI engines (Postgres, Snowflake...)")
+    spark_sql_path: str = Field(description="The same SELECT in Spark SQL (Databricks)")
     spec_path: str = Field(description="JSON spec: base, criteria with points, thresholds, gates")
     rules_path: str = Field(description="CRM scoring rules (HubSpot-style: property, operator, value, points)")
     table: str = Field(description="Table name the SQL reads (replace it with yours)")
@@ -109,6 +112,11 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
     )
 
 
+def spark_sql(sql: str) -> str:
+    """The DuckDB scoring SELECT in Spark SQL's dialect."""
+    return sqlglot.transpile(sql, read="duckdb", write="spark", pretty=True)[0] + "\n"
+
+
 def crm_rules(icp: ICPVersion) -> list[dict[str, object]]:
     """HubSpot-style scoring rules: one row per criterion."""
     rules: list[dict[str, object]] = [{"rule": "base", "points": icp.scorecard.base}]
@@ -123,6 +131,8 @@ def export_icp(icp: ICPVersion, folder: Path, table: str = "accounts") -> Export
     sql = icp_sql(icp, table)
     sql_path = folder / f"{icp.name}-v{icp.version}.sql"
     sql_path.write_text(sql, encoding="utf-8")
+    spark_path = folder / f"{icp.name}-v{icp.version}.spark.sql"
+    spark_path.write_text(spark_sql(sql), encoding="utf-8")
     card = icp.scorecard
     spec = {
         "icp": icp.name,
@@ -136,7 +146,8 @@ def export_icp(icp: ICPVersion, folder: Path, table: str = "accounts") -> Export
     spec_path = write_json(folder / f"{icp.name}-v{icp.version}.json", spec)
     rules_path = write_json(folder / f"{icp.name}-v{icp.version}-crm-rules.json", crm_rules(icp))
     return Export(
-        icp=icp.name, version=icp.version, sql_path=str(sql_path), spec_path=str(spec_path),
+        icp=icp.name, version=icp.version, sql_path=str(sql_path), spark_sql_path=str(spark_path),
+        spec_path=str(spec_path),
         rules_path=str(rules_path), table=table, criteria=len(icp.scorecard.criteria),
         sql_preview="\n".join(sql.splitlines()[:6])[:1500],
     )  # fmt: skip

@@ -21,11 +21,14 @@ from .contrast import Frame
 from .dataset import Dataset
 from .errors import InsufficientDataError, NotFoundError, OptionError, listing
 from .patterns import comparison_frame
+from .rubric import RubricGroup, apply_rubric, pin_points
 from .scorecard import Criterion, Scorecard, fit_scorecard
 from .stats import Rate, rate
+from .targets import TargetSegment, target_segments
 from .workspace import Workspace, check_name, read_json, write_json
 
 KIND = "icps"
+SEGMENTATIONS = "segmentations"
 MIN_CLASS = 20
 Tier = Literal["green", "yellow", "red"]
 
@@ -49,7 +52,10 @@ class ICPVersion(BaseModel):
     created_at: str
     dataset: str
     comparison: str = Field(description="What the points were learned from")
-    scorecard: Scorecard
+    scorecard: Scorecard = Field(description="The points in use (learned, then any rubric and pinned points)")
+    learned: Scorecard | None = Field(None, description="The points as learned, before user weights")
+    rubric: list[RubricGroup] = Field(default_factory=list, description="Group weights set by the user")
+    pinned: dict[str, int] = Field(default_factory=dict, description="Criterion points set by the user")
     thresholds: Thresholds
     must_haves: list[Condition] = Field(default_factory=list)
     disqualifiers: list[Condition] = Field(default_factory=list)
@@ -60,7 +66,10 @@ class ICPVersion(BaseModel):
     training_tiers: dict[str, Rate] = Field(
         default_factory=dict, description="In-sample win rate per tier on the training rows (optimistic: validate it)"
     )
+    segmentation: str | None = Field(None, description="Segmentation the target segments come from")
+    segments: list[TargetSegment] = Field(default_factory=list, description="Segments with their description facts")
     notes: list[str]
+    weighting: list[str] = Field(default_factory=list, description="How user weights changed the learned points")
 
 
 class ICPSummary(BaseModel):
@@ -76,10 +85,13 @@ class ICPSummary(BaseModel):
     criteria_total: int
     thresholds: Thresholds
     gates: list[str]
+    rubric: list[str] = Field(default_factory=list, description="Group weights: 'name weight: attributes'")
     best_fit: list[str]
     good_fit: list[str]
     red_flags: list[str]
     training_tiers: dict[str, Rate]
+    segmentation: str | None = None
+    segments: list[str] = Field(default_factory=list, description="Segments: size, median score, target or not")
     excluded: list[str]
     notes: list[str]
 
@@ -130,6 +142,47 @@ def _save(workspace: Workspace, icp: ICPVersion) -> ICPVersion:
     return icp
 
 
+def _weighted(learned: Scorecard, rubric: list[RubricGroup], pinned: dict[str, int]) -> tuple[Scorecard, list[str]]:
+    """The learned points with the user's rubric and pinned points applied, and what changed."""
+    scorecard, notes = learned, []
+    if rubric:
+        scorecard, said = apply_rubric(scorecard, rubric)
+        notes += said
+    if pinned:
+        scorecard, said = pin_points(scorecard, pinned)
+        notes += said
+    return scorecard, notes
+
+
+def _latest_segmentation(workspace: Workspace, dataset: str) -> str | None:
+    """The most recently saved segmentation of ``dataset``, if any."""
+    folder = workspace.root / SEGMENTATIONS
+    found = [
+        p for p in (folder.iterdir() if folder.is_dir() else [])
+        if (p / "meta.json").exists() and read_json(p / "meta.json").get("dataset") == dataset
+    ]  # fmt: skip
+    return max(found, key=lambda p: (p / "meta.json").stat().st_mtime).name if found else None
+
+
+def _finish(workspace: Workspace, draft: ICPVersion, dataset: Dataset | None, segmentation: str | None) -> ICPVersion:
+    """Best/good/red statements, in-sample tiers and target segments for a draft version, then save it."""
+    best, good, red = _statements(draft.scorecard)
+    update: dict[str, object] = {"best_fit": best, "good_fit": good, "red_flags": red}
+    if dataset is not None:
+        frame, _, _ = training_frame(dataset)
+        tiers = score_rows(draft, frame.rows)["tier"]
+        update["training_tiers"] = {
+            t: rate(int(frame.group[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
+        }
+        chosen = segmentation or _latest_segmentation(workspace, dataset.name)
+        if chosen is not None:
+            scores = score_rows(draft, add_bands(dataset.accounts))
+            update["segmentation"], update["segments"] = target_segments(
+                dataset, workspace, chosen, scores, draft.thresholds.yellow, draft.scorecard.attributes
+            )
+    return _save(workspace, draft.model_copy(update=update))
+
+
 def build_icp(
     dataset: Dataset,
     workspace: Workspace,
@@ -138,43 +191,46 @@ def build_icp(
     thresholds: Thresholds | None = None,
     must_haves: list[Condition] | None = None,
     disqualifiers: list[Condition] | None = None,
+    rubric: list[RubricGroup] | None = None,
+    points: dict[str, int] | None = None,
+    segmentation: str | None = None,
     random_state: int = 0,
 ) -> ICPVersion:
-    """Learn the scorecard from the dataset and save it as the next version of ``name``."""
+    """Learn the scorecard from the dataset and save it as the next version of ``name``.
+
+    ``rubric`` and ``points`` reweight the learned points (see :mod:`.rubric`); ``segmentation`` names the
+    saved segmentation whose segments the ICP describes (default: the dataset's latest one, if any).
+    """
     label = check_name(name or f"{dataset.name}-icp", "ICP name")
     frame, comparison, method = training_frame(dataset)
     attrs = attributes(dataset, frame.rows)
     if not attrs:
         raise InsufficientDataError("No usable attributes (industry, size, region, tech stack...) to build an ICP on.")
-    scorecard = fit_scorecard(
+    learned = fit_scorecard(
         frame.rows, frame.group, attrs, method=method, unit=frame.unit, groups=frame.cluster, random_state=random_state
     )
-    best, good, red = _statements(scorecard)
+    scorecard, weighting = _weighted(learned, rubric or [], points or {})
     excluded = sorted(c for c in dataset.kinds if c in dataset.accounts and is_leaky(c))
     how = "learned by regularised logistic regression" if method == "learned" else "from smoothed lift"
-    rows = f"{scorecard.training_rows:,} {scorecard.training_unit} ({scorecard.positives:,} positive)"
+    rows = f"{learned.training_rows:,} {learned.training_unit} ({learned.positives:,} positive)"
     notes = [f"Points {how} on {rows}."]
     if method == "lift":
         notes.append("No lost deals or accounts: points say how customers differ from the whole list, not who wins.")
-    if not scorecard.criteria:
+    if not learned.criteria:
         notes.append(
             "No attribute separates the outcome beyond chance, so the scorecard has no criteria and every account "
-            f"scores {scorecard.base}. Firmographic fit does not predict winning in this data; rank by value "
+            f"scores {learned.base}. Firmographic fit does not predict winning in this data; rank by value "
             "(find_best_customers) instead."
         )
     existing = versions(workspace, label)
     draft = ICPVersion(
         name=label, version=(existing[-1] + 1) if existing else 1,
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), dataset=dataset.name,
-        comparison=comparison, scorecard=scorecard, thresholds=thresholds or Thresholds(),
-        must_haves=must_haves or [], disqualifiers=disqualifiers or [], excluded=excluded,
-        best_fit=best, good_fit=good, red_flags=red, notes=notes,
+        comparison=comparison, scorecard=scorecard, learned=learned, rubric=rubric or [], pinned=points or {},
+        thresholds=thresholds or Thresholds(), must_haves=must_haves or [], disqualifiers=disqualifiers or [],
+        excluded=excluded, best_fit=[], good_fit=[], red_flags=[], notes=notes, weighting=weighting,
     )  # fmt: skip
-    tiers = score_rows(draft, frame.rows)["tier"]
-    training = {
-        t: rate(int(frame.group[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
-    }
-    return _save(workspace, draft.model_copy(update={"training_tiers": training}))
+    return _finish(workspace, draft, dataset, segmentation)
 
 
 def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummary:
@@ -182,12 +238,19 @@ def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummar
     gates = [f"must have {describe([c])}" for c in icp.must_haves] + [
         f"disqualify when {describe([c])}" for c in icp.disqualifiers
     ]
+    segments = [
+        f"{s.name}: {s.accounts} accounts, median score {s.median_score}{' (target)' if s.target else ''}"
+        for s in icp.segments[:8]
+    ]
     return ICPSummary(
         name=icp.name, version=icp.version, path=str(workspace.root / KIND / icp.name / f"v{icp.version}.json"),
         comparison=icp.comparison, method=icp.scorecard.method, base=icp.scorecard.base,
-        criteria=[f"{c.label}: {c.points:+d}" for c in criteria[:limit]], criteria_total=len(criteria),
-        thresholds=icp.thresholds, gates=gates, best_fit=icp.best_fit, good_fit=icp.good_fit,
-        red_flags=icp.red_flags, training_tiers=icp.training_tiers, excluded=icp.excluded[:12], notes=icp.notes,
+        criteria=[f"{c.label}: {c.points:+d}" + (f" [{c.group}]" if c.group else "") for c in criteria[:limit]],
+        criteria_total=len(criteria), thresholds=icp.thresholds, gates=gates,
+        rubric=[f"{g.name} {g.weight}: {', '.join(g.attributes)}" for g in icp.rubric],
+        best_fit=icp.best_fit, good_fit=icp.good_fit, red_flags=icp.red_flags, training_tiers=icp.training_tiers,
+        segmentation=icp.segmentation, segments=segments, excluded=icp.excluded[:12],
+        notes=icp.notes + icp.weighting,
     )  # fmt: skip
 
 
@@ -200,6 +263,15 @@ def open_icp(workspace: Workspace, name: str, version: int | None = None) -> ICP
     return ICPVersion.model_validate(read_json(folder / f"v{chosen}.json"))
 
 
+def _source_dataset(workspace: Workspace, name: str) -> Dataset | None:
+    from .dataset import open_dataset
+
+    try:
+        return open_dataset(workspace, name)
+    except NotFoundError:
+        return None
+
+
 def edit_icp(
     workspace: Workspace,
     name: str,
@@ -207,11 +279,19 @@ def edit_icp(
     thresholds: Thresholds | None = None,
     must_haves: list[Condition] | None = None,
     disqualifiers: list[Condition] | None = None,
+    rubric: list[RubricGroup] | None = None,
+    points: dict[str, int] | None = None,
 ) -> ICPVersion:
-    """A new version with changed thresholds or gates; the points stay as learned."""
+    """A new version with changed thresholds, gates or weights; weights apply to the points as learned.
+
+    An empty ``rubric`` or ``points`` removes them (back to the learned points)."""
     current = open_icp(workspace, name)
-    if thresholds is None and must_haves is None and disqualifiers is None:
-        raise OptionError("Nothing to change: pass thresholds, must_haves or disqualifiers.")
+    if all(x is None for x in (thresholds, must_haves, disqualifiers, rubric, points)):
+        raise OptionError("Nothing to change: pass thresholds, must_haves, disqualifiers, rubric or points.")
+    learned = current.learned or current.scorecard
+    new_rubric = current.rubric if rubric is None else rubric
+    new_points = current.pinned if points is None else points
+    scorecard, weighting = _weighted(learned, new_rubric, new_points)
     updated = current.model_copy(
         update={
             "version": versions(workspace, name)[-1] + 1,
@@ -219,9 +299,15 @@ def edit_icp(
             "thresholds": thresholds or current.thresholds,
             "must_haves": current.must_haves if must_haves is None else must_haves,
             "disqualifiers": current.disqualifiers if disqualifiers is None else disqualifiers,
+            "scorecard": scorecard, "learned": learned, "rubric": new_rubric, "pinned": new_points,
+            "weighting": weighting, "training_tiers": {},
         }
-    )
-    return _save(workspace, updated)
+    )  # fmt: skip
+    dataset = _source_dataset(workspace, current.dataset)
+    if dataset is None:
+        updated.notes = [*updated.notes, f"Dataset {current.dataset!r} is no longer in the workspace: in-sample tiers "
+                         "and segments were not recomputed."]  # fmt: skip
+    return _finish(workspace, updated, dataset, current.segmentation)
 
 
 def tier_of(scores: pd.Series, thresholds: Thresholds) -> pd.Series:

@@ -20,6 +20,7 @@ from .errors import InsufficientDataError, listing
 from .icp import ICPVersion, Tier, score_rows
 from .mapping import HeaderMapping, map_headers
 from .readiness import grid_action, readiness
+from .targets import NearestSegment, nearest_segment
 
 MAX_REASONS = 10
 FEEDS = {  # a given field also counts as used when the ICP scores something derived from it
@@ -54,6 +55,7 @@ class ProspectScore(BaseModel):
     reasons: list[Reason] = Field(description="Matched criteria with their points, largest first")
     missing: list[MissingAttribute] = Field(description="Attributes the ICP uses that the prospect does not give")
     score_range: tuple[int, int] = Field(description="Lowest and highest score once the missing attributes are known")
+    segment: NearestSegment | None = Field(None, description="The ICP segment it resembles most (null: none)")
     readiness: float | None = Field(None, description="0-100 from intent / stage / funding / growth; null: no signal")
     cell: str = Field(description="Place on the fit x readiness grid")
     action: str = Field(description="Recommended next step for that cell")
@@ -130,8 +132,7 @@ def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectSco
     return ProspectScore(
         icp=icp.name, version=icp.version, score=score, tier=scored["tier"], gate=gate, explanation=explanation,
         base=icp.scorecard.base, reasons=reasons[:MAX_REASONS], missing=missing, score_range=(low, high),
-        readiness=ready_value,
-        cell=cell,
+        segment=nearest_segment(icp.segments, row), readiness=ready_value, cell=cell,
         action=action,
         read_as=dict(list(read_as.items())[:20]),
         ignored=_ignored(fields, mapping, used),

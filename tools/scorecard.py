@@ -49,6 +49,8 @@ class Criterion(BaseModel):
     label: str = Field(description="Plain words, e.g. 'industry is Fintech'")
     rows_with: int = Field(description="Training rows with this value")
     outcome_with: Rate | None = Field(None, description="Win rate (or positive share) of training rows with it")
+    group: str | None = Field(None, description="Rubric group whose weight the points come from, when one is set")
+    pinned: bool = Field(False, description="Points set by the user rather than learned")
 
 
 class Scorecard(BaseModel):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from .attributes import attributes
 from .contrast import Frame
 from .dataset import Dataset
-from .errors import InsufficientDataError
+from .errors import InsufficientDataError, OptionError
 from .evaluation import (
     Baseline,
     Evaluation,
@@ -28,7 +28,8 @@ from .evaluation import (
     time_split,
 )
 from .icp import ICPVersion, score_rows, training_frame
-from .scorecard import fit_scorecard
+from .rubric import apply_rubric, pin_points
+from .scorecard import Scorecard, fit_scorecard
 
 Split = Literal["auto", "time", "account"]
 
@@ -59,6 +60,55 @@ def _split(frame: Frame, split: Split) -> tuple[pd.Series, pd.Series, str]:
     return pd.Series(train, index=frame.rows.index), pd.Series(test, index=frame.rows.index), how
 
 
+def _user_weights(icp: ICPVersion, card: Scorecard) -> tuple[Scorecard, list[str]]:
+    """The version's rubric and pinned points applied to a refitted scorecard, where they still apply."""
+    notes: list[str] = []
+    if icp.rubric:
+        try:
+            card, _ = apply_rubric(card, icp.rubric)
+        except OptionError as error:
+            notes.append(f"The rubric could not be applied to the refitted points ({error}); judged without it.")
+    pinned = {k: v for k, v in icp.pinned.items() if any(c.id == k for c in card.criteria)}
+    if pinned:
+        card, _ = pin_points(card, pinned)
+    return card, notes
+
+
+def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_state: int = 0) -> ValidationReport:
+    """Judge the saved version, as it is, on a second file (e.g. the next quarter's deals)."""
+    frame, _, _ = training_frame(dataset)
+    test, _, _ = training_frame(holdout)
+    scored = score_rows(icp, test.rows)
+    outcome = test.group.astype(int)
+    evaluation = evaluate_scores(
+        scored["score"], scored["tier"], outcome, groups=test.cluster, random_state=random_state
+    )  # fmt: skip
+    columns = [a.column for a in attributes(dataset, frame.rows) if a.column in test.rows]
+    logistic = baseline_logistic(
+        frame.rows[columns], frame.group.astype(int), test.rows[columns], outcome, random_state=random_state
+    )
+    notes = [
+        f"Version {icp.version} scored as saved (no refit) on {len(test.rows):,} {test.unit} of dataset "
+        f"{holdout.name!r}; the logistic baseline was fitted on {dataset.name!r}."
+    ]
+    overlap = _shared_accounts(dataset, holdout)
+    if overlap:
+        notes.append(f"{overlap:,} accounts appear in both datasets: the test is not fully independent.")
+    return ValidationReport(
+        icp=icp.name, version=icp.version, split=f"second file: dataset {holdout.name!r}", unit=test.unit,
+        evaluation=evaluation, baselines=[baseline_base_rate(), logistic], verdict=_verdict(evaluation, logistic),
+        notes=notes,
+    )  # fmt: skip
+
+
+def _shared_accounts(a: Dataset, b: Dataset) -> int:
+    key = next((c for c in ("account_id", "domain", "name") if c in a.accounts and c in b.accounts), None)
+    if key is None:
+        return 0
+    left = set(a.accounts[key].dropna().astype(str).str.casefold())
+    return int(b.accounts[key].dropna().astype(str).str.casefold().isin(left).sum())
+
+
 def validate_icp(
     dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0
 ) -> ValidationReport:
@@ -71,6 +121,7 @@ def validate_icp(
         frame.rows[train.to_numpy()], frame.group[train.to_numpy()], attrs, method=method, unit=frame.unit,
         groups=groups[train.to_numpy()] if groups is not None else None, random_state=random_state,
     )  # fmt: skip
+    card, weight_notes = _user_weights(icp, card)
     refit = icp.model_copy(update={"scorecard": card})
     held_out = frame.rows[test.to_numpy()]
     scored = score_rows(refit, held_out)
@@ -86,7 +137,8 @@ def validate_icp(
     )  # fmt: skip
     notes = [
         f"Points refitted on the training side only ({int(train.sum()):,} {frame.unit}); the saved version "
-        f"{icp.version} was fitted on all rows and is expected to do about as well as this, not better."
+        f"{icp.version} was fitted on all rows and is expected to do about as well as this, not better.",
+        *weight_notes,
     ]
     return ValidationReport(
         icp=icp.name, version=icp.version, split=how, unit=frame.unit, evaluation=evaluation,
