@@ -6,4 +6,4 @@ from .cli import main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(args if args[:1] in (["serve"], ["demo"]) else ["serve", *args]))
+    sys.exit(main(args if args[:1] in (["serve"], ["demo"], ["chat"]) else ["serve", *args]))

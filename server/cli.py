@@ -1,4 +1,4 @@
-"""The ``icp-assistant`` command: ``serve`` (stdio or HTTP) and ``demo``."""
+"""The ``icp-assistant`` command: ``serve`` (stdio or HTTP), ``chat`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,35 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workspace", type=Path, help="folder for datasets, ICP versions and documents")
     parser.add_argument("--max-file-mb", type=float, help="largest input file accepted, in MB (default 500)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--model", help="Anthropic model for narrative text when ANTHROPIC_API_KEY is set")
+    parser.add_argument(
+        "--narrative",
+        choices=["auto", "sampling", "anthropic", "template"],
+        help="who writes narrative text (default auto: client sampling, else Anthropic API with a key, else templates)",
+    )
+
+
+def _chat_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="Anthropic model (default: $ICP_ASSISTANT_MODEL, else claude-sonnet-4-6)")
+    parser.add_argument("--api-key", help="Anthropic API key (default: $ANTHROPIC_API_KEY)")
+    parser.add_argument("--base-url", help="Anthropic API base URL (default: $ANTHROPIC_BASE_URL, else the real API)")
+    parser.add_argument(
+        "--data-dir",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="folder the server may read exports from (repeatable; default: the current folder)",
+    )
+    parser.add_argument("--workspace", type=Path, help="folder for datasets, ICP versions and documents")
+    parser.add_argument("--max-turns", type=int, default=20, help="most model turns per user message (default 20)")
+    parser.add_argument(
+        "--message",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="send this instead of reading stdin, then exit (repeatable: one user message each)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    chat = commands.add_parser("chat", help="talk with Claude over the MCP server in this terminal (needs an API key)")
+    _chat_arguments(chat)
     demo = commands.add_parser("demo", help="run a real MCP client session over generated example data")
     demo.add_argument("--workspace", type=Path, help="where the demo writes (default: a new temporary folder)")
     return parser
@@ -44,6 +75,8 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         data_dirs=tuple(args.data_dir) or None,
         workspace=args.workspace,
         max_file_bytes=max_bytes,
+        model=getattr(args, "model", None),
+        narrative=getattr(args, "narrative", None),
     )
 
 
@@ -67,9 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    from .demo import run_demo
+    if args.command == "chat":
+        from .chat import run_chat
 
-    return run_demo(args.workspace)
+        return run_chat(args)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return run_demo(args.workspace)
+    raise AssertionError(f"unhandled command {args.command!r}")  # argparse allows only the commands above
 
 
 if __name__ == "__main__":
