@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .contacts import generate_contacts
 from .generate import generate_accounts_and_deals, generate_prospects
 from .vocab import DEFAULT_END
 
@@ -25,6 +26,10 @@ EXAMPLE_FILES = {
         "Control: the same next quarter without drift (drift='none')",
     ),
     "stable_quarter_deals": ("stable_quarter_deals.csv", "Control: deals of the quarter without drift"),
+    "contacts": (
+        "contacts.csv",
+        "Contacts of accounts.csv with a closed deal: job title, company, role in the deal (planted personas)",
+    ),
     "ground_truth": ("ground_truth.json", "What was planted and what the files realise"),
 }
 
@@ -44,8 +49,8 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
     """Write the example exports and ground_truth.json into ``folder``; returns {key: path}.
 
     Files (see ``EXAMPLE_FILES``): accounts/deals (``seed``), prospects (``seed + 4``), the next
-    quarter with drift (``seed + 1``) and the same quarter without drift (``seed + 2``). Company names
-    never repeat across the files.
+    quarter with drift (``seed + 1``), the same quarter without drift (``seed + 2``) and the contacts of
+    accounts.csv (``seed``, a stream of its own). Company names never repeat across the account files.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -62,6 +67,9 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
     )
     used |= set(stable_a["Company name"].dropna())
     prospects, prospect_truth = generate_prospects(round(0.6 * n_accounts), seed=seed + 4, exclude_names=used)
+    used |= set(prospects["Company name"].dropna())
+    clean_accounts, clean_deals, _ = generate_accounts_and_deals(n_accounts, n_deals, seed=seed, messy=False)
+    contacts, contacts_truth = generate_contacts(clean_accounts, clean_deals, seed=seed, exclude_names=used)
     frames = {
         "accounts": accounts,
         "deals": deals,
@@ -70,6 +78,7 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
         "next_quarter_deals": next_d,
         "stable_quarter_accounts": stable_a,
         "stable_quarter_deals": stable_d,
+        "contacts": contacts,
     }
     paths = {key: _write_csv(frame, folder / EXAMPLE_FILES[key][0]) for key, frame in frames.items()}
     truth = {
@@ -79,6 +88,7 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
             "next_quarter": asdict(shifted),
             "stable_quarter": asdict(stable),
             "prospects": asdict(prospect_truth),
+            "contacts": asdict(contacts_truth),
         },
     }
     paths["ground_truth"] = folder / EXAMPLE_FILES["ground_truth"][0]

@@ -74,6 +74,29 @@ def _messiness_line(counts: Mapping[str, Any]) -> str:
     return "; ".join(parts) + "." if parts else "none."
 
 
+def _contacts_section(data: Mapping[str, Any]) -> list[str]:
+    params = data["parameters"]
+    lines = [
+        "#### contacts.csv",
+        "",
+        f"seed={data['seed']} (a stream of its own): {params['contacts']:,} contacts, 2-4 for each of the "
+        f"{params['accounts_with_closed_deals']} accounts of accounts.csv with a closed deal (a champion, a decision "
+        "maker and 0-2 others), plus a few of companies that are not in accounts.csv.",
+        "",
+        "| Role | Account outcome | Contacts | Planted | Realised |",
+        "|---|---|---|---|---|",
+    ]
+    for role, by_outcome in data["planted"].items():
+        for outcome, plant in by_outcome.items():
+            realised = data["realised"][role][outcome]
+            share = realised["shares"][plant["pool"]]
+            lines.append(
+                f"| {role} | {outcome} | {realised['contacts']} | {_pct(plant['share'])} {plant['pool']} "
+                f"(others: {plant['otherwise']} titles) | {_pct(share)} |"
+            )
+    return [*lines, "", "Messiness: " + _messiness_line(data["messiness"]), ""]
+
+
 def ground_truth_markdown(truth: Mapping[str, Any]) -> str:
     """Markdown tables of the planted and realised rates, from the example set's ground_truth.json."""
     sets = truth["datasets"]
@@ -100,4 +123,6 @@ def ground_truth_markdown(truth: Mapping[str, Any]) -> str:
         r = prospects["realised"][spec["name"]]
         win_rate = _pct(realised[spec["name"]]["win_rate"])
         lines.append(f"| {spec['name']} | {r['prospects']} | {_pct(r['share'])} | {win_rate} |")
+    if "contacts" in sets:
+        lines += ["", *_contacts_section(sets["contacts"])]
     return "\n".join(lines).rstrip() + "\n"
