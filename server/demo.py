@@ -17,6 +17,7 @@ from mcp.client.stdio import StdioServerParameters
 
 from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.synthetic import write_example_set
+from icp_assistant.tools.workspace import write_json
 
 
 def _out(text: str = "") -> None:
@@ -61,6 +62,9 @@ def _describe_card(card: DatasetCard) -> None:
         _out(f"    - {line}")
 
 
+RESULTS: list[dict[str, Any]] = []  # every tool call of the session, saved as tool-results.json
+
+
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
     _out()
@@ -68,10 +72,37 @@ async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[st
     result = await client.call_tool(tool, arguments)
     if result.is_error:
         raise SystemExit(f"{tool} failed: {result.content[0].text}")  # type: ignore[union-attr]
-    return dict(result.structured_content or {})
+    structured = dict(result.structured_content or {})
+    RESULTS.append({"tool": tool, "arguments": arguments, "result": structured})
+    return structured
 
 
-async def _analyses(client: Client, dataset: str) -> None:
+async def _icp_steps(client: Client, dataset: str, segmentation: str) -> dict[str, Any]:
+    """Define the ICP, check it, put it to work, and write the document."""
+    icp = await _call(client, "build_icp", {"dataset": dataset, "name": "demo-icp", "segmentation": segmentation})
+    _out(f"  {icp['criteria_total']} criteria, base {icp['base']}; strongest: {'; '.join(icp['criteria'][:3])}")
+    for line in icp["segments"][:2]:
+        _out(f"    segment {line}")
+    check = await _call(client, "validate_icp", {"dataset": dataset, "icp": "demo-icp"})
+    _out(f"  {check['verdict']}")
+    one = await _call(
+        client, "score_prospect",
+        {"icp": "demo-icp", "fields": {"Company": "Acme Pay", "Industry": "Fintech", "Employees": "250",
+                                       "Country": "Germany", "Technologies": "Salesforce; Slack"}},
+    )  # fmt: skip
+    _out(f"  {one['score']} ({one['tier']}): {one['explanation']}")
+    listed = await _call(client, "score_prospects", {"icp": "demo-icp", "path": "prospects.csv"})
+    _out(f"  tiers {listed['tiers']}; list written to {listed['csv_path']}")
+    market = await _call(client, "size_market", {"dataset": dataset, "icp": "demo-icp", "universe": "prospects.csv"})
+    scopes = ", ".join(f"{k.upper()} {market[k]['accounts']:,}" for k in ("tam", "sam", "som"))
+    _out(f"  accounts in {scopes}")
+    document = await _call(client, "draft_icp_document", {"icp": "demo-icp", "contacts_path": "contacts.csv"})
+    _out(f"  sections: {', '.join(document['outline'])}")
+    _out(f"  narrative: {document['writer']}")
+    return document
+
+
+async def _analyses(client: Client, dataset: str) -> str:
     best = await _call(client, "find_best_customers", {"dataset": dataset})
     _out(f"  {best['concentration']}")
     for top in best["top_accounts"][:3]:
@@ -82,6 +113,7 @@ async def _analyses(client: Client, dataset: str) -> None:
         for pattern in report["patterns"][1:3]:
             _out(f"    - {pattern['statement']}")
     segments = await _call(client, "segment_accounts", {"dataset": dataset, "dimensions": ["industry", "size"]})
+    segmentation = str(segments["name"])
     _out(f"  {segments['k']} segments by {' x '.join(segments['dimensions'])} (saved as '{segments['name']}')")
     ranking = await _call(client, "rank_segments", {"dataset": dataset, "segmentation": segments["name"]})
     _out(f"  priority weights {ranking['weights']}")
@@ -91,6 +123,7 @@ async def _analyses(client: Client, dataset: str) -> None:
     flags = await _call(client, "find_red_flags", {"dataset": dataset})
     for flag in flags["flags"][:3]:
         _out(f"    red flag: {flag['statement']}")
+    return segmentation
 
 
 async def _session(data: Path, workspace: Path, files: dict[str, Path]) -> None:
@@ -121,12 +154,20 @@ async def _session(data: Path, workspace: Path, files: dict[str, Path]) -> None:
         if result.is_error:
             raise SystemExit(f"load_accounts failed: {result.content[0].text}")  # type: ignore[union-attr]
         _describe_card(DatasetCard.model_validate(result.structured_content))
+        RESULTS.append({"tool": "load_accounts", "arguments": args, "result": result.structured_content})
         _out()
-        await _analyses(client, "demo")
+        segmentation = await _analyses(client, "demo")
+        document = await _icp_steps(client, "demo", segmentation)
         _out()
         _out("> load_accounts(path='acounts.csv')   # what a mistake looks like")
         bad = await client.call_tool("load_accounts", {"path": "acounts.csv"})
         _out(f"  error: {bad.content[0].text}")  # type: ignore[union-attr]
+        _out()
+        _out("What the session wrote:")
+        _out(f"  ICP document:   {document['html_path']}")
+        _out(f"                  {document['markdown_path']}")
+        _out(f"  one-page:       {document['one_page_html_path']}")
+        _out(f"  every number:   {document['facts_path']}")
 
 
 def run_demo(workspace: Path | None = None) -> int:
@@ -134,7 +175,10 @@ def run_demo(workspace: Path | None = None) -> int:
     data = root / "example-data"
     files = write_example_set(data)
     _out(f"Example data (seeded, with planted structure) written to {data}")
+    RESULTS.clear()
     anyio.run(_session, data, root / "workspace", files)
+    results = write_json(root / "workspace" / "tool-results.json", RESULTS)
+    _out(f"  tool results:   {results}")
     _out()
     _out(f"Workspace: {root / 'workspace'} (cleaned tables and cards under datasets/)")
     return 0

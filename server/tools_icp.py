@@ -182,8 +182,9 @@ def register_validation(mcp: MCPServer, state: AppState) -> None:
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         if holdout is not None:
             result = await run_engine(ctx, validate_on, data, open_dataset(state.workspace, holdout), chosen)
-            return state.result("validate_icp", result)
-        result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
+        else:
+            result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
+        icp_engine.save_result(state.workspace, chosen, "validation", result)
         return state.result("validate_icp", result)
 
 
@@ -300,6 +301,7 @@ def register_market(mcp: MCPServer, state: AppState) -> None:
             ctx, size_market_engine, reference, chosen, state.resolve(universe, roots), state.workspace,
             share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value, options=options,
         )  # fmt: skip
+        icp_engine.save_result(state.workspace, chosen, "market", result)
         return state.result("size_market", result)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from test_document import check_document_against
 
 from icp_assistant.server.cli import build_parser, config_from, main
 
@@ -21,6 +23,15 @@ def test_the_demo_runs_a_real_client_session_and_shows_the_planted_findings(
     assert "1. Fintech · Midsize (100-999)" in out
     assert "Did you mean: accounts.csv" in out
     assert (tmp_path / "workspace" / "datasets" / "demo" / "accounts.parquet").exists()
+    calls = json.loads((tmp_path / "workspace" / "tool-results.json").read_text())
+    tools = [c["tool"] for c in calls]
+    method = ["load_accounts", "find_patterns", "segment_accounts", "rank_segments", "find_red_flags", "build_icp",
+              "validate_icp", "score_prospects", "draft_icp_document"]  # fmt: skip
+    first_calls = [tools.index(t) for t in method]  # each step ran, in the method's order
+    assert first_calls == sorted(first_calls)
+    results = {c["tool"]: c["result"] for c in calls}
+    assert results["draft_icp_document"]["html_path"] in out
+    check_document_against(results)  # every checked number in the document equals the tool result it came from
 
 
 def test_serve_options_become_the_server_configuration(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ thresholds or gates writes a new version; earlier versions stay on disk and read
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -336,3 +337,15 @@ def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {"score": capped, "raw_score": raw, "tier": tier_of(capped, icp.thresholds), "gate": gate}
     ).join(points)
+
+
+def save_result(
+    workspace: Workspace, icp: ICPVersion, kind: Literal["validation", "market"], result: BaseModel
+) -> Path:
+    """Keep a validation or market-size result next to the version it is about (the document shows it)."""
+    return write_json(workspace.folder(KIND, icp.name) / f"{kind}-v{icp.version}.json", result.model_dump(mode="json"))
+
+
+def saved_result(workspace: Workspace, icp: ICPVersion, kind: Literal["validation", "market"]) -> dict[str, Any] | None:
+    path = workspace.root / KIND / icp.name / f"{kind}-v{icp.version}.json"
+    return read_json(path) if path.exists() else None

@@ -1,0 +1,83 @@
+"""draft_icp_document: the ICP document, with narrative from the client's model when it can sample.
+
+No ``from __future__ import annotations`` here: the tool's signature names a resolver defined inside
+``register`` (it needs the server's state), so annotations must be evaluated where they are written.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
+from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
+from pydantic import Field
+
+from icp_assistant.tools import icp as icp_engine
+from icp_assistant.tools.document import DocumentResult, prepare_document, write_document
+from icp_assistant.tools.errors import IcpError
+
+from .errors import tool_errors
+from .narrative import narrative_from, sample_for
+from .state import AppState, client_roots, run_engine
+
+
+def register(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    def contacts_file(path: str | None, roots: ListRootsResult) -> Path | None:
+        return state.resolve(path, roots) if path else None
+
+    async def ask_client(
+        ctx: Context,
+        icp: str,
+        version: int | None,
+        contacts_path: str | None,
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
+    ) -> Sample | None:
+        """Sample the client's model for the narrative when it can; errors surface in the tool body instead."""
+        if not state.config.uses_sampling:
+            return None
+        try:
+            chosen = icp_engine.open_icp(state.workspace, icp, version)
+            contacts = contacts_file(contacts_path, roots)
+            _, batch = await anyio.to_thread.run_sync(
+                lambda: prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
+            )
+        except IcpError:
+            return None
+        return sample_for(batch, ctx)
+
+    @mcp.tool(
+        title="Draft the ICP document",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @guard
+    async def draft_icp_document(
+        ctx: Context,
+        icp: Annotated[str, Field(description="ICP name from build_icp")],
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
+        narrative: Annotated[CreateMessageResult | None, Resolve(ask_client)],
+        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
+        contacts_path: Annotated[
+            str | None,
+            Field(
+                description="Optional contacts export (name, title, account, role in deal): personas of champions "
+                "and decision makers in won vs lost deals; without it personas stay hypotheses"
+            ),
+        ] = None,
+    ) -> Annotated[CallToolResult, DocumentResult]:
+        """Write the ICP document for an ICP version: a one-page summary for reps and a detailed document, each
+        as Markdown and self-contained HTML with charts, in the workspace. Sections follow the ICP guides
+        (firmographics, technographics, signals, use case, budget, pains, buying committee, fit table, target
+        segments with negative descriptions, scoring rubric, red flags, validation, TAM/SAM/SOM, channels,
+        messaging, roadmap, review cadence). Every number is computed; what the data cannot tell is marked as a
+        hypothesis with the questions to ask. Includes the last validate_icp and size_market results for this
+        version when they exist. Returns the paths, the outline, the one-page summary and who wrote the words."""
+        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        contacts = contacts_file(contacts_path, roots)
+        facts, batch = await run_engine(
+            ctx, prepare_document, state.workspace, chosen, contacts, state.config.max_file_bytes
+        )
+        words = await run_engine(ctx, narrative_from, batch, narrative, state.config.fallback_writer())
+        result = await run_engine(ctx, write_document, state.workspace, chosen, facts, words)
+        return state.result("draft_icp_document", result)
