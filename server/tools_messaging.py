@@ -1,0 +1,85 @@
+"""draft_messaging: positioning and message drafts for one ICP segment, written by the client's own model when it
+offers sampling, else by the Anthropic API when a key is configured, else by templates; always grounded in the facts.
+
+The resolver rebuilds the batch from the tool's arguments (the same arguments give the same request on every round
+of a 2026-07-28 call) and asks nothing when the client cannot sample, sampling is switched off, or the arguments
+are wrong: the tool body then raises the engine's error, which reaches the model as a readable tool error.
+"""
+
+# No ``from __future__ import annotations``: the tool's signature names a resolver defined inside ``register``
+# (it needs the state), so its annotations must be evaluated where that resolver is in scope.
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
+from mcp.types import CallToolResult, CreateMessageResult, ToolAnnotations
+from pydantic import Field
+
+from icp_assistant.tools import messaging as engine
+from icp_assistant.tools.errors import IcpError
+from icp_assistant.tools.icp import open_icp
+from icp_assistant.tools.narrative import Batch, Narrative
+
+from .errors import tool_errors
+from .narrative import narrative_from, sample_for
+from .state import AppState, run_engine
+
+IcpName = Annotated[str, Field(description="ICP name from build_icp")]
+SegmentRef = Annotated[
+    str,
+    Field(description="Segment of the ICP: its id (e.g. '0') or its name (e.g. 'Fintech · Midsize (100-999)', or "
+          "words of it such as 'fintech midsize'); an unknown one lists the segments"),
+]  # fmt: skip
+Persona = Annotated[
+    str | None,
+    Field(description="Who the messages address, in plain words (e.g. 'CFO', 'VP Finance'); default: the company"),
+]
+Version = Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")]
+
+
+def register(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    def ask_client(
+        icp: str, segment: str, persona: str | None, version: int | None, ctx: Context[Any, Any]
+    ) -> Sample | None:
+        """The sampling request for these arguments, or None (no sampling: the fallback writer is used)."""
+        if not state.config.uses_sampling:
+            return None
+        try:
+            chosen = open_icp(state.workspace, icp, version)
+            _, _, batch = engine.prepare_messaging(state.workspace, chosen, segment, persona)
+        except IcpError:
+            return None  # the tool body raises the same error, as a tool error the model can read
+        return sample_for(batch, ctx)
+
+    @mcp.tool(
+        title="Draft messaging for a segment",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @guard
+    async def draft_messaging(
+        ctx: Context,
+        icp: IcpName,
+        segment: SegmentRef,
+        out: Annotated[CreateMessageResult | None, Resolve(ask_client)],
+        persona: Persona = None,
+        version: Version = None,
+    ) -> Annotated[CallToolResult, engine.Messaging]:
+        """Positioning, value propositions, pains, proof points, objections and three message drafts (email,
+        LinkedIn note, ad copy) for one segment of an ICP (and optionally a persona), grounded in the segment's
+        computed facts: win rate with its sample vs the base, sales cycle, value and churn vs all accounts, its
+        traits and tech stack, loss reasons when the deals carry them. Written by your own model when the client
+        offers sampling, else the Anthropic API when configured, else templates; any passage with a number or
+        account not in its facts is replaced by the template text and listed in `rejected`. What the data cannot
+        tell (pains, objections without loss reasons, the persona) comes back as hypotheses with the question to
+        ask sales. The full text is written to a Markdown file whose path is returned."""
+        chosen = open_icp(state.workspace, icp, version)
+
+        def narrate(batch: Batch) -> Narrative:
+            return narrative_from(batch, out, state.config.fallback_writer())
+
+        result = await run_engine(
+            ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate
+        )
+        return state.result("draft_messaging", result)

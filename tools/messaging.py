@@ -1,0 +1,189 @@
+"""draft_messaging: positioning and messages for one ICP segment (optionally one persona), grounded in its facts.
+
+The facts (:mod:`.messaging_facts`) come from the saved ICP version and its dataset: win rate against the base,
+sales cycle, value and churn against all accounts, customers, traits and tech stack, loss reasons when the deals
+carry them. Each passage (:mod:`.messaging_copy`: positioning, value propositions, pains, proof points,
+objections, an email, a LinkedIn note, ad copy) is a :class:`~.narrative.Section` with its own facts and a
+template text: an LLM writes the words when one is available, and a passage with a number or an account name
+that is not in its facts falls back to the template (the file says which and why). What the data cannot tell is
+marked as a hypothesis with the question to ask sales.
+
+The Markdown goes to ``<workspace>/documents/<icp>-v<version>/messaging-<segment>[-<persona>].md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, Field
+
+from icp_assistant.prompts import TEMPLATE_DIR
+
+from .dataset import Dataset, open_dataset
+from .errors import NotFoundError
+from .icp import ICPVersion
+from .messaging_copy import audience, hypotheses, notes, pct, proof_points, sections, whole
+from .messaging_facts import find_segment, segment_facts, segment_members
+from .narrative import Batch, Narrative, TemplateWriter
+from .targets import TargetSegment
+from .workspace import Workspace, atomic_write, slugify
+
+__all__ = [
+    "Messaging",
+    "draft_messaging",
+    "find_segment",
+    "messaging_batch",
+    "prepare_messaging",
+    "segment_facts",
+    "segment_members",
+    "write_messaging",
+]
+
+FOLDER = "documents"
+TEMPLATE = "messaging.md.j2"
+MAX_DRAFT_CHARS, MAX_POSITIONING_CHARS, MAX_REJECTED_CHARS = 600, 500, 200
+DRAFTS = {"email": "Email", "linkedin": "LinkedIn note", "ad": "Ad copy"}
+Narrate = Callable[[Batch], Narrative]
+
+
+class Messaging(BaseModel):
+    """Positioning and message drafts for one segment, where the full text is, and what still needs confirming."""
+
+    icp: str
+    version: int
+    segment: str
+    segment_id: int
+    persona: str | None = None
+    writer: str = Field(description="Who wrote the words: the client's model, the Anthropic API or templates")
+    rejected: list[str] = Field(description="LLM passages rejected by the grounding check (template used instead)")
+    path: str = Field(description="The Markdown file with every passage, the facts and the hypotheses")
+    positioning: str = Field(description="The positioning statement")
+    proof_points: list[str] = Field(description="Computed proof points, numbers exactly as in the data")
+    drafts: dict[str, str] = Field(description=f"'email', 'linkedin', 'ad' (each capped at {MAX_DRAFT_CHARS} chars)")
+    hypotheses: list[str] = Field(description="What the data cannot tell, each with the question to ask sales")
+    notes: list[str] = Field(default_factory=list, description="Caveats: small samples, a segment the ICP ignores")
+
+
+def messaging_batch(
+    icp: ICPVersion,
+    segment: TargetSegment,
+    dataset: Dataset,
+    persona: str | None = None,
+    persona_facts: dict[str, Any] | None = None,
+    *,
+    facts: dict[str, Any] | None = None,
+) -> Batch:
+    """The passages to write, each with its facts and template text (``facts`` from :func:`segment_facts`, else
+    computed here without the segment's member accounts)."""
+    facts = facts if facts is not None else segment_facts(icp, segment, dataset)
+    names = dataset.accounts["name"].dropna().astype(str).unique().tolist() if "name" in dataset.accounts else []
+    whom = f" for {persona}" if persona else ""
+    return Batch(
+        task=f"messaging for the segment '{segment.name}' of {icp.name} v{icp.version}{whom}",
+        sections=sections(facts, persona, persona_facts),
+        known_names=names,
+    )
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(quote=_quote, pct=pct, num=whole, cell=lambda v: str(v).replace("|", "\\|"))
+    return env
+
+
+def file_name(segment: TargetSegment, persona: str | None) -> str:
+    persona_part = f"-{slugify(persona, 'persona')}" if persona else ""
+    return f"messaging-{slugify(segment.name, f'segment-{segment.id}')}{persona_part}.md"
+
+
+def write_messaging(
+    workspace: Workspace,
+    icp: ICPVersion,
+    segment: TargetSegment,
+    narrative: Narrative,
+    facts: dict[str, Any],
+    persona: str | None = None,
+    persona_facts: dict[str, Any] | None = None,
+) -> Messaging:
+    """Render the messaging to Markdown in the ICP version's document folder and return the compact result."""
+    said, caveats = hypotheses(facts, persona, persona_facts), notes(facts)
+    path = workspace.folder(FOLDER, f"{icp.name}-v{icp.version}") / file_name(segment, persona)
+    text = environment().get_template(TEMPLATE).render(
+        f=facts, n=narrative.passages, persona=persona, persona_facts=persona_facts, audience=audience(facts),
+        proof_points=proof_points(facts), hypotheses=said, notes=caveats, writer=narrative.writer,
+        rejected=narrative.rejected, drafts=DRAFTS, pains_known=bool((persona_facts or {}).get("pains")),
+    )  # fmt: skip
+    markdown = re.sub(r"\n{3,}", "\n\n", text)
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(markdown, "utf-8")
+
+    atomic_write(path, write)
+    return Messaging(
+        icp=icp.name, version=icp.version, segment=segment.name, segment_id=segment.id, persona=persona,
+        writer=narrative.writer, rejected=[_cap(r, MAX_REJECTED_CHARS) for r in narrative.rejected], path=str(path),
+        positioning=_cap(narrative.text("positioning"), MAX_POSITIONING_CHARS), proof_points=proof_points(facts),
+        drafts={k: _cap(narrative.text(k), MAX_DRAFT_CHARS) for k in DRAFTS}, hypotheses=said, notes=caveats,
+    )  # fmt: skip
+
+
+def clean_persona(persona: str | None) -> str | None:
+    """The persona as written, trimmed; blank means none."""
+    return " ".join(persona.split()) if persona and persona.strip() else None
+
+
+def prepare_messaging(
+    workspace: Workspace,
+    icp: ICPVersion,
+    segment: str,
+    persona: str | None = None,
+    persona_facts: dict[str, Any] | None = None,
+) -> tuple[TargetSegment, dict[str, Any], Batch]:
+    """The segment, its facts and the batch of passages to write (deterministic: same inputs, same batch)."""
+    persona = clean_persona(persona)
+    chosen = find_segment(icp, segment)
+    try:
+        dataset = open_dataset(workspace, icp.dataset)
+    except NotFoundError as error:
+        raise NotFoundError(
+            f"ICP {icp.name!r} was built from dataset {icp.dataset!r}, which is no longer in the workspace. "
+            f"Load it again with load_accounts (name={icp.dataset!r})."
+        ) from error
+    facts = segment_facts(icp, chosen, dataset, segment_members(workspace, icp, chosen))
+    return chosen, facts, messaging_batch(icp, chosen, dataset, persona, persona_facts, facts=facts)
+
+
+def draft_messaging(
+    workspace: Workspace,
+    icp: ICPVersion,
+    segment: str,
+    persona: str | None = None,
+    *,
+    narrate: Narrate | None = None,
+    persona_facts: dict[str, Any] | None = None,
+) -> Messaging:
+    """Positioning, proof points, objections and message drafts for one segment of ``icp``, written by
+    ``narrate`` (an LLM writer's ``write``; templates when None) and saved as Markdown."""
+    persona = clean_persona(persona)
+    chosen, facts, batch = prepare_messaging(workspace, icp, segment, persona, persona_facts)
+    narrative = (narrate or TemplateWriter().write)(batch)
+    return write_messaging(workspace, icp, chosen, narrative, facts, persona, persona_facts)
