@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from mcp.server.mcpserver import MCPServer
 
-from . import tools_analysis, tools_data, tools_icp
+from . import prompts, resources, tools_analysis, tools_data, tools_documents, tools_icp, tools_messaging
 from .config import ServerConfig
 from .state import AppState
 
@@ -37,4 +37,8 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
     tools_data.register(mcp, state)
     tools_analysis.register(mcp, state)
     tools_icp.register(mcp, state)
+    tools_documents.register(mcp, state)
+    tools_messaging.register(mcp, state)
+    prompts.register(mcp, state)
+    resources.register(mcp, state)
     return mcp

@@ -116,3 +116,35 @@ def test_the_inspector_runs_each_analysis_tool_within_the_budget(inspector: Path
         assert not result.get("isError"), (tool, result)
         text = "".join(block.get("text", "") for block in result["content"])
         assert len(text) / 4 < 2000, (tool, len(text) / 4)
+
+
+PROMPT_SAMPLES = {
+    "accounts_path": "accounts.csv", "customers_path": "accounts.csv", "deals_path": "deals.csv",
+    "prospects_path": "prospects.csv", "attributes": "industry, size", "icp": "demo",
+    "prospect": "Acme Pay, fintech, 120 people, Germany", "segment": "Fintech", "cut_date": "2025-01-01",
+}  # fmt: skip
+
+
+def test_the_inspector_renders_every_prompt_and_reads_the_method(inspector: Path, tmp_path: Path) -> None:
+    from icp_assistant.server.prompts import tool_names_in
+
+    data = REPO / "examples" / "data"
+    listed = _run(inspector, data, tmp_path, "--method", "prompts/list")["result"]["prompts"]
+    assert len(listed) == 10
+    tools = {t["name"] for t in _run(inspector, data, tmp_path, "--method", "tools/list")["result"]["tools"]}
+    named: dict[str, set[str]] = {}
+    for prompt in listed:
+        arguments = [
+            f"{a['name']}={PROMPT_SAMPLES[a['name']]}" for a in prompt["arguments"] if a["name"] in PROMPT_SAMPLES
+        ]
+        assert {a["name"] for a in prompt["arguments"] if a.get("required")} <= set(PROMPT_SAMPLES), prompt["name"]
+        out = _run(inspector, data, tmp_path, "--method", "prompts/get", "--prompt-name", prompt["name"],
+                   "--prompt-args", *arguments)  # fmt: skip
+        text = "".join(m["content"]["text"] for m in out["result"]["messages"])
+        assert "Numbers come only from tool results" in text, prompt["name"]
+        named[prompt["name"]] = tool_names_in(text)
+    method = _run(inspector, data, tmp_path, "--method", "resources/read", "--uri", "icp://method")
+    content = method["result"]["contents"][0]
+    assert content["mimeType"] == "text/markdown" and "Green >= 80" in content["text"]
+    unknown = {name: sorted(found - tools) for name, found in named.items() if found - tools}
+    assert not unknown, f"prompts name tools the server does not have: {unknown}"
