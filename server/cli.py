@@ -11,7 +11,7 @@ from pathlib import Path
 from .config import ServerConfig
 
 
-def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+def _folder_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         action="append",
@@ -21,6 +21,10 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder the server may read exports from (repeatable; default: the current folder)",
     )
     parser.add_argument("--workspace", type=Path, help="folder for datasets, ICP versions and documents")
+
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    _folder_arguments(parser)
     parser.add_argument("--max-file-mb", type=float, help="largest input file accepted, in MB (default 500)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument("--model", help="Anthropic model for narrative text when ANTHROPIC_API_KEY is set")
@@ -35,15 +39,7 @@ def _chat_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="Anthropic model (default: $ICP_ASSISTANT_MODEL, else claude-sonnet-4-6)")
     parser.add_argument("--api-key", help="Anthropic API key (default: $ANTHROPIC_API_KEY)")
     parser.add_argument("--base-url", help="Anthropic API base URL (default: $ANTHROPIC_BASE_URL, else the real API)")
-    parser.add_argument(
-        "--data-dir",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="folder the server may read exports from (repeatable; default: the current folder)",
-    )
-    parser.add_argument("--workspace", type=Path, help="folder for datasets, ICP versions and documents")
+    _folder_arguments(parser)
     parser.add_argument("--max-turns", type=int, default=20, help="most model turns per user message (default 20)")
     parser.add_argument(
         "--message",

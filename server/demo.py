@@ -99,6 +99,11 @@ async def _icp_steps(client: Client, dataset: str, segmentation: str) -> dict[st
     document = await _call(client, "draft_icp_document", {"icp": "demo-icp", "contacts_path": "contacts.csv"})
     _out(f"  sections: {', '.join(document['outline'])}")
     _out(f"  narrative: {document['writer']}")
+    targets = [line.split(": ")[0] for line in icp["segments"] if line.endswith("(target)")]
+    if targets:
+        messaging = await _call(client, "draft_messaging", {"icp": "demo-icp", "segment": targets[0], "persona": "CFO"})
+        _out(f"  positioning: {messaging['positioning']}")
+        _out(f"  written to {messaging['path']}")
     return document
 
 
