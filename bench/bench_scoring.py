@@ -22,21 +22,25 @@ REPO = Path(__file__).resolve().parents[1]
 def _score(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str, float]:
     """Run inside the child process."""
     from icp_assistant.tools.attributes import add_bands
-    from icp_assistant.tools.dataset import open_dataset
     from icp_assistant.tools.export import icp_sql
-    from icp_assistant.tools.icp import open_icp, score_rows
+    from icp_assistant.tools.icp import columns_read, open_icp, score_rows
     from icp_assistant.tools.workspace import Workspace
 
     ws = Workspace(workspace)
     icp = open_icp(ws, icp_name)
     start = time.perf_counter()
-    if kind == "python":
-        scored = score_rows(icp, add_bands(open_dataset(ws, dataset).accounts))
+    parquet = workspace / "datasets" / dataset / "accounts.parquet"
+    if kind == "python":  # like DuckDB, read only the columns the scorecard needs
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(parquet).names)
+        frame = pd.read_parquet(parquet, columns=[c for c in columns_read(icp) if c in present])
+        scored = score_rows(icp, add_bands(frame))
         rows, total = len(scored), int(scored["score"].sum())
     else:
         import duckdb
 
-        parquet = workspace / "datasets" / dataset / "accounts.parquet"
         sql = f"SELECT COUNT(*), SUM(icp_score) FROM ({icp_sql(icp, f'read_parquet({str(parquet)!r})')})"
         rows, total = duckdb.sql(sql).fetchall()[0]
     seconds = time.perf_counter() - start

@@ -14,8 +14,11 @@ INSTRUCTIONS = """\
 ICP Assistant analyses the user's own CRM exports to find their Ideal Customer Profile.
 Numbers come only from tool results: never estimate a rate, count or score yourself.
 Start with load_accounts on the accounts file (and the deals file when there is one); use the
-dataset `name` from its card in later calls. Report sample sizes and intervals with every rate,
-and say plainly when the data shows no reliable pattern."""
+dataset `name` from its card in later calls. The method: find_best_customers / find_patterns ->
+segment_accounts -> rank_segments -> find_red_flags -> build_icp -> validate_icp -> score_prospect(s)
+-> draft_icp_document / draft_messaging; check_drift each quarter. The prompts walk through each use
+case. Report sample sizes and intervals with every rate, and say plainly when the data shows no
+reliable pattern; pains, triggers and personas the data cannot show are hypotheses to confirm."""
 
 
 def package_version() -> str:

@@ -111,6 +111,7 @@ async def test_every_number_in_the_document_matches_the_tool_results(config: Ser
     assert len(json.dumps(document)) / 4 < 2000
     for path in ("html_path", "one_page_html_path", "one_page_markdown_path"):
         assert Path(document[path]).stat().st_size > 0
+        assert Path(document[path]).stat().st_mode & 0o777 == 0o644  # openable and shareable, not owner-only
 
 
 def _reply(body: str) -> Any:

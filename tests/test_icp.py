@@ -259,3 +259,26 @@ def test_intent_signals_place_a_prospect_on_the_fit_and_readiness_grid(icp: ICPV
     assert ready.readiness == 80 and ready.cell == "green / ready"
     assert ready.action.startswith("Prioritise now")
     assert unknown.readiness is None and unknown.cell == "green / readiness unknown"
+
+
+def test_the_fast_value_matcher_agrees_with_trait_mask_and_with_the_exported_sql(
+    icp: ICPVersion, example: Dataset
+) -> None:
+    import duckdb
+
+    from icp_assistant.tools.attributes import Attribute, ValueMatcher, trait_mask
+    from icp_assistant.tools.export import condition_sql
+
+    rows = add_bands(example.accounts)
+    for criterion in icp.scorecard.criteria:
+        fast = ValueMatcher(rows[criterion.attribute], criterion.kind).mask(criterion.value)
+        slow = trait_mask(rows, Attribute(criterion.attribute, criterion.kind), criterion.value)
+        assert fast.tolist() == slow.tolist(), criterion.id
+    messy = pd.DataFrame({"tech_stack": ["Salesforce; Slack", "slack", None, " SALESFORCE ", "Jira; Salesforce", ""],
+                          "industry": [" fintech", "FinTech", None, "Retail", "fin tech", ""]})  # fmt: skip
+    for criterion in icp.scorecard.criteria:
+        if criterion.attribute in messy and criterion.attribute not in ("revenue_band", "age_band"):
+            fast = ValueMatcher(messy[criterion.attribute], criterion.kind).mask(criterion.value)
+            sql = f"SELECT COALESCE({condition_sql(criterion)}, FALSE) AS hit FROM messy"
+            in_sql = duckdb.sql(sql).df()["hit"].tolist()
+            assert fast.tolist() == in_sql, criterion.id

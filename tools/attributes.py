@@ -87,8 +87,9 @@ def _quartiles(values: pd.Series) -> pd.Series:
 
 
 def add_bands(frame: pd.DataFrame) -> pd.DataFrame:
-    """Revenue and age bands (employee and size bands are derived at load time)."""
-    out = frame.copy()
+    """Revenue and age bands (employee and size bands are derived at load time). A shallow copy: with
+    pandas' copy-on-write the caller's frame never changes, and a million rows are not duplicated."""
+    out = frame.copy(deep=False)
     if "annual_revenue" in out and "revenue_band" not in out:
         out["revenue_band"] = _bands(out["annual_revenue"], REVENUE_BANDS, "$1B+")
     if "company_age" in out and "age_band" not in out:
@@ -160,6 +161,36 @@ def trait_mask(frame: pd.DataFrame, attribute: Attribute, value: str) -> pd.Seri
         pattern = r"(?i)(?:^|; )" + re.escape(value) + r"(?:;|$)"
         return series.astype(str).str.contains(pattern, regex=True) & series.notna()
     return series.astype(str).str.strip().str.casefold().eq(value.strip().casefold()) & series.notna()
+
+
+class ValueMatcher:
+    """Which rows of one attribute have a given value, for many values: each distinct cell is read once.
+
+    Same rule as :func:`trait_mask` (case-insensitive; multi-valued cells match any of their values), but
+    the text work is done on the distinct cells, not on every row, so scoring a million rows against
+    dozens of criteria stays fast."""
+
+    def __init__(self, series: pd.Series, kind: str) -> None:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        self._codes = codes
+        self._size = len(uniques)
+        text = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+        self._multi = kind == "multi"
+        if self._multi:
+            self._parts = text.str.strip().str.lower().str.replace("; ", ";", regex=False).str.split(";").explode()
+        else:
+            self._values = text.str.strip().str.casefold().to_numpy()
+
+    def mask(self, value: str) -> np.ndarray:
+        if self._multi:
+            hit = np.zeros(self._size, dtype=bool)
+            hit[self._parts.index[self._parts.eq(value.strip().lower()).to_numpy()].unique()] = True
+        else:
+            hit = self._values == value.strip().casefold()
+        out = np.zeros(len(self._codes), dtype=bool)
+        known = self._codes >= 0
+        out[known] = hit[self._codes[known]]
+        return out
 
 
 def resolve_column(frame: pd.DataFrame, name: str, sources: Mapping[str, str] | None = None) -> str:

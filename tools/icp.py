@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
-from .attributes import Attribute, add_bands, attributes, is_leaky, trait_mask
+from .attributes import ValueMatcher, add_bands, attributes, is_leaky
 from .conditions import Condition, condition_mask, describe
 from .contrast import Frame
 from .dataset import Dataset
@@ -316,16 +316,28 @@ def tier_of(scores: pd.Series, thresholds: Thresholds) -> pd.Series:
     return pd.Series(tiers, index=scores.index)
 
 
+BAND_INPUTS = {"revenue_band": "annual_revenue", "age_band": "company_age"}  # bands add_bands derives
+
+
+def columns_read(icp: ICPVersion) -> list[str]:
+    """The columns scoring reads (criteria, the inputs of derived bands, gates): load only these for big files."""
+    columns = [BAND_INPUTS.get(a, a) for a in icp.scorecard.attributes]
+    columns += [c.column for c in [*icp.must_haves, *icp.disqualifiers]]
+    return list(dict.fromkeys(columns))
+
+
 def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
     """Score, tier, gate and the points of every criterion for each row (vectorised)."""
     card = icp.scorecard
+    matchers = {a: ValueMatcher(rows[a], next(c.kind for c in card.criteria if c.attribute == a))
+                for a in card.attributes if a in rows}  # fmt: skip
     columns = {
-        c.id: np.where(trait_mask(rows, Attribute(c.attribute, c.kind), c.value), c.points, 0)
+        c.id: np.where(matchers[c.attribute].mask(c.value), c.points, 0).astype(np.int16)
         for c in card.criteria
-        if c.attribute in rows
+        if c.attribute in matchers
     }
     points = pd.DataFrame(columns, index=rows.index)
-    raw = card.base + points.sum(axis=1)
+    raw = card.base + points.sum(axis=1).astype(int)
     score = raw.clip(0, 100).astype(int)
     gate = pd.Series("", index=rows.index)
     for conditions, word in ((icp.disqualifiers, "disqualified"), (icp.must_haves, "must-have not met")):

@@ -39,14 +39,19 @@ def check_name(name: str, what: str = "name") -> str:
     return name
 
 
+FILE_MODE = 0o644
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the result to ``path`` in one step."""
+    """Call ``write(tmp_path)`` then move the result to ``path`` in one step. The file gets ordinary
+    permissions (rw-r--r--), not mkstemp's owner-only ones: documents are meant to be opened and shared."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        tmp_path.chmod(FILE_MODE)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
