@@ -119,7 +119,12 @@ def _statements(scorecard: Scorecard) -> tuple[list[str], list[str], list[str]]:
     def say(c: Criterion) -> str:
         evidence = ""
         if c.outcome_with is not None and c.outcome_with.rate is not None:
-            evidence = f"; {c.outcome_with.rate:.0%} positive among {c.outcome_with.n} training rows"
+            r = c.outcome_with
+            evidence = (
+                f"; won {r.rate:.0%} of {r.n:,} {scorecard.training_unit}"
+                if scorecard.method == "learned"
+                else f"; {r.rate:.0%} of {r.n:,} accounts with it are customers"
+            )
         return f"{c.label} ({c.points:+d} points{evidence})"
 
     positive = [c for c in scorecard.criteria if c.points > 0]
