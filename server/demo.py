@@ -101,7 +101,11 @@ async def _icp_steps(client: Client, dataset: str, segmentation: str) -> dict[st
     _out(f"  narrative: {document['writer']}")
     targets = [line.split(": ")[0] for line in icp["segments"] if line.endswith("(target)")]
     if targets:
-        messaging = await _call(client, "draft_messaging", {"icp": "demo-icp", "segment": targets[0], "persona": "CFO"})
+        messaging = await _call(
+            client,
+            "draft_messaging",
+            {"icp": "demo-icp", "segment": targets[0], "persona": "CFO", "contacts_path": "contacts.csv"},
+        )
         _out(f"  positioning: {messaging['positioning']}")
         _out(f"  written to {messaging['path']}")
     return document

@@ -12,17 +12,17 @@ are wrong: the tool body then raises the engine's error, which reaches the model
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
-from mcp.types import CallToolResult, CreateMessageResult, ToolAnnotations
+from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
 from icp_assistant.tools import messaging as engine
 from icp_assistant.tools.errors import IcpError
-from icp_assistant.tools.icp import open_icp
+from icp_assistant.tools.icp import ICPVersion, open_icp
 from icp_assistant.tools.narrative import Batch, Narrative
 
 from .errors import tool_errors
 from .narrative import narrative_from, sample_for
-from .state import AppState, run_engine
+from .state import AppState, client_roots, run_engine
 
 IcpName = Annotated[str, Field(description="ICP name from build_icp")]
 SegmentRef = Annotated[
@@ -40,15 +40,28 @@ Version = Annotated[int | None, Field(ge=1, description="ICP version (default: t
 def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
 
+    def committee(chosen: ICPVersion, contacts_path: str | None, roots: ListRootsResult) -> dict[str, Any] | None:
+        if not contacts_path:
+            return None
+        contacts = state.resolve(contacts_path, roots)
+        return engine.committee_facts(state.workspace, chosen, contacts, state.config.max_file_bytes)
+
     def ask_client(
-        icp: str, segment: str, persona: str | None, version: int | None, ctx: Context[Any, Any]
+        icp: str,
+        segment: str,
+        persona: str | None,
+        version: int | None,
+        contacts_path: str | None,
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
+        ctx: Context[Any, Any],
     ) -> Sample | None:
         """The sampling request for these arguments, or None (no sampling: the fallback writer is used)."""
         if not state.config.uses_sampling:
             return None
         try:
             chosen = open_icp(state.workspace, icp, version)
-            _, _, batch = engine.prepare_messaging(state.workspace, chosen, segment, persona)
+            facts = committee(chosen, contacts_path, roots)
+            _, _, batch = engine.prepare_messaging(state.workspace, chosen, segment, persona, facts)
         except IcpError:
             return None  # the tool body raises the same error, as a tool error the model can read
         return sample_for(batch, ctx)
@@ -63,8 +76,16 @@ def register(mcp: MCPServer, state: AppState) -> None:
         icp: IcpName,
         segment: SegmentRef,
         out: Annotated[CreateMessageResult | None, Resolve(ask_client)],
+        roots: Annotated[ListRootsResult, Resolve(client_roots)],
         persona: Persona = None,
         version: Version = None,
+        contacts_path: Annotated[
+            str | None,
+            Field(
+                description="Optional contacts export (name, title, account, role in deal): what it shows about "
+                "champions and decision makers in won vs lost deals becomes persona facts for the messages"
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, engine.Messaging]:
         """Positioning, value propositions, pains, proof points, objections and three message drafts (email,
         LinkedIn note, ad copy) for one segment of an ICP (and optionally a persona), grounded in the segment's
@@ -75,11 +96,13 @@ def register(mcp: MCPServer, state: AppState) -> None:
         tell (pains, objections without loss reasons, the persona) comes back as hypotheses with the question to
         ask sales. The full text is written to a Markdown file whose path is returned."""
         chosen = open_icp(state.workspace, icp, version)
+        persona_facts = await run_engine(ctx, committee, chosen, contacts_path, roots)
 
         def narrate(batch: Batch) -> Narrative:
             return narrative_from(batch, out, state.config.fallback_writer())
 
         result = await run_engine(
-            ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate
-        )
+            ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate,
+            persona_facts=persona_facts,
+        )  # fmt: skip
         return state.result("draft_messaging", result)

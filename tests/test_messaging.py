@@ -407,7 +407,7 @@ async def call(config: ServerConfig, era: dict[str, Any], arguments: dict[str, A
 async def test_the_tool_schema_takes_the_icp_the_segment_a_persona_and_a_version(config: ServerConfig) -> None:
     async with Client(await messaging_server(config)) as client:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "draft_messaging")
-    assert set(tool.input_schema["properties"]) == {"icp", "segment", "persona", "version"}
+    assert set(tool.input_schema["properties"]) == {"icp", "segment", "persona", "version", "contacts_path"}
     assert tool.input_schema["required"] == ["icp", "segment"]
     assert tool.output_schema is not None and "drafts" in tool.output_schema["properties"]
 
@@ -440,6 +440,21 @@ async def test_a_client_without_sampling_gets_the_template_text(config: ServerCo
     assert (messaging.writer, messaging.persona) == ("templates (no LLM configured)", "CFO")
     assert messaging.proof_points[0].startswith("Win rate 53% (")
     assert Path(messaging.path).is_file()
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_a_contacts_file_turns_the_persona_from_an_assumption_into_facts(
+    config: ServerConfig, era: dict[str, Any]
+) -> None:
+    arguments = {"icp": "plain", "segment": FINTECH_MIDSIZE, "persona": "CFO", "contacts_path": "contacts.csv"}
+    result = await call(config, era, arguments)
+
+    assert not result.is_error, result.content
+    messaging = Messaging.model_validate(result.structured_content)
+    assert not any(h.startswith("Persona:") for h in messaging.hypotheses)
+    document = Path(messaging.path).read_text("utf-8")
+    assert "buying committee in won vs lost deals (from contacts)" in document
+    assert "Champions in won deals" in document
 
 
 @pytest.mark.parametrize("era", ERAS)

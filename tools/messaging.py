@@ -187,3 +187,13 @@ def draft_messaging(
     chosen, facts, batch = prepare_messaging(workspace, icp, segment, persona, persona_facts)
     narrative = (narrate or TemplateWriter().write)(batch)
     return write_messaging(workspace, icp, chosen, narrative, facts, persona, persona_facts)
+
+
+def committee_facts(
+    workspace: Workspace, icp: ICPVersion, contacts: Path, max_bytes: int | None = None
+) -> dict[str, Any]:
+    """What a contacts file says about the buying committee, as persona facts for the messages."""
+    from .personas import describe_personas
+
+    personas = describe_personas(contacts, open_dataset(workspace, icp.dataset), max_bytes=max_bytes)
+    return {"buying committee in won vs lost deals (from contacts)": " ".join(personas.findings[:3])}
