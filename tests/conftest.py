@@ -8,6 +8,7 @@ import pytest
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
+from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,3 +78,16 @@ def server_config(tmp_path: Path) -> ServerConfig:
 @pytest.fixture
 def server(server_config: ServerConfig):  # type: ignore[no-untyped-def]
     return build_server(server_config)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A workspace shared by the tests of one module (modules with their own ``ws`` override it)."""
+    return Workspace(tmp_path_factory.mktemp("module-workspace"))
+
+
+@pytest.fixture(scope="module")
+def example(ws: Workspace) -> Dataset:
+    """The committed example accounts and deals, loaded once per module as dataset 'example'."""
+    load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="example"))
+    return open_dataset(ws, "example")

@@ -22,17 +22,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 BUDGET_CHARS = 2000 * 4
 
 
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return Workspace(tmp_path_factory.mktemp("analysis"))
-
-
-@pytest.fixture(scope="module")
-def example(ws: Workspace) -> Dataset:
-    load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="example"))
-    return open_dataset(ws, "example")
-
-
 def _noise(tmp_path: Path, n: int = 400, seed: int = 3) -> Path:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(

@@ -20,17 +20,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return Workspace(tmp_path_factory.mktemp("icp"))
-
-
-@pytest.fixture(scope="module")
-def example(ws: Workspace) -> Dataset:
-    load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="example"))
-    return open_dataset(ws, "example")
-
-
-@pytest.fixture(scope="module")
 def icp(example: Dataset, ws: Workspace) -> ICPVersion:
     return build_icp(example, ws, name="example-icp")
 

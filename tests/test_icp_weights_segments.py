@@ -22,17 +22,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return Workspace(tmp_path_factory.mktemp("weights"))
-
-
-@pytest.fixture(scope="module")
-def example(ws: Workspace) -> Dataset:
-    load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="example"))
-    return open_dataset(ws, "example")
-
-
-@pytest.fixture(scope="module")
 def icp(example: Dataset, ws: Workspace) -> ICPVersion:
     segment_accounts(example, ws, dimensions=["industry", "size_band"], name="by-industry-size")
     return build_icp(example, ws, name="weighted")
