@@ -57,6 +57,11 @@ DEFAULT_FAMILY_WEIGHTS = {
 VALUE_PRIORITY = ("lifetime_value", "contract_value", "won_value")
 
 
+def primary_value(frame: pd.DataFrame) -> str | None:
+    """The first value column (in ``VALUE_PRIORITY`` order) that ``frame`` has and fills at least once."""
+    return next((c for c in VALUE_PRIORITY if c in frame and frame[c].notna().any()), None)
+
+
 class MetricUse(BaseModel):
     metric: str
     label: str
@@ -275,9 +280,7 @@ def find_best_customers(
     chosen = _weights(candidates, weights)
     score, pct = value_scores(candidates, chosen)
     best = score.ge(score.quantile(1 - top_share)) & score.notna()
-    primary = next((m for m in VALUE_PRIORITY if m in chosen), None) or next(
-        (m for m in VALUE_PRIORITY if m in candidates and candidates[m].notna().any()), None
-    )
+    primary = next((m for m in VALUE_PRIORITY if m in chosen), None) or primary_value(candidates)
     concentration, top_value = _concentration(candidates, best, primary, top_share)
     order = score.sort_values(ascending=False, kind="stable").index
     names = candidates.get("name", pd.Series(candidates.index.astype(str), index=candidates.index))

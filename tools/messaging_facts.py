@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .attributes import MULTI_SEPARATOR
-from .best_customers import VALUE_PRIORITY
+from .best_customers import primary_value
 from .dataset import Dataset
 from .errors import NotFoundError, OptionError, listing
 from .icp import ICPVersion
@@ -109,7 +109,7 @@ def _median(frame: pd.DataFrame, column: str | None, digits: int) -> float | Non
 
 
 def _overall(accounts: pd.DataFrame) -> dict[str, Any]:
-    value = next((c for c in VALUE_PRIORITY if c in accounts and accounts[c].notna().any()), None)
+    value = primary_value(accounts)
     churned = accounts["churned"].dropna().astype(bool) if "churned" in accounts else pd.Series(dtype=bool)
     return {
         "median_cycle_days": _median(accounts, "median_cycle_days", 3),

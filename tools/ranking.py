@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .best_customers import METRICS, VALUE_PRIORITY, value_scores
+from .best_customers import METRICS, primary_value, value_scores
 from .dataset import Dataset
 from .errors import OptionError, listing
 from .segments import open_segmentation
@@ -153,7 +153,7 @@ def rank_segments(
         raise OptionError(f"Segmentation {segmentation!r} belongs to dataset {seg.dataset!r}, not {dataset.name!r}.")
     frame = dataset.accounts
     labels = labels.reindex(frame.index)
-    value = next((c for c in VALUE_PRIORITY if c in frame and frame[c].notna().any()), None)
+    value = primary_value(frame)
     base = None
     if "deals_won" in frame and (frame["deals_won"] + frame["deals_lost"]).sum() > 0:
         base = float(frame["deals_won"].sum() / (frame["deals_won"] + frame["deals_lost"]).sum())

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from . import describe as D
 from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column
-from .best_customers import VALUE_PRIORITY
+from .best_customers import primary_value
 from .clustering import Clustering, discover_segments
 from .dataset import Dataset
 from .errors import InsufficientDataError, OptionError
@@ -68,10 +68,6 @@ class Segmentation(BaseModel):
     notes: list[str]
 
 
-def _primary_value(frame: pd.DataFrame) -> str | None:
-    return next((c for c in VALUE_PRIORITY if c in frame and frame[c].notna().any()), None)
-
-
 def _dimension_values(frame: pd.DataFrame, column: str, kind: str | None, min_size: int) -> pd.Series:
     series = frame[column]
     if kind == "multi":  # an account goes with its most common value
@@ -109,7 +105,7 @@ def _discovered(dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: 
     numeric += [c for c in numeric_columns(dataset, frame) if c not in numeric and c not in BANDED][:4]
     categorical = [a.column for a in attrs if not (a.column == "size_band" and "employee_count" in numeric)]
     outcome = frame["outcome"].map({"won": 1.0, "lost": 0.0}) if "outcome" in frame else None
-    value_column = _primary_value(frame)
+    value_column = primary_value(frame)
     return discover_segments(
         frame, categorical, numeric,
         outcome=outcome if outcome is not None and outcome.nunique() == 2 else None,
@@ -128,7 +124,7 @@ def _describe(
     related = set(fixed).union(*(D.family(column) for column in fixed))
     attrs = [a for a in attributes(dataset, frame) if a.column not in related]
     numbers = [c for c in ("employee_count", "annual_revenue", "company_age") if c in frame][:MAX_NUMERIC]
-    value = _primary_value(frame)
+    value = primary_value(frame)
     base = D.base_win_rate(frame)
     segments = []
     for segment_id, count in labels.value_counts().sort_index().items():

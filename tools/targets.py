@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from .attributes import Attribute, add_bands, attributes, trait_mask, values_of
-from .best_customers import VALUE_PRIORITY
+from .best_customers import primary_value
 from .dataset import Dataset
 from .describe import Outcomes, family
 from .errors import OptionError
@@ -92,7 +92,7 @@ def _examples(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
     part = frame[mask]
     if "outcome" in part and part["outcome"].eq("won").any():
         part = part[part["outcome"].eq("won")]
-    value = next((c for c in VALUE_PRIORITY if c in part and part[c].notna().any()), None)
+    value = primary_value(part)
     if value is not None:
         part = part.sort_values(value, ascending=False, kind="stable")
     return [str(n) for n in part["name"].dropna().head(MAX_EXAMPLES)]
