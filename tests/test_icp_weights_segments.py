@@ -14,6 +14,7 @@ from icp_assistant.tools.errors import OptionError
 from icp_assistant.tools.icp import ICPVersion, build_icp, edit_icp, open_icp, score_rows
 from icp_assistant.tools.prospect import score_prospect
 from icp_assistant.tools.rubric import RubricGroup, apply_rubric
+from icp_assistant.tools.scorecard import point_range
 from icp_assistant.tools.segments import segment_accounts
 from icp_assistant.tools.validation import validate_on
 from icp_assistant.tools.workspace import Workspace
@@ -38,14 +39,8 @@ def rubric(icp: ICPVersion) -> list[RubricGroup]:
 
 def group_span(icp: ICPVersion, group: str) -> int:
     """Best minus worst points one account can get from a group's criteria."""
-    total = 0
-    for attribute in {c.attribute for c in icp.scorecard.criteria if c.group == group}:
-        points = [c.points for c in icp.scorecard.criteria if c.attribute == attribute]
-        if any(c.kind == "multi" for c in icp.scorecard.criteria if c.attribute == attribute):
-            total += sum(abs(p) for p in points)
-        else:
-            total += max(0, *points) - min(0, *points)
-    return total
+    attributes = {c.attribute for c in icp.scorecard.criteria if c.group == group}
+    return sum(high - low for low, high in (point_range(icp.scorecard.criteria, a) for a in attributes))
 
 
 def test_a_rubric_gives_each_group_its_weight_and_keeps_learned_ratios(icp: ICPVersion, ws: Workspace) -> None:

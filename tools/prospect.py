@@ -20,6 +20,7 @@ from .errors import InsufficientDataError, listing
 from .icp import ICPVersion, Tier, score_rows
 from .mapping import HeaderMapping, map_headers
 from .readiness import grid_action, readiness
+from .scorecard import point_range
 from .targets import NearestSegment, nearest_segment
 
 MAX_REASONS = 10
@@ -78,10 +79,7 @@ def prospect_row(fields: Mapping[str, object]) -> tuple[pd.DataFrame, HeaderMapp
 def _range(icp: ICPVersion, missing: list[str]) -> list[MissingAttribute]:
     out = []
     for attribute in missing:
-        points = [c.points for c in icp.scorecard.criteria if c.attribute == attribute]
-        multi = any(c.kind == "multi" for c in icp.scorecard.criteria if c.attribute == attribute)
-        high = sum(p for p in points if p > 0) if multi else max([0, *points])
-        low = sum(p for p in points if p < 0) if multi else min([0, *points])
+        low, high = point_range(icp.scorecard.criteria, attribute)
         out.append(MissingAttribute(attribute=attribute, could_add=high, could_remove=low))
     return sorted(out, key=lambda m: -(m.could_add - m.could_remove))
 

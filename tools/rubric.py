@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
 from .errors import OptionError, listing
-from .scorecard import Criterion, Scorecard
+from .scorecard import Criterion, Scorecard, point_range
 
 
 class RubricGroup(BaseModel):
@@ -38,16 +38,8 @@ class RubricGroup(BaseModel):
 
 def _span(criteria: list[Criterion]) -> tuple[float, float]:
     """Lowest and highest points one account can get from these criteria (0 when a value has none)."""
-    low = high = 0.0
-    for attribute in {c.attribute for c in criteria}:
-        points = [c.points for c in criteria if c.attribute == attribute]
-        if any(c.kind == "multi" for c in criteria if c.attribute == attribute):
-            low += sum(p for p in points if p < 0)
-            high += sum(p for p in points if p > 0)
-        else:
-            low += min(0, *points)
-            high += max(0, *points)
-    return low, high
+    ranges = [point_range(criteria, a) for a in {c.attribute for c in criteria}]
+    return float(sum(low for low, _ in ranges)), float(sum(high for _, high in ranges))
 
 
 def _check_groups(scorecard: Scorecard, groups: list[RubricGroup]) -> None:

@@ -53,6 +53,16 @@ class Criterion(BaseModel):
     pinned: bool = Field(False, description="Points set by the user rather than learned")
 
 
+def point_range(criteria: Sequence[Criterion], attribute: str) -> tuple[int, int]:
+    """Fewest and most points one account can get from ``attribute``: a category value matches one criterion
+    (or none: 0 points), a multi-valued cell can match all of them."""
+    own = [c for c in criteria if c.attribute == attribute]
+    points = [c.points for c in own]
+    if any(c.kind == "multi" for c in own):
+        return sum(p for p in points if p < 0), sum(p for p in points if p > 0)
+    return min([0, *points]), max([0, *points])
+
+
 class Scorecard(BaseModel):
     """Additive points: score = clip(base + sum of matched criteria points, 0, 100)."""
 
