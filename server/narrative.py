@@ -34,6 +34,12 @@ def sampling_available(ctx: Context[Any, Any]) -> bool:
     return capabilities is not None and capabilities.sampling is not None
 
 
+def will_sample(ctx: Context[Any, Any], enabled: bool) -> bool:
+    """Whether a tool should build its narrative request at all: sampling is enabled in the server's
+    configuration and the client declared it. Check this before computing facts for a batch."""
+    return enabled and sampling_available(ctx)
+
+
 def sample_for(batch: Batch, ctx: Context[Any, Any]) -> Sample | None:
     """The sampling request for ``batch`` when the client can sample, else None (use the fallback writer)."""
     if not sampling_available(ctx):

@@ -17,7 +17,7 @@ from icp_assistant.tools.document import DocumentResult, prepare_document, write
 from icp_assistant.tools.errors import IcpError
 
 from .errors import tool_errors
-from .narrative import narrative_from, sample_for
+from .narrative import narrative_from, sample_for, will_sample
 from .state import AppState, client_roots, run_engine
 
 
@@ -35,8 +35,8 @@ def register(mcp: MCPServer, state: AppState) -> None:
         roots: Annotated[ListRootsResult, Resolve(client_roots)],
     ) -> Sample | None:
         """Sample the client's model for the narrative when it can; errors surface in the tool body instead."""
-        if not state.config.uses_sampling:
-            return None
+        if not will_sample(ctx, state.config.uses_sampling):
+            return None  # nothing to ask: don't compute the facts twice
         try:
             chosen = icp_engine.open_icp(state.workspace, icp, version)
             contacts = contacts_file(contacts_path, roots)

@@ -21,7 +21,7 @@ from icp_assistant.tools.icp import ICPVersion, open_icp
 from icp_assistant.tools.narrative import Batch, Narrative
 
 from .errors import tool_errors
-from .narrative import narrative_from, sample_for
+from .narrative import narrative_from, sample_for, will_sample
 from .state import AppState, client_roots, run_engine
 
 IcpName = Annotated[str, Field(description="ICP name from build_icp")]
@@ -56,8 +56,8 @@ def register(mcp: MCPServer, state: AppState) -> None:
         ctx: Context[Any, Any],
     ) -> Sample | None:
         """The sampling request for these arguments, or None (no sampling: the fallback writer is used)."""
-        if not state.config.uses_sampling:
-            return None
+        if not will_sample(ctx, state.config.uses_sampling):
+            return None  # nothing to ask: don't compute the facts twice
         try:
             chosen = open_icp(state.workspace, icp, version)
             facts = committee(chosen, contacts_path, roots)
