@@ -23,10 +23,11 @@ from pydantic import BaseModel, Field
 from icp_assistant.prompts import TEMPLATE_DIR
 
 from .charts import SegmentPoint, bar_breakdown, png_base64, segment_bubbles
-from .dataset import Dataset
+from .dataset import Dataset, open_dataset
 from .document_facts import dataset_facts
 from .icp import ICPVersion, saved_result
 from .narrative import Batch, Narrative, Section
+from .personas import describe_personas
 from .workspace import Workspace, atomic_write, write_json
 
 FOLDER = "documents"
@@ -276,13 +277,9 @@ def prepare_document(
 ) -> tuple[dict[str, Any], Batch]:
     """The facts of an ICP version's document and the narrative it asks for (deterministic: a sampling
     request built from it renders the same on every protocol round)."""
-    from .dataset import open_dataset
-
     dataset = open_dataset(workspace, icp.dataset)
     personas = None
     if contacts is not None:
-        from .personas import describe_personas
-
         personas = describe_personas(contacts, dataset, max_bytes=max_bytes).model_dump(mode="json")
     facts = document_facts(workspace, icp, dataset, personas)
     names = dataset.accounts["name"].dropna().astype(str).tolist() if "name" in dataset.accounts else []

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from .attributes import ValueMatcher, add_bands, attributes, is_leaky
 from .conditions import Condition, condition_mask, describe
 from .contrast import Frame
-from .dataset import Dataset
+from .dataset import Dataset, open_dataset
 from .errors import InsufficientDataError, NotFoundError, OptionError, listing
 from .patterns import comparison_frame
 from .rubric import RubricGroup, apply_rubric, pin_points
@@ -162,20 +162,24 @@ def _weighted(learned: Scorecard, rubric: list[RubricGroup], pinned: dict[str, i
 
 def _latest_segmentation(workspace: Workspace, dataset: str) -> str | None:
     """The most recently saved segmentation of ``dataset``, if any."""
-    folder = workspace.root / SEGMENTATIONS
-    found = [
-        p for p in (folder.iterdir() if folder.is_dir() else [])
-        if (p / "meta.json").exists() and read_json(p / "meta.json").get("dataset") == dataset
-    ]  # fmt: skip
-    return max(found, key=lambda p: (p / "meta.json").stat().st_mtime).name if found else None
+    metas = [workspace.root / SEGMENTATIONS / name / "meta.json" for name in workspace.names(SEGMENTATIONS)]
+    found = [meta for meta in metas if read_json(meta).get("dataset") == dataset]
+    return max(found, key=lambda meta: meta.stat().st_mtime).parent.name if found else None
 
 
-def _finish(workspace: Workspace, draft: ICPVersion, dataset: Dataset | None, segmentation: str | None) -> ICPVersion:
+def _finish(
+    workspace: Workspace,
+    draft: ICPVersion,
+    dataset: Dataset | None,
+    segmentation: str | None,
+    frame: Frame | None = None,
+) -> ICPVersion:
     """Best/good/red statements, in-sample tiers and target segments for a draft version, then save it."""
     best, good, red = _statements(draft.scorecard)
     update: dict[str, object] = {"best_fit": best, "good_fit": good, "red_flags": red}
     if dataset is not None:
-        frame, _, _ = training_frame(dataset)
+        if frame is None:  # build_icp passes the frame it learned from; edit_icp has none yet
+            frame = training_frame(dataset)[0]
         tiers = score_rows(draft, frame.rows)["tier"]
         update["training_tiers"] = {
             t: rate(int(frame.group[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
@@ -236,7 +240,7 @@ def build_icp(
         thresholds=thresholds or Thresholds(), must_haves=must_haves or [], disqualifiers=disqualifiers or [],
         excluded=excluded, best_fit=[], good_fit=[], red_flags=[], notes=notes, weighting=weighting,
     )  # fmt: skip
-    return _finish(workspace, draft, dataset, segmentation)
+    return _finish(workspace, draft, dataset, segmentation, frame)
 
 
 def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummary:
@@ -270,8 +274,6 @@ def open_icp(workspace: Workspace, name: str, version: int | None = None) -> ICP
 
 
 def _source_dataset(workspace: Workspace, name: str) -> Dataset | None:
-    from .dataset import open_dataset
-
     try:
         return open_dataset(workspace, name)
     except NotFoundError:

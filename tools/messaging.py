@@ -29,6 +29,7 @@ from .icp import ICPVersion
 from .messaging_copy import audience, hypotheses, notes, pct, proof_points, sections, whole
 from .messaging_facts import find_segment, segment_facts, segment_members
 from .narrative import Batch, Narrative, TemplateWriter
+from .personas import describe_personas
 from .targets import TargetSegment
 from .workspace import Workspace, atomic_write, slugify
 
@@ -193,7 +194,5 @@ def committee_facts(
     workspace: Workspace, icp: ICPVersion, contacts: Path, max_bytes: int | None = None
 ) -> dict[str, Any]:
     """What a contacts file says about the buying committee, as persona facts for the messages."""
-    from .personas import describe_personas
-
     personas = describe_personas(contacts, open_dataset(workspace, icp.dataset), max_bytes=max_bytes)
     return {"buying committee in won vs lost deals (from contacts)": " ".join(personas.findings[:3])}
