@@ -7,7 +7,6 @@ No ``from __future__ import annotations`` here: the tool's signature names a res
 from pathlib import Path
 from typing import Annotated
 
-import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
 from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
@@ -27,22 +26,21 @@ def register(mcp: MCPServer, state: AppState) -> None:
     def contacts_file(path: str | None, roots: ListRootsResult) -> Path | None:
         return state.resolve(path, roots) if path else None
 
-    async def ask_client(
+    def ask_client(
         ctx: Context,
         icp: str,
         version: int | None,
         contacts_path: str | None,
         roots: Annotated[ListRootsResult, Resolve(client_roots)],
     ) -> Sample | None:
-        """Sample the client's model for the narrative when it can; errors surface in the tool body instead."""
+        """Sample the client's model for the narrative when it can; errors surface in the tool body instead.
+        A sync resolver: the framework runs it in a worker thread."""
         if not will_sample(ctx, state.config.uses_sampling):
             return None  # nothing to ask: don't compute the facts twice
         try:
             chosen = icp_engine.open_icp(state.workspace, icp, version)
             contacts = contacts_file(contacts_path, roots)
-            _, batch = await anyio.to_thread.run_sync(
-                lambda: prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
-            )
+            _, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
         except IcpError:
             return None
         return sample_for(batch, ctx)

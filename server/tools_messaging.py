@@ -9,6 +9,7 @@ are wrong: the tool body then raises the engine's error, which reaches the model
 # No ``from __future__ import annotations``: the tool's signature names a resolver defined inside ``register``
 # (it needs the state), so its annotations must be evaluated where that resolver is in scope.
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
@@ -17,7 +18,7 @@ from pydantic import Field
 
 from icp_assistant.tools import messaging as engine
 from icp_assistant.tools.errors import IcpError
-from icp_assistant.tools.icp import ICPVersion, open_icp
+from icp_assistant.tools.icp import open_icp
 from icp_assistant.tools.narrative import Batch, Narrative
 
 from .errors import tool_errors
@@ -40,11 +41,8 @@ Version = Annotated[int | None, Field(ge=1, description="ICP version (default: t
 def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
 
-    def committee(chosen: ICPVersion, contacts_path: str | None, roots: ListRootsResult) -> dict[str, Any] | None:
-        if not contacts_path:
-            return None
-        contacts = state.resolve(contacts_path, roots)
-        return engine.committee_facts(state.workspace, chosen, contacts, state.config.max_file_bytes)
+    def contacts_file(path: str | None, roots: ListRootsResult) -> Path | None:
+        return state.resolve(path, roots) if path else None
 
     def ask_client(
         icp: str,
@@ -60,8 +58,10 @@ def register(mcp: MCPServer, state: AppState) -> None:
             return None  # nothing to ask: don't compute the facts twice
         try:
             chosen = open_icp(state.workspace, icp, version)
-            facts = committee(chosen, contacts_path, roots)
-            _, _, batch = engine.prepare_messaging(state.workspace, chosen, segment, persona, facts)
+            _, _, batch = engine.prepare_messaging(
+                state.workspace, chosen, segment, persona, contacts=contacts_file(contacts_path, roots),
+                max_bytes=state.config.max_file_bytes,
+            )  # fmt: skip
         except IcpError:
             return None  # the tool body raises the same error, as a tool error the model can read
         return sample_for(batch, ctx)
@@ -96,13 +96,13 @@ def register(mcp: MCPServer, state: AppState) -> None:
         tell (pains, objections without loss reasons, the persona) comes back as hypotheses with the question to
         ask sales. The full text is written to a Markdown file whose path is returned."""
         chosen = open_icp(state.workspace, icp, version)
-        persona_facts = await run_engine(ctx, committee, chosen, contacts_path, roots)
+        contacts = contacts_file(contacts_path, roots)
 
         def narrate(batch: Batch) -> Narrative:
             return narrative_from(batch, out, state.config.fallback_writer())
 
         result = await run_engine(
             ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate,
-            persona_facts=persona_facts,
+            contacts=contacts, max_bytes=state.config.max_file_bytes,
         )  # fmt: skip
         return state.result("draft_messaging", result)

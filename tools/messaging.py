@@ -152,23 +152,44 @@ def clean_persona(persona: str | None) -> str | None:
     return " ".join(persona.split()) if persona and persona.strip() else None
 
 
+def _open(workspace: Workspace, icp: ICPVersion) -> Dataset:
+    try:
+        return open_dataset(workspace, icp.dataset)
+    except NotFoundError as error:
+        raise NotFoundError(
+            f"ICP {icp.name!r} was built from dataset {icp.dataset!r}, which is no longer in the workspace. "
+            f"Load it again with load_accounts (name={icp.dataset!r})."
+        ) from error
+
+
+def with_committee(
+    persona_facts: dict[str, Any] | None, contacts: Path | None, dataset: Dataset, max_bytes: int | None = None
+) -> dict[str, Any] | None:
+    """The persona facts plus what a contacts file says about the buying committee (won vs lost deals)."""
+    if contacts is None:
+        return persona_facts
+    personas = describe_personas(contacts, dataset, max_bytes=max_bytes)
+    committee = {"buying committee in won vs lost deals (from contacts)": " ".join(personas.findings[:3])}
+    return {**(persona_facts or {}), **committee}
+
+
 def prepare_messaging(
     workspace: Workspace,
     icp: ICPVersion,
     segment: str,
     persona: str | None = None,
     persona_facts: dict[str, Any] | None = None,
+    *,
+    contacts: Path | None = None,
+    max_bytes: int | None = None,
+    dataset: Dataset | None = None,
 ) -> tuple[TargetSegment, dict[str, Any], Batch]:
-    """The segment, its facts and the batch of passages to write (deterministic: same inputs, same batch)."""
+    """The segment, its facts and the batch of passages to write (deterministic: same inputs, same batch).
+    ``contacts`` adds the buying committee to the persona facts; ``dataset`` saves opening it again."""
     persona = clean_persona(persona)
     chosen = find_segment(icp, segment)
-    try:
-        dataset = open_dataset(workspace, icp.dataset)
-    except NotFoundError as error:
-        raise NotFoundError(
-            f"ICP {icp.name!r} was built from dataset {icp.dataset!r}, which is no longer in the workspace. "
-            f"Load it again with load_accounts (name={icp.dataset!r})."
-        ) from error
+    dataset = dataset if dataset is not None else _open(workspace, icp)
+    persona_facts = with_committee(persona_facts, contacts, dataset, max_bytes)
     facts = segment_facts(icp, chosen, dataset, segment_members(workspace, icp, chosen))
     return chosen, facts, messaging_batch(icp, chosen, dataset, persona, persona_facts, facts=facts)
 
@@ -181,18 +202,16 @@ def draft_messaging(
     *,
     narrate: Narrate | None = None,
     persona_facts: dict[str, Any] | None = None,
+    contacts: Path | None = None,
+    max_bytes: int | None = None,
 ) -> Messaging:
     """Positioning, proof points, objections and message drafts for one segment of ``icp``, written by
-    ``narrate`` (an LLM writer's ``write``; templates when None) and saved as Markdown."""
+    ``narrate`` (an LLM writer's ``write``; templates when None) and saved as Markdown. ``contacts``: a
+    contacts export whose buying-committee findings become persona facts."""
     persona = clean_persona(persona)
-    chosen, facts, batch = prepare_messaging(workspace, icp, segment, persona, persona_facts)
+    find_segment(icp, segment)  # an unknown segment fails before any file is read
+    dataset = _open(workspace, icp)
+    persona_facts = with_committee(persona_facts, contacts, dataset, max_bytes)
+    chosen, facts, batch = prepare_messaging(workspace, icp, segment, persona, persona_facts, dataset=dataset)
     narrative = (narrate or TemplateWriter().write)(batch)
     return write_messaging(workspace, icp, chosen, narrative, facts, persona, persona_facts)
-
-
-def committee_facts(
-    workspace: Workspace, icp: ICPVersion, contacts: Path, max_bytes: int | None = None
-) -> dict[str, Any]:
-    """What a contacts file says about the buying committee, as persona facts for the messages."""
-    personas = describe_personas(contacts, open_dataset(workspace, icp.dataset), max_bytes=max_bytes)
-    return {"buying committee in won vs lost deals (from contacts)": " ".join(personas.findings[:3])}
