@@ -40,22 +40,62 @@ def _suggest(path: Path) -> str:
     return f" Did you mean: {', '.join(close)}?" if close else ""
 
 
-def resolve_path(user_path: str, roots: tuple[Path, ...], must_exist: bool = True) -> Path:
-    """The real path of ``user_path`` if it lies inside one of ``roots``; else a clear error."""
+MAX_PATH_CHARS = 4096
+URL_SCHEMES = ("http://", "https://", "ftp://", "ftps://", "s3://", "gs://", "sftp://")
+
+
+def _checked_text(user_path: str, roots: tuple[Path, ...]) -> str:
+    """The path as text, or a clear error for what can never be a local file path."""
     text = str(user_path).strip().strip('"').strip("'")
+    if text.lower().startswith(URL_SCHEMES):
+        raise FileNotAllowedError(
+            f"{user_path!r} is a web address: only local files can be read. Download it into one of the allowed "
+            f"folders ({_allowed_text(roots)}) first, then pass that file's path."
+        )
     if text.startswith("file://"):
         text = unquote(urlparse(text).path)
+    if not text or text in (".", "./"):
+        raise FileMissingError(
+            f"No file given (path {user_path!r}). Pass the path of a CSV, XLSX, Parquet or JSON file, e.g. "
+            f"'accounts.csv' inside {_allowed_text(roots)}."
+        )
+    if "\x00" in text:
+        raise FileMissingError(
+            f"The path {text.replace(chr(0), '<NUL>')[:200]!r} contains a NUL character, which no file name can. "
+            "Copy the file name again."
+        )
+    if len(text) > MAX_PATH_CHARS or any(len(part) > 255 for part in Path(text).parts):
+        raise FileMissingError(
+            f"The path given ({len(text):,} characters, starting {text[:60]!r}) is longer than a file path can be. "
+            "Copy the file's path again, or move the file to a shorter folder."
+        )
+    return text
+
+
+def _resolved(raw: Path, root: Path | None) -> Path:
+    try:
+        return (root / raw).resolve() if root is not None else raw.resolve()
+    except RuntimeError as exc:  # a symlink loop
+        raise FileMissingError(
+            f"{str(raw)!r} is a symbolic link that points to itself (a loop). Pass the real file's path."
+        ) from exc
+
+
+def resolve_path(user_path: str, roots: tuple[Path, ...], must_exist: bool = True) -> Path:
+    """The real path of ``user_path`` if it lies inside one of ``roots``; else a clear error.
+
+    A refused path is refused with the same words whether or not something exists outside, and the error never
+    says where a link leads: nothing outside the allowed folders is disclosed."""
+    text = _checked_text(user_path, roots)
     raw = Path(text).expanduser()
-    candidates = [raw.resolve()] if raw.is_absolute() else [(root / raw).resolve() for root in roots]
+    candidates = [_resolved(raw, None)] if raw.is_absolute() else [_resolved(raw, root) for root in roots]
     inside = [c for c in candidates if _inside(c, roots)]
     existing = [c for c in inside if c.exists()]
     if existing:
         return existing[0]
-    escaped = [c for c in candidates if not _inside(c, roots) and c.exists()]
-    if escaped or not inside:
-        via = f" (it leads to {escaped[0]})" if escaped and not raw.is_absolute() else ""
+    if len(inside) < len(candidates):  # leads outside from some folder: refused whether or not anything is there
         raise FileNotAllowedError(
-            f"{user_path!r} is outside the folders this server may read{via}. Allowed folders: "
+            f"{user_path!r} is outside the folders this server may read. Allowed folders: "
             f"{_allowed_text(roots)}. Move the file into one of them, or restart the server with --data-dir "
             "pointing at its folder."
         )

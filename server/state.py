@@ -45,7 +45,11 @@ class AppState:
 
     @functools.cached_property
     def workspace(self) -> Workspace:
-        return Workspace(self.config.workspace)
+        """The workspace, with the leftovers of writes killed mid-way (by an earlier server) cleaned up."""
+        workspace = Workspace(self.config.workspace)
+        for leftover in workspace.clean_leftovers():
+            log.info("removed the leftover of an interrupted write: %s", leftover)
+        return workspace
 
     def resolve(self, path: str, roots: ListRootsResult | None = None) -> Path:
         """A user-supplied path, checked against the sandbox."""

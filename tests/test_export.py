@@ -41,8 +41,10 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 def test_the_exported_sql_scores_the_prospects_exactly_like_python(ws: Workspace, gates: dict) -> None:
     icp = build_icp(open_dataset(ws, "example"), ws, name="export-test", **gates)
     parquet = ws.root / "datasets" / "prospects" / "accounts.parquet"
-    export = export_icp(icp, ws.folder("exports"), table=f"read_parquet('{parquet}')")
-    from_sql = duckdb.sql(Path(export.sql_path).read_text()).df()
+    export = export_icp(icp, ws.folder("exports"), table="prospects")
+    con = duckdb.connect()
+    con.read_parquet(str(parquet)).create_view("prospects")
+    from_sql = con.sql(Path(export.sql_path).read_text()).df()
     from_python = score_rows(icp, add_bands(open_dataset(ws, "prospects").accounts))
     assert len(from_sql) == len(from_python) == 300
     assert from_sql["icp_score"].tolist() == from_python["score"].tolist()

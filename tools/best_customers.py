@@ -276,7 +276,10 @@ def find_best_customers(
     data = add_bands(_prepare(dataset.accounts))
     candidates, who = _candidates(data)
     if len(candidates) < 5:
-        raise InsufficientDataError(f"Only {len(candidates)} customers to rank; at least 5 are needed.")
+        raise InsufficientDataError(
+            f"Only {len(candidates)} customers to rank; at least 5 are needed. Load a file with more customers "
+            "(a status or customer-since column marks them), or add a deals file with won deals (deals_path)."
+        )
     chosen = _weights(candidates, weights)
     score, pct = value_scores(candidates, chosen)
     best = score.ge(score.quantile(1 - top_share)) & score.notna()

@@ -10,16 +10,22 @@ reads "x" as a string literal. Whole points make both agree exactly with the Pyt
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlglot
 from pydantic import BaseModel, Field
+from sqlglot import exp
 
 from .attributes import AGE_BANDS, REVENUE_BANDS
 from .conditions import Condition
+from .errors import OptionError
 from .icp import ICPVersion
 from .scorecard import Criterion
-from .workspace import write_json
+from .workspace import atomic_write_text, write_json
+
+DIALECT = "duckdb"
+TABLE_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 BAND_SOURCES = {
     "revenue_band": ("annual_revenue", REVENUE_BANDS, "$1B+"),
@@ -40,11 +46,33 @@ class Export(BaseModel):
 
 
 def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    """A string literal, escaped by the dialect (data values never become SQL)."""
+    return exp.Literal.string(text).sql(dialect=DIALECT)
 
 
 def _column(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    """A quoted column identifier, escaped by the dialect."""
+    return exp.to_identifier(name, quoted=True).sql(dialect=DIALECT)
+
+
+def table_identifier(table: str) -> str:
+    """``table`` (optionally ``schema.table`` or ``catalog.schema.table``) as quoted identifiers; anything else
+    (spaces, quotes, semicolons, comments) is refused rather than escaped: it is a name, not SQL."""
+    parts = str(table).split(".")
+    if not 1 <= len(parts) <= 3 or not all(TABLE_PART.match(part) for part in parts):
+        raise OptionError(
+            f"table {table!r} is not a table name: use letters, digits and '_' (optionally schema.table), "
+            "e.g. 'accounts' or 'crm.accounts'."
+        )
+    return ".".join(exp.to_identifier(part, quoted=True).sql(dialect=DIALECT) for part in parts)
+
+
+def _single_select(sql: str) -> str:
+    """Refuse to write anything but exactly one SELECT statement (a last guard against injected SQL)."""
+    statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    if len(statements) != 1 or not isinstance(statements[0], exp.Select):
+        raise AssertionError("the scoring SQL must be exactly one SELECT statement")
+    return sql
 
 
 def _band_condition(criterion: Criterion) -> str | None:
@@ -101,14 +129,14 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
     reasons = [f"CASE WHEN {condition_sql(c)} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in card.criteria]
     reason_sql = f"CONCAT_WS('; ', {', '.join(reasons)})" if reasons else "''"
     t = icp.thresholds
-    return (
+    return _single_select(
         f"-- ICP {icp.name} v{icp.version}: score = clip({card.base} + points, 0, 100); "
         f"green >= {t.green}, yellow >= {t.yellow}\n"
         f"SELECT s.*,\n"
         f"  CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' "
         f"ELSE 'red' END AS icp_tier\n"
         f"FROM (\n  SELECT t.*,\n    {capped} AS icp_score,\n    {reason_sql} AS icp_reasons\n"
-        f"  FROM {table} AS t\n) AS s\n"
+        f"  FROM {table_identifier(table)} AS t\n) AS s\n"
     )
 
 
@@ -127,12 +155,10 @@ def crm_rules(icp: ICPVersion) -> list[dict[str, object]]:
 
 
 def export_icp(icp: ICPVersion, folder: Path, table: str = "accounts") -> Export:
-    folder.mkdir(parents=True, exist_ok=True)
     sql = icp_sql(icp, table)
-    sql_path = folder / f"{icp.name}-v{icp.version}.sql"
-    sql_path.write_text(sql, encoding="utf-8")
-    spark_path = folder / f"{icp.name}-v{icp.version}.spark.sql"
-    spark_path.write_text(spark_sql(sql), encoding="utf-8")
+    spark = spark_sql(sql)
+    sql_path = atomic_write_text(folder / f"{icp.name}-v{icp.version}.sql", sql)
+    spark_path = atomic_write_text(folder / f"{icp.name}-v{icp.version}.spark.sql", spark)
     card = icp.scorecard
     spec = {
         "icp": icp.name,

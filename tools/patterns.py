@@ -214,7 +214,8 @@ def find_patterns(
     if frame.group.sum() < 3 or (~frame.group).sum() < 3:
         raise InsufficientDataError(
             f"The comparison '{frame.label}' has {int(frame.group.sum())} rows in the group and "
-            f"{int((~frame.group).sum())} outside; at least 3 on each side are needed."
+            f"{int((~frame.group).sum())} outside; at least 3 on each side are needed. Load more accounts (or a deals "
+            "file), or compare another way (compare='best', 'won', 'churned' or a condition)."
         )
     deff = design_effect(frame.group, frame.cluster) if frame.cluster is not None else 1.0
     exclude = {c.column for c in condition or []}

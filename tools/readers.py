@@ -13,6 +13,8 @@ import codecs
 import csv
 import json
 import logging
+import stat
+import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".psv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED = "CSV, TSV, TXT, XLSX, Parquet, JSON, NDJSON"
 SAMPLE_BYTES = 256 * 1024
+MAX_EXPANSION = 100  # a zip member that expands more than this many times is a zip bomb, not an export
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,13 @@ def check_file(path: Path, max_bytes: int | None = None) -> int:
     """Return the file size, or raise a clear error for a missing, empty or too large file."""
     if not path.exists():
         raise FileMissingError(f"File not found: {path}. Check the path and spelling.")
-    if not path.is_file():
-        raise FileMissingError(f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file.")
+    if path.is_dir():
+        raise FileMissingError(f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file in it.")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise FileMissingError(
+            f"{path} is not a regular file (a pipe, socket or device). Save the export as a file and pass its path."
+        )
     size = path.stat().st_size
     if size == 0:
         raise EmptyFileError(f"{path.name} is empty (0 bytes). Export the data again and pass the new file.")
@@ -203,13 +211,51 @@ def _pick_sheet(path: Path, sheet: str | int | None, sheets: list[str]) -> str:
     raise OptionError(f"{path.name} has no sheet named {sheet!r}. Sheets are: {listing(sheets)}.")
 
 
+def check_expanded(path: Path, max_bytes: int | None) -> None:
+    """An XLSX is a zip: judge what it expands to, not its compressed size (a 59 KB file can hold a 60 MB cell)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} is not a readable Excel workbook ({exc}). Save it again as .xlsx or CSV."
+        ) from exc
+    expanded = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if max_bytes is not None and expanded > max_bytes:
+        raise FileTooLargeError(
+            f"{path.name} expands to {expanded / 1e6:,.1f} MB of workbook data, above the limit of "
+            f"{max_bytes / 1e6:,.1f} MB. Raise the limit with --max-file-mb, or save the sheet as CSV."
+        )
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=1.0)
+    if ratio > MAX_EXPANSION and expanded > 10 * 1024 * 1024:
+        raise FileTooLargeError(
+            f"{path.name} expands {expanded / packed:,.0f} times when opened ({expanded / 1e6:,.1f} MB from "
+            f"{packed / 1e6:,.2f} MB), far beyond any real export. Open it in Excel and save it again, or as CSV."
+        )
+
+
 def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
     sheets = excel_sheets(path)
     name = _pick_sheet(path, sheet, sheets)
-    frame = pd.read_excel(path, sheet_name=name, engine="openpyxl", dtype=object)
+    try:
+        frame = pd.read_excel(path, sheet_name=name, engine="openpyxl", dtype=object, header=None)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise UnreadableFileError(f"{path.name} could not be read ({exc}). Save it again as .xlsx or CSV.") from exc
     frame = frame.dropna(axis=1, how="all").dropna(axis=0, how="all")
-    frame.columns = [str(c) for c in frame.columns]
+    if frame.empty:
+        raise EmptyFileError(f"Sheet {name!r} of {path.name} is empty. Pass sheet= for the sheet with the data.")
+    header = _header_row(frame)
+    frame.columns = [str(c) if pd.notna(c) else "" for c in frame.loc[header]]
+    frame = frame.loc[header + 1 :] if header + 1 in frame.index else frame.iloc[0:0]
     return RawTable(frame.reset_index(drop=True), "xlsx", sheet=name, sheets=tuple(sheets))
+
+
+def _header_row(frame: pd.DataFrame) -> Any:
+    """The first row filled across most columns: a report's title and date lines above the table are skipped."""
+    filled = frame.head(30).notna().sum(axis=1)
+    wide = filled[filled >= max(2, int(0.6 * frame.shape[1]))]
+    return wide.index[0] if len(wide) else frame.index[0]
 
 
 def _records(data: Any) -> list[Any]:
@@ -222,7 +268,20 @@ def _records(data: Any) -> list[Any]:
         if all(isinstance(v, list) for v in data.values()) and data:
             return pd.DataFrame(data).to_dict("records")
         return [data]
-    raise UnreadableFileError("JSON must hold a list of records or an object with a list under 'data'.")
+    raise UnreadableFileError(
+        f"the JSON holds a single {type(data).__name__}, not records. Export a list of records "
+        '([{"name": ..., "industry": ...}, ...]) or an object with such a list under "data", or save the data as CSV.'
+    )
+
+
+def _check_records(path: Path, records: list[Any]) -> None:
+    kinds = {type(r).__name__ for r in records if r is not None}
+    if len(kinds) > 1 and "dict" in kinds:
+        position, bad = next((i, r) for i, r in enumerate(records) if r is not None and not isinstance(r, dict))
+        raise UnreadableFileError(
+            f"{path.name} mixes records with other values (item {position + 1} is {str(bad)[:40]!r}). Every item "
+            'must be a record like {"name": ..., "industry": ...}: remove the other items, or export the data again.'
+        )
 
 
 def _read_json(path: Path, fmt: FileFormat) -> RawTable:
@@ -239,7 +298,17 @@ def _read_json(path: Path, fmt: FileFormat) -> RawTable:
                 records = [json.loads(line) for line in text.splitlines() if line.strip()]
                 fmt = "ndjson"
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UnreadableFileError(f"{path.name} is not valid JSON or NDJSON: {exc}.") from exc
+        raise UnreadableFileError(
+            f"{path.name} is not valid JSON or NDJSON ({exc}). Check that the export finished (a cut-off file ends "
+            "mid-record), or export it again as JSON records or CSV."
+        ) from exc
+    except RecursionError as exc:
+        raise UnreadableFileError(
+            f"{path.name} is nested too deeply to be a table of records. Export a flat list of records, or CSV."
+        ) from exc
+    except UnreadableFileError as exc:
+        raise UnreadableFileError(f"{path.name}: {exc}") from exc
+    _check_records(path, records)
     frame = pd.json_normalize(records) if records and isinstance(records[0], dict) else pd.DataFrame(records)
     for column in [c for c in frame.columns if frame[c].dtype == "object"]:
         frame[column] = frame[column].map(_flatten_cell)
@@ -255,11 +324,30 @@ def _flatten_cell(value: Any) -> Any:
     return value
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _read_parquet(path: Path, max_bytes: int | None) -> RawTable:
+    import pyarrow.parquet as pq
+
     try:
-        return RawTable(pd.read_parquet(path), "parquet")
+        metadata = pq.ParquetFile(path).metadata
+        expanded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        if max_bytes is not None and expanded > max_bytes:
+            raise FileTooLargeError(
+                f"{path.name} expands to {expanded / 1e6:,.1f} MB of data, above the limit of {max_bytes / 1e6:,.1f} "
+                "MB. Raise the limit with --max-file-mb, or filter the export."
+            )
+        frame = pq.read_table(path).to_pandas()
+    except FileTooLargeError:
+        raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
-        raise UnreadableFileError(f"{path.name} is not a readable Parquet file ({exc}).") from exc
+        raise UnreadableFileError(
+            f"{path.name} is not a readable Parquet file ({exc}). Write it again, or export the data as CSV."
+        ) from exc
+    for column in frame.columns:
+        if frame[column].map(lambda v: isinstance(v, bytes)).any():
+            frame[column] = frame[column].map(
+                lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
+            )
+    return RawTable(frame, "parquet")
 
 
 def _drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -295,9 +383,10 @@ def read_table(
     if fmt == "csv":
         raw = _read_text(path, text_columns)
     elif fmt == "xlsx":
+        check_expanded(path, max_bytes)
         raw = _read_excel(path, sheet)
     elif fmt == "parquet":
-        raw = _read_parquet(path)
+        raw = _read_parquet(path, max_bytes)
     else:
         raw = _read_json(path, fmt)
     frame = raw.frame

@@ -151,12 +151,13 @@ def _describe(
 
 
 def _save(workspace: Workspace, result: Segmentation, labels: pd.Series, frame: pd.DataFrame) -> Segmentation:
-    folder = workspace.folder(KIND, result.name)
+    """Write the segmentation's files as one unit (staged, then swapped in under a lock)."""
+    final = workspace.path(KIND, result.name)
     names = {s.id: s.name for s in result.segments}
     membership = pd.DataFrame(
         {"row": frame.index, "name": frame.get("name"), "segment_id": labels, "segment": labels.map(names)}
     )
-    result.membership_path = str(write_table(membership, folder / "membership.csv"))
+    result.membership_path = str(final / "membership.csv")
     rows = [
         {"id": s.id, "name": s.name, "accounts": s.accounts, "share": s.share,
          "traits": "; ".join(f"{t.attribute}={t.value} (lift {t.lift})" for t in s.traits),
@@ -165,9 +166,15 @@ def _save(workspace: Workspace, result: Segmentation, labels: pd.Series, frame: 
          "churn": s.outcomes.churn.rate if s.outcomes.churn else None}
         for s in result.segments
     ]  # fmt: skip
-    result.table_path = str(write_table(pd.DataFrame(rows), folder / "segments.csv"))
-    write_json(folder / "segmentation.json", result.model_dump(mode="json"))
-    write_json(folder / "meta.json", {"name": result.name, "dataset": result.dataset, "mode": result.mode})
+    result.table_path = str(final / "segments.csv")
+
+    def write(folder: Path) -> None:
+        write_table(membership, folder / "membership.csv")
+        write_table(pd.DataFrame(rows), folder / "segments.csv")
+        write_json(folder / "segmentation.json", result.model_dump(mode="json"))
+        write_json(folder / "meta.json", {"name": result.name, "dataset": result.dataset, "mode": result.mode})
+
+    workspace.commit_folder(KIND, result.name, write)
     return result
 
 
@@ -211,7 +218,8 @@ def segment_accounts(
             notes.append("No stable clusters: prefer segments by dimensions (industry, size_band, region).")
     report(0.9, "describing segments")
     segments = _describe(frame, labels, dataset, definitions, columns)
-    label = name or slugify(f"{dataset.name}-{'-'.join(columns) if columns else 'discovered'}")[:60]
+    default = slugify(f"{dataset.name}-{'-'.join(columns) if columns else 'discovered'}")[:60]
+    label = name if name is not None else default
     result = Segmentation(
         name=check_name(label, "Segmentation name"), dataset=dataset.name, mode=mode, dimensions=columns,
         k=len(segments), reason=reason, stable=stable, diagnostics=diagnostics, min_size=size,
@@ -248,6 +256,7 @@ def open_segmentation(workspace: Workspace, name: str) -> tuple[Segmentation, pd
     folder = workspace.existing(KIND, name)
     from .workspace import read_json
 
-    result = Segmentation.model_validate(read_json(folder / "segmentation.json"))
-    membership = pd.read_csv(folder / "membership.csv")
+    with workspace.lock(KIND, name, shared=True):
+        result = Segmentation.model_validate(read_json(folder / "segmentation.json"))
+        membership = pd.read_csv(folder / "membership.csv")
     return result, pd.Series(membership["segment_id"].to_numpy(), index=membership["row"].to_numpy())

@@ -7,22 +7,37 @@
         datasets/<name>/deals.parquet    cleaned deals joined to accounts (when a deals file was given)
         <kind>/<name>/...                later tools: segmentations, ICP versions, documents, charts
 
-Writes are atomic (write to a temporary file, then rename). Names are short slugs.
+Names are short slugs, each one path segment: a name never leads outside the workspace, whoever wrote
+it (a tool argument or a field inside a file). Writes are atomic: a file is written to a temporary
+file and renamed; a dataset or segmentation folder is written whole into a staging folder and swapped in
+under a lock, so a reader, a concurrent writer or a ``kill -9`` sees either the old set or the new one.
+Temporary files and folders carry their writer's process id; those of dead processes are removed when a
+server starts (:meth:`Workspace.clean_leftovers`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError, OptionError, listing
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks; single-writer use only
+    fcntl = None  # type: ignore[assignment]
+
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SEGMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")  # a folder name made of names ('acme-icp-v2')
+KINDS = ("datasets", "icps", "segmentations", "analyses", "exports", "documents", "prospect-lists", "markets")
+LEFTOVER_RE = re.compile(r"^\.(?:.*\.)?(?:tmp|staging|trash)-(\d+)-")
 
 
 def slugify(text: str, default: str = "dataset") -> str:
@@ -39,14 +54,32 @@ def check_name(name: str, what: str = "name") -> str:
     return name
 
 
+def is_name(name: object) -> bool:
+    return isinstance(name, str) and bool(NAME_RE.match(name))
+
+
+def segment(part: str) -> str:
+    """``part`` if it is one safe path segment (no separator, no leading dot, no '..'); else an error."""
+    if not isinstance(part, str) or not SEGMENT_RE.match(part) or part in (".", ".."):
+        raise OptionError(
+            f"{part!r} is not a usable name: names are one word of lower-case letters, digits, '-' or '_' "
+            f"(for example {slugify(str(part))!r}), never a path."
+        )
+    return part
+
+
 FILE_MODE = 0o644
+
+
+def _pid_prefix(kind: str) -> str:
+    return f"{kind}-{os.getpid()}-"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` then move the result to ``path`` in one step. The file gets ordinary
     permissions (rw-r--r--), not mkstemp's owner-only ones: documents are meant to be opened and shared."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_pid_prefix('tmp')}", suffix=".tmp")
     os.close(handle)
     tmp_path = Path(tmp)
     try:
@@ -56,6 +89,13 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, write)
 
 
 def write_json(path: Path, data: Any) -> Path:
@@ -77,8 +117,17 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).expanduser().resolve()
 
+    def path(self, kind: str, *parts: str) -> Path:
+        """``<root>/<kind>/<part>/...``: every part one safe segment, the result inside the workspace."""
+        if kind not in KINDS:
+            raise AssertionError(f"unknown workspace kind {kind!r}")
+        path = self.root.joinpath(kind, *(segment(p) for p in parts))
+        if not path.resolve().is_relative_to(self.root):  # a symlink planted inside the workspace
+            raise OptionError(f"{'/'.join(parts)!r} leads outside the workspace; remove that link from {self.root}.")
+        return path
+
     def folder(self, kind: str, name: str | None = None) -> Path:
-        path = self.root / kind if name is None else self.root / kind / name
+        path = self.path(kind) if name is None else self.path(kind, name)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -86,18 +135,92 @@ class Workspace:
         base = self.root / kind
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if p.is_dir() and (p / "meta.json").exists())
+        return sorted(p.name for p in base.iterdir() if is_name(p.name) and p.is_dir() and (p / "meta.json").exists())
 
     def existing(self, kind: str, name: str) -> Path:
-        """The folder of an existing object, or a NotFoundError listing what exists."""
-        path = self.root / kind / name
-        if not (path / "meta.json").exists():
-            known = self.names(kind)
+        """The folder of an existing object, or a NotFoundError listing what exists (also for a name that is
+        not a name at all, such as a path: it is looked up, never joined)."""
+        known = self.names(kind)
+        if name not in known:
             plural = {"icps": "ICPs"}.get(kind, kind)
             hint = f"Existing {plural}: {listing(known)}." if known else f"There are no {plural} yet."
             singular = {"icps": "ICP"}.get(kind, kind.rstrip("s"))
-            raise NotFoundError(f"No {singular} named {name!r} in the workspace. {hint}")
-        return path
+            shape = "" if is_name(name) else " Names are single words, not paths."
+            raise NotFoundError(f"No {singular} named {name!r} in the workspace.{shape} {hint}")
+        return self.path(kind, name)
+
+    @contextlib.contextmanager
+    def lock(self, kind: str, name: str, shared: bool = False) -> Iterator[None]:
+        """An advisory lock on one object: writers exclusive, readers shared (POSIX flock)."""
+        base = self.folder(kind)
+        with open(base / f".{segment(name)}.lock", "a+b") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def commit_folder(self, kind: str, name: str, write: Callable[[Path], None]) -> Path:
+        """Write a whole object folder as one unit: ``write(staging)`` fills a staging folder, which then
+        replaces ``<kind>/<name>`` under the object's lock. Old and new are never mixed; an interrupted write
+        leaves the old folder (or, killed between the two renames, a trash folder that start-up restores)."""
+        target = self.path(kind, name)
+        base = self.folder(kind)
+        staging = Path(tempfile.mkdtemp(dir=base, prefix=f".{name}.{_pid_prefix('staging')}"))
+        try:
+            staging.chmod(0o755)
+            write(staging)
+            with self.lock(kind, name):
+                trash = base / f".{name}.{_pid_prefix('trash')}{staging.name.rsplit('-', 1)[-1]}"
+                if target.exists():
+                    os.replace(target, trash)
+                os.replace(staging, target)
+                shutil.rmtree(trash, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def clean_leftovers(self) -> list[str]:
+        """Remove temporary files and staging folders of writers that no longer run (killed mid-write); put back
+        an object folder whose swap was interrupted. Returns what was cleaned (for the log)."""
+        cleaned: list[str] = []
+        for kind in KINDS:
+            base = self.root / kind
+            if base.is_dir():
+                cleaned += _clean(base)
+                cleaned += [str(p) for sub in base.iterdir() if sub.is_dir() and is_name(sub.name) for p in _clean(sub)]
+        return cleaned
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean(base: Path) -> list[str]:
+    cleaned = []
+    for entry in sorted(base.iterdir()):
+        match = LEFTOVER_RE.match(entry.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        original = base / entry.name[1:].split(".", 1)[0]
+        if ".trash-" in entry.name and entry.is_dir() and is_name(original.name) and not original.exists():
+            os.replace(entry, original)  # killed between the two renames: the old folder comes back
+        elif entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        cleaned.append(str(entry))
+    return cleaned
 
 
 def write_table(frame: Any, path: Path) -> Path:
