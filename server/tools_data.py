@@ -11,6 +11,7 @@ from pydantic import Field
 from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.dataset import LoadOptions
 from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
+from icp_assistant.tools.outcomes import OutcomeSpec
 
 from .errors import tool_errors
 from .state import AppState, client_roots, run_engine, sheet_arg
@@ -62,6 +63,15 @@ def register(mcp: MCPServer, state: AppState) -> None:
             ),
         ] = None,
         refresh: Annotated[bool, Field(description="Re-read the files even if a cached copy exists")] = False,
+        outcome: Annotated[
+            OutcomeSpec | None,
+            Field(
+                description="Name the outcome: the column and the values that count as success (the rest of the "
+                "filled values are failures unless `failure` lists them), e.g. {'column': 'MIS_Status', 'success': "
+                "['P I F'], 'failure': ['CHGOFF']} or {'column': 'y', 'success': ['yes']}; a column of the accounts "
+                "file sets each account's outcome, a column of the deals file each deal's"
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, DatasetCard]:
         """Read a CRM accounts export (CSV, TSV, XLSX, Parquet, JSON; any common encoding), and optionally
         a deals/opportunities export; map the headers to canonical fields, clean values, derive size band,
@@ -78,6 +88,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
             revenue_unit=revenue_unit,
             max_bytes=state.config.max_file_bytes,
             use_cache=not refresh,
+            outcome=outcome,
         )
         accounts = state.resolve(path, roots)
         card = await run_engine(ctx, load_accounts_engine, accounts, state.workspace, options)

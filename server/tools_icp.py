@@ -19,6 +19,7 @@ from icp_assistant.tools.export import Export
 from icp_assistant.tools.export import export_icp as export_engine
 from icp_assistant.tools.market import MarketSize
 from icp_assistant.tools.market import size_market as size_market_engine
+from icp_assistant.tools.outcomes import OutcomeSpec
 from icp_assistant.tools.prospect import ProspectScore
 from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
 from icp_assistant.tools.rubric import RubricGroup
@@ -78,6 +79,13 @@ def register(mcp: MCPServer, state: AppState) -> None:
             str | None,
             Field(description="Segmentation (from segment_accounts) whose segments the ICP describes; default: latest"),
         ] = None,
+        outcome: Annotated[
+            OutcomeSpec | None,
+            Field(
+                description="Learn from this outcome instead of the dataset's: a column and the values that count as "
+                "success, e.g. {'column': 'Churn', 'success': ['No']} (same shape as load_accounts' outcome)"
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, icp_engine.ICPSummary]:
         """Learn the ICP scorecard from a dataset and save it as a new version: criteria with whole points
         (learned by regularised logistic regression on won vs lost deals, or from smoothed lift when only
@@ -91,7 +99,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
         built = await run_engine(
             ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
             must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points,
-            segmentation=segmentation,
+            segmentation=segmentation, outcome=outcome,
         )  # fmt: skip
         return state.result("build_icp", icp_engine.summary(state.workspace, built))
 
@@ -214,7 +222,7 @@ def register_drift(mcp: MCPServer, state: AppState) -> None:
         and now; too few recent wins (< 30) is said instead of judged."""
         reference = open_dataset(state.workspace, dataset)
         chosen = icp_engine.open_icp(state.workspace, icp, version)
-        later = open_dataset(state.workspace, recent) if recent else None
+        later = open_dataset(state.workspace, recent) if recent is not None else None
         result = await run_engine(ctx, check_drift_engine, reference, chosen, recent=later, since=since)
         return state.result("check_drift", result)
 

@@ -55,7 +55,7 @@ class DealSummary(BaseModel):
 
 
 class OutcomeSummary(BaseModel):
-    source: str = Field(description="Where account outcomes came from")
+    source: str = Field(description="Where account outcomes came from (a named outcome in words)")
     won: int = Field(description="Accounts that became customers (won at least one deal)")
     lost: int = Field(description="Accounts with only lost deals / lost status")
     open: int = Field(description="Accounts with only open deals / prospect status")

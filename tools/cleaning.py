@@ -127,7 +127,7 @@ def _treat_sentinel_zeros(name: str, columns: dict[str, pd.Series], report: Colu
         return
     report.sentinel_zeros = int(zeros.sum())
     report.sentinel_zero_share = round(share, 3)
-    if name in SENTINEL_FIELDS or not mapped:
+    if name in SENTINEL_FIELDS:  # a firmographic 0 means "not filled in"; elsewhere 0 is a value (flags, counts)
         report.sentinel_treated_as_missing = True
         for key in list(columns):
             columns[key] = columns[key].mask(zeros)

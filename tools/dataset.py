@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from . import card as C
-from .cleaning import clean_table
+from .cleaning import CleanTable, clean_table
 from .dataset_card import DERIVED_KINDS, OUTCOME_KINDS, CardBuilder
 from .deals import DealJoin, aggregate_deals, join_deals
 from .derive import derive_account_fields
@@ -26,9 +27,9 @@ from .errors import ColumnError, InsufficientDataError, listing
 from .fields import FIELD_BY_NAME
 from .geo import country_code
 from .mapping import HeaderMapping, map_headers
-from .outcomes import outcomes_from_accounts
-from .readers import RawTable, read_header, read_table
-from .workspace import Workspace, check_name, read_json, slugify, write_json
+from .outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
+from .readers import RawTable, check_file, read_header, read_table
+from .workspace import FILE_MODE, Workspace, check_name, read_json, slugify, write_json
 
 CACHE_VERSION = 1
 KIND = "datasets"
@@ -67,6 +68,7 @@ def _read_mapped(
     overrides: Mapping[str, str | None] | None,
     max_bytes: int | None,
 ) -> tuple[RawTable, HeaderMapping]:
+    check_file(path, max_bytes)  # a folder, a pipe or an empty file is named before anything opens it
     text_columns: list[str] = []
     if path.suffix.lower() in {".csv", ".tsv", ".txt", ".tab", ""} and path.exists() and path.stat().st_size:
         header = read_header(path)
@@ -98,7 +100,7 @@ def _sniff_country(frame: pd.DataFrame, mapping: HeaderMapping) -> HeaderMapping
 
 
 def _attach_outcomes(
-    accounts: pd.DataFrame, deals: pd.DataFrame | None
+    accounts: pd.DataFrame, deals: pd.DataFrame | None, named_deals: pd.Series | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, DealJoin | None, str]:
     if deals is None:
         outcome, churned, source = outcomes_from_accounts(accounts)
@@ -106,7 +108,7 @@ def _attach_outcomes(
         if churned.notna().any():
             accounts["churned"] = churned
         return accounts, None, None, source
-    deals, join = join_deals(accounts, deals)
+    deals, join = join_deals(accounts, deals, named_deals)
     aggregates = aggregate_deals(deals, accounts.index)
     _, churned, _ = outcomes_from_accounts(accounts)
     for column in aggregates:
@@ -127,6 +129,7 @@ class LoadOptions:
     revenue_unit: float | None = None
     max_bytes: int | None = None
     use_cache: bool = True
+    outcome: OutcomeSpec | None = None
 
     def cache_key(self) -> dict[str, object]:
         return {
@@ -135,16 +138,17 @@ class LoadOptions:
             "mapping": dict(self.mapping or {}),
             "deals_mapping": dict(self.deals_mapping or {}),
             "revenue_unit": self.revenue_unit,
+            "outcome": self.outcome.model_dump() if self.outcome is not None else None,
         }
 
 
 def _pick_name(workspace: Workspace, path: Path, options: LoadOptions, fingerprint: str) -> str:
-    if options.name:
+    if options.name is not None:
         return check_name(options.name, "Dataset name")
     base = slugify(path.stem)
     name, n = base, 1
     while name in workspace.names(KIND):
-        meta = read_json(workspace.root / KIND / name / "meta.json")
+        meta = read_json(workspace.path(KIND, name, "meta.json"))
         if meta.get("accounts_path") == str(path.resolve()) or meta.get("fingerprint") == fingerprint:
             return name
         n += 1
@@ -153,12 +157,20 @@ def _pick_name(workspace: Workspace, path: Path, options: LoadOptions, fingerpri
 
 
 def _cached(workspace: Workspace, name: str, fingerprint: str) -> C.DatasetCard | None:
-    folder = workspace.root / KIND / name
-    if not (folder / "meta.json").exists() or not (folder / "card.json").exists():
+    """The saved card when the saved dataset was loaded from these files with these options, and what is on
+    disk is that load (meta, card and table of one unit, the table holding the card's rows)."""
+    folder = workspace.path(KIND, name)
+    with workspace.lock(KIND, name, shared=True):
+        try:
+            meta = read_json(folder / "meta.json")
+            if meta.get("fingerprint") != fingerprint:
+                return None
+            card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
+            rows = pq.ParquetFile(folder / "accounts.parquet").metadata.num_rows
+        except (OSError, ValueError):
+            return None
+    if meta.get("rows", rows) != rows or card.rows != rows:
         return None
-    if read_json(folder / "meta.json").get("fingerprint") != fingerprint:
-        return None
-    card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
     return card.model_copy(update={"cached": True})
 
 
@@ -221,15 +233,58 @@ def _build(
         table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
     derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
     deals_clean = clean_table(deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
-    table, deals_table, join, source = _attach_outcomes(table, deals_clean.frame if deals_clean else None)
+    named = _named_outcome(options.outcome, frame, mapping, deals_raw, deals_mapping, deals_clean)
+    named_deals = named.values if named is not None and named.on == "deals" else None
+    table, deals_table, join, source = _attach_outcomes(table, deals_clean.frame if deals_clean else None, named_deals)
     kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
+    if named is not None:
+        if named.on == "accounts":
+            table["outcome"] = named.values.to_numpy()
+            table = table.drop(columns=[c for c in ("churned",) if c in table and named.label != c])
+        source = named.words
+        if named.label in kinds:
+            kinds[named.label] = "label"  # the outcome itself: never an attribute or a pattern
     kinds.update({c: k for c, k in OUTCOME_KINDS.items() if c in table})
     files = [_source("accounts", path, raw)]
     if deals_raw is not None and options.deals_path is not None:
         files.append(_source("deals", options.deals_path, deals_raw))
     built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
+    if options.outcome is None:
+        built.proposal = propose_outcome(frame, set())
     card = built.card(files)
     return Dataset(name, table, deals_table, kinds, card)
+
+
+@dataclass
+class NamedOutcome:
+    on: Literal["accounts", "deals"]
+    values: pd.Series  # 'won' / 'lost' / None per row of that file
+    label: str  # the column's name in the cleaned table
+    words: str
+
+
+def _cleaned_name(column: str, mapping: HeaderMapping) -> str:
+    return next((field for field, match in mapping.matches.items() if match.column == column), column)
+
+
+def _named_outcome(
+    spec: OutcomeSpec | None,
+    accounts: pd.DataFrame,
+    mapping: HeaderMapping,
+    deals_raw: RawTable | None,
+    deals_mapping: HeaderMapping | None,
+    deals_clean: CleanTable | None,
+) -> NamedOutcome | None:
+    """The outcome the user named, read from the raw cells of the file holding the column (no type guessing)."""
+    if spec is None:
+        return None
+    in_deals = deals_raw is not None and spec.column not in accounts and spec.column in deals_raw.frame
+    if in_deals and deals_raw is not None and deals_mapping is not None and deals_clean is not None:
+        values, column, words = apply_outcome(deals_raw.frame, spec)
+        values.index = deals_clean.frame.index
+        return NamedOutcome("deals", values, _cleaned_name(column, deals_mapping), words + " (per deal)")
+    values, column, words = apply_outcome(accounts, spec)
+    return NamedOutcome("accounts", values, _cleaned_name(column, mapping), words)
 
 
 def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.SourceFile:
@@ -247,39 +302,60 @@ def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.
 
 
 def _save(workspace: Workspace, dataset: Dataset, fingerprint: str, path: Path, options: LoadOptions) -> None:
-    folder = workspace.folder(KIND, dataset.name)
-    dataset.card.data_path = str(folder)
-    _write_parquet(folder / "accounts.parquet", dataset.accounts)
-    if dataset.deals is not None:
-        _write_parquet(folder / "deals.parquet", dataset.deals)
-    elif (folder / "deals.parquet").exists():
-        (folder / "deals.parquet").unlink()
-    write_json(folder / "card.json", dataset.card.model_dump(mode="json"))
+    """Write the dataset's table(s), card and meta as one unit (staged, then swapped in under a lock)."""
+    dataset.card.data_path = str(workspace.path(KIND, dataset.name))
     meta = {
         "name": dataset.name,
         "fingerprint": fingerprint,
+        "rows": len(dataset.accounts),
         "accounts_path": str(path.resolve()),
         "deals_path": str(options.deals_path.resolve()) if options.deals_path else None,
         "options": options.cache_key(),
         "kinds": dataset.kinds,
         "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    write_json(folder / "meta.json", meta)
+
+    def write(folder: Path) -> None:
+        dataset.accounts.to_parquet(folder / "accounts.parquet", index=False)
+        if dataset.deals is not None:
+            dataset.deals.to_parquet(folder / "deals.parquet", index=False)
+        write_json(folder / "card.json", dataset.card.model_dump(mode="json"))
+        write_json(folder / "meta.json", meta)
+        for file in folder.iterdir():
+            file.chmod(FILE_MODE)
+
+    workspace.commit_folder(KIND, dataset.name, write)
 
 
-def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    from .workspace import atomic_write
-
-    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+def relabel(dataset: Dataset, spec: OutcomeSpec | None) -> Dataset:
+    """The dataset with the outcome the user named (an accounts column): account outcomes from it, deals set aside
+    (the named outcome is what the ICP learns). No spec: the dataset as it is."""
+    if spec is None:
+        return dataset
+    source = dataset.deals if dataset.deals is not None and spec.column not in dataset.accounts else None
+    if source is not None and (spec.column in source or spec.column.casefold() in map(str.casefold, source.columns)):
+        deals = source.copy(deep=False)
+        deals["outcome"] = apply_outcome(deals, spec)[0].where(lambda s: s.notna(), "open")
+        aggregates = aggregate_deals(deals, dataset.accounts.index)
+        accounts = dataset.accounts.copy(deep=False)
+        for column in aggregates:
+            accounts[column] = aggregates[column]
+        return Dataset(dataset.name, accounts, deals, dataset.kinds, dataset.card)
+    values, column, _ = apply_outcome(dataset.accounts, spec)
+    accounts = dataset.accounts.copy(deep=False)
+    accounts["outcome"] = values
+    kinds = {**dataset.kinds, column: "label"}
+    return Dataset(dataset.name, accounts, None, kinds, dataset.card)
 
 
 def open_dataset(workspace: Workspace, name: str) -> Dataset:
     """A dataset saved by :func:`load_accounts`, by name."""
     folder = workspace.existing(KIND, name)
-    meta = read_json(folder / "meta.json")
-    accounts = pd.read_parquet(folder / "accounts.parquet")
-    deals = pd.read_parquet(folder / "deals.parquet") if (folder / "deals.parquet").exists() else None
-    card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
+    with workspace.lock(KIND, name, shared=True):  # never half of one load and half of another
+        meta = read_json(folder / "meta.json")
+        accounts = pd.read_parquet(folder / "accounts.parquet")
+        deals = pd.read_parquet(folder / "deals.parquet") if (folder / "deals.parquet").exists() else None
+        card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
     if accounts.empty:
         raise InsufficientDataError(f"Dataset {name!r} has no rows. Load the file again with load_accounts.")
     return Dataset(name, accounts, deals, dict(meta["kinds"]), card)

@@ -73,6 +73,7 @@ class CardBuilder:
     join: DealJoin | None
     outcome_source: str
     duplicates: int
+    proposal: str | None = None
 
     def card(self, files: list[C.SourceFile]) -> C.DatasetCard:
         warnings = self.warnings()
@@ -208,9 +209,9 @@ class CardBuilder:
             out.append("Deals have no won or no lost stage: check the stage map and pass deals_mapping if needed.")
         return out
 
-    def supports(self) -> list[str]:
-        o = self.outcome_summary()
-        out = []
+    def outcome_supports(self, o: C.OutcomeSummary) -> list[str]:
+        """What the outcomes allow: a fit model, customers against the list, or nothing yet (and a proposal)."""
+        out: list[str] = []
         deal_counts = self.join.outcome_counts if self.join else {}
         if o.won >= 10 and o.lost >= 10:
             out.append(f"won/lost present ({o.won:,} won, {o.lost:,} lost accounts): a fit model can be learned")
@@ -220,12 +221,27 @@ class CardBuilder:
                 "win rates "
                 "can be compared across accounts and segments, and a fit model can be learned on deals"
             )
-        elif o.won and not o.lost:
+        elif o.won >= 10 and not o.lost:
             out.append("only customers (no lost accounts): patterns compare customers with the whole list")
+        elif o.won or o.lost:
+            out.append(
+                f"too few outcomes to learn from ({o.won:,} won, {o.lost:,} lost; at least 10 of each are needed): "
+                "rates will be shown with wide intervals"
+            )
         else:
             out.append("no usable outcome: patterns can only compare groups against the whole list")
-        if o.churned is not None:
-            out.append(f"churn known ({o.churned:,} churned): red flags from churned vs retained customers")
+        if self.proposal and not (o.won >= 10 and o.lost >= 10):
+            out.append(self.proposal)
+        return out
+
+    def supports(self) -> list[str]:
+        o = self.outcome_summary()
+        out = self.outcome_supports(o)
+        retained = o.won - (o.churned or 0)
+        if o.churned is not None and o.churned >= 5 and retained >= 5:
+            out.append(
+                f"churn known ({o.churned:,} churned, {retained:,} retained): red flags from churned vs retained"
+            )
         if o.value_fields:
             out.append(f"customer value from {', '.join(o.value_fields)}: best customers can be ranked by value")
         if "median_cycle_days" in self.table and self.table["median_cycle_days"].notna().any():

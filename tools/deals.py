@@ -96,13 +96,19 @@ def _join_key(accounts: pd.DataFrame, deals: pd.DataFrame) -> Literal["id", "nam
     return "id" if len(refs) and refs.isin(ids).mean() > 0.5 else "name"
 
 
-def join_deals(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.DataFrame, DealJoin]:
-    """Attach ``account_key`` (the accounts' index label) and ``outcome`` to each deal."""
+def join_deals(
+    accounts: pd.DataFrame, deals: pd.DataFrame, named: pd.Series | None = None
+) -> tuple[pd.DataFrame, DealJoin]:
+    """Attach ``account_key`` (the accounts' index label) and ``outcome`` to each deal: from the stage, or from
+    ``named`` ('won' / 'lost' / None per deal) when the user named the outcome column."""
     deals = deals.copy()
     stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
     labels = stages.dropna().astype(str).unique()
     stage_map = {label: stage_outcome(label) for label in labels}
     deals["outcome"] = stages.astype("object").map(stage_map).fillna("open")
+    if named is not None:
+        stage_map = {}
+        deals["outcome"] = named.reindex(deals.index).astype("object").where(lambda s: s.notna(), "open")
     key = _join_key(accounts, deals)
     if key == "id":
         lookup = pd.Series(accounts.index, index=accounts["account_id"].astype(str))

@@ -50,10 +50,12 @@ class DriftCheck(BaseModel):
     attributes: DriftReport
 
 
-def _periods(reference: Dataset, recent: Dataset | None, since: str | None) -> tuple[Frame, Frame, str, str]:
-    base, _, _ = training_frame(reference)
+def _periods(
+    reference: Dataset, recent: Dataset | None, since: str | None, icp: ICPVersion
+) -> tuple[Frame, Frame, str, str]:
+    base, _, _ = training_frame(reference, icp.outcome)
     if recent is not None:
-        later, _, _ = training_frame(recent)
+        later, _, _ = training_frame(recent, icp.outcome)
         return base, later, f"deals of dataset {reference.name!r}", f"deals of dataset {recent.name!r}"
     if since is None:
         raise OptionError("Give recent (a dataset of newer deals loaded with load_accounts) or since (a date cut).")
@@ -96,7 +98,7 @@ def _tier_rates(icp: ICPVersion, frame: Frame) -> tuple[TierRates, Rate, pd.Data
 def check_drift(
     reference: Dataset, icp: ICPVersion, *, recent: Dataset | None = None, since: str | None = None
 ) -> DriftCheck:
-    before, now, reference_label, recent_label = _periods(reference, recent, since)
+    before, now, reference_label, recent_label = _periods(reference, recent, since, icp)
     tiers_before, red_before, wins_before = _tier_rates(icp, before)
     tiers_now, red_now, wins_now = _tier_rates(icp, now)
     kinds: dict[str, str] = {

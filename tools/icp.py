@@ -14,19 +14,20 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .attributes import ValueMatcher, add_bands, attributes, is_leaky
 from .conditions import Condition, condition_mask, describe
 from .contrast import Frame
-from .dataset import Dataset, open_dataset
+from .dataset import Dataset, open_dataset, relabel
 from .errors import InsufficientDataError, NotFoundError, OptionError, listing
+from .outcomes import OutcomeSpec
 from .patterns import comparison_frame
 from .rubric import RubricGroup, apply_rubric, pin_points
 from .scorecard import Criterion, Scorecard, fit_scorecard
 from .stats import Rate, rate
 from .targets import TargetSegment, target_segments
-from .workspace import Workspace, check_name, read_json, write_json
+from .workspace import Workspace, check_name, is_name, read_json, write_json
 
 KIND = "icps"
 SEGMENTATIONS = "segmentations"
@@ -53,6 +54,7 @@ class ICPVersion(BaseModel):
     created_at: str
     dataset: str
     comparison: str = Field(description="What the points were learned from")
+    outcome: OutcomeSpec | None = Field(None, description="The outcome named at build time (column, success values)")
     scorecard: Scorecard = Field(description="The points in use (learned, then any rubric and pinned points)")
     learned: Scorecard | None = Field(None, description="The points as learned, before user weights")
     rubric: list[RubricGroup] = Field(default_factory=list, description="Group weights set by the user")
@@ -71,6 +73,14 @@ class ICPVersion(BaseModel):
     segments: list[TargetSegment] = Field(default_factory=list, description="Segments with their description facts")
     notes: list[str]
     weighting: list[str] = Field(default_factory=list, description="How user weights changed the learned points")
+
+    @field_validator("name", "dataset", "segmentation")
+    @classmethod
+    def _a_name_not_a_path(cls, value: str | None) -> str | None:
+        """Names read from a file are names too: one workspace segment, never a path."""
+        if value is not None and not is_name(value):
+            raise ValueError(f"{value!r} is not a name (one word of a-z, 0-9, '-', '_'), so this file is not usable")
+        return value
 
 
 class ICPSummary(BaseModel):
@@ -97,8 +107,12 @@ class ICPSummary(BaseModel):
     notes: list[str]
 
 
-def training_frame(dataset: Dataset) -> tuple[Frame, str, Literal["learned", "lift"]]:
-    """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone."""
+def training_frame(
+    dataset: Dataset, outcome: OutcomeSpec | None = None
+) -> tuple[Frame, str, Literal["learned", "lift"]]:
+    """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone. ``outcome``: the
+    outcome the user named, applied first."""
+    dataset = relabel(dataset, outcome)
     try:
         frame = comparison_frame(dataset, "won", None, 0.2)
         if frame.group.sum() >= MIN_CLASS and (~frame.group).sum() >= MIN_CLASS:
@@ -137,14 +151,19 @@ def _statements(scorecard: Scorecard) -> tuple[list[str], list[str], list[str]]:
 
 
 def versions(workspace: Workspace, name: str) -> list[int]:
-    folder = workspace.root / KIND / name
+    folder = workspace.path(KIND, name)
     return sorted(int(p.stem[1:]) for p in folder.glob("v*.json") if p.stem[1:].isdigit())
 
 
 def _save(workspace: Workspace, icp: ICPVersion) -> ICPVersion:
+    """Save as the next version: the number is claimed under the ICP's lock, so concurrent builds and edits
+    each get their own version and none overwrites another."""
     folder = workspace.folder(KIND, icp.name)
-    write_json(folder / f"v{icp.version}.json", icp.model_dump(mode="json"))
-    write_json(folder / "meta.json", {"name": icp.name, "latest": icp.version, "dataset": icp.dataset})
+    with workspace.lock(KIND, icp.name):
+        known = versions(workspace, icp.name)
+        icp = icp.model_copy(update={"version": (known[-1] + 1) if known else 1})
+        write_json(folder / f"v{icp.version}.json", icp.model_dump(mode="json"))
+        write_json(folder / "meta.json", {"name": icp.name, "latest": icp.version, "dataset": icp.dataset})
     return icp
 
 
@@ -162,7 +181,7 @@ def _weighted(learned: Scorecard, rubric: list[RubricGroup], pinned: dict[str, i
 
 def _latest_segmentation(workspace: Workspace, dataset: str) -> str | None:
     """The most recently saved segmentation of ``dataset``, if any."""
-    metas = [workspace.root / SEGMENTATIONS / name / "meta.json" for name in workspace.names(SEGMENTATIONS)]
+    metas = [workspace.path(SEGMENTATIONS, name, "meta.json") for name in workspace.names(SEGMENTATIONS)]
     found = [meta for meta in metas if read_json(meta).get("dataset") == dataset]
     return max(found, key=lambda meta: meta.stat().st_mtime).parent.name if found else None
 
@@ -179,12 +198,12 @@ def _finish(
     update: dict[str, object] = {"best_fit": best, "good_fit": good, "red_flags": red}
     if dataset is not None:
         if frame is None:  # build_icp passes the frame it learned from; edit_icp has none yet
-            frame = training_frame(dataset)[0]
+            frame = training_frame(dataset, draft.outcome)[0]
         tiers = score_rows(draft, frame.rows)["tier"]
         update["training_tiers"] = {
             t: rate(int(frame.group[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
         }
-        chosen = segmentation or _latest_segmentation(workspace, dataset.name)
+        chosen = segmentation if segmentation is not None else _latest_segmentation(workspace, dataset.name)
         if chosen is not None:
             scores = score_rows(draft, add_bands(dataset.accounts))
             update["segmentation"], update["segments"] = target_segments(
@@ -204,14 +223,19 @@ def build_icp(
     rubric: list[RubricGroup] | None = None,
     points: dict[str, int] | None = None,
     segmentation: str | None = None,
+    outcome: OutcomeSpec | None = None,
     random_state: int = 0,
 ) -> ICPVersion:
     """Learn the scorecard from the dataset and save it as the next version of ``name``.
 
+    ``outcome`` names the outcome (a column and its success values) when the dataset was loaded without one, or to
+    learn from another outcome than the one it was loaded with.
+
     ``rubric`` and ``points`` reweight the learned points (see :mod:`.rubric`); ``segmentation`` names the
     saved segmentation whose segments the ICP describes (default: the dataset's latest one, if any).
     """
-    label = check_name(name or f"{dataset.name}-icp", "ICP name")
+    label = check_name(name if name is not None else f"{dataset.name}-icp", "ICP name")
+    dataset = relabel(dataset, outcome)
     frame, comparison, method = training_frame(dataset)
     attrs = attributes(dataset, frame.rows)
     if not attrs:
@@ -236,7 +260,8 @@ def build_icp(
     draft = ICPVersion(
         name=label, version=(existing[-1] + 1) if existing else 1,
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), dataset=dataset.name,
-        comparison=comparison, scorecard=scorecard, learned=learned, rubric=rubric or [], pinned=points or {},
+        comparison=comparison, outcome=outcome, scorecard=scorecard, learned=learned, rubric=rubric or [],
+        pinned=points or {},
         thresholds=thresholds or Thresholds(), must_haves=must_haves or [], disqualifiers=disqualifiers or [],
         excluded=excluded, best_fit=[], good_fit=[], red_flags=[], notes=notes, weighting=weighting,
     )  # fmt: skip
@@ -253,7 +278,7 @@ def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummar
         for s in icp.segments[:8]
     ]
     return ICPSummary(
-        name=icp.name, version=icp.version, path=str(workspace.root / KIND / icp.name / f"v{icp.version}.json"),
+        name=icp.name, version=icp.version, path=str(workspace.path(KIND, icp.name, f"v{icp.version}.json")),
         comparison=icp.comparison, method=icp.scorecard.method, base=icp.scorecard.base,
         criteria=[f"{c.label}: {c.points:+d}" + (f" [{c.group}]" if c.group else "") for c in criteria[:limit]],
         criteria_total=len(criteria), thresholds=icp.thresholds, gates=gates,
@@ -267,10 +292,27 @@ def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummar
 def open_icp(workspace: Workspace, name: str, version: int | None = None) -> ICPVersion:
     folder = workspace.existing(KIND, name)
     known = versions(workspace, name)
+    if not known:
+        raise NotFoundError(f"ICP {name!r} has no saved version. Build it again with build_icp.")
     chosen = version if version is not None else known[-1]
     if chosen not in known:
         raise NotFoundError(f"ICP {name!r} has no version {chosen}. Versions: {listing(known)}.")
-    return ICPVersion.model_validate(read_json(folder / f"v{chosen}.json"))
+    path = folder / f"v{chosen}.json"
+    try:
+        data = read_json(path)
+        if isinstance(data, dict):
+            data["name"] = name  # the folder names the ICP, whatever the file says
+        return ICPVersion.model_validate(data)
+    except ValueError as error:
+        raise NotFoundError(
+            f"ICP {name!r} version {chosen} ({path.name}) is not a readable ICP file ({_first_error(error)}). "
+            "Rebuild it with build_icp, or open another version."
+        ) from error
+
+
+def _first_error(error: ValueError) -> str:
+    text = str(error).strip().splitlines()
+    return " ".join(line.strip() for line in text[:3])[:300]
 
 
 def _source_dataset(workspace: Workspace, name: str) -> Dataset | None:
@@ -362,9 +404,9 @@ def save_result(
     workspace: Workspace, icp: ICPVersion, kind: Literal["validation", "market"], result: BaseModel
 ) -> Path:
     """Keep a validation or market-size result next to the version it is about (the document shows it)."""
-    return write_json(workspace.folder(KIND, icp.name) / f"{kind}-v{icp.version}.json", result.model_dump(mode="json"))
+    return write_json(workspace.path(KIND, icp.name, f"{kind}-v{icp.version}.json"), result.model_dump(mode="json"))
 
 
 def saved_result(workspace: Workspace, icp: ICPVersion, kind: Literal["validation", "market"]) -> dict[str, Any] | None:
-    path = workspace.root / KIND / icp.name / f"{kind}-v{icp.version}.json"
+    path = workspace.path(KIND, icp.name, f"{kind}-v{icp.version}.json")
     return read_json(path) if path.exists() else None

@@ -76,8 +76,8 @@ def _user_weights(icp: ICPVersion, card: Scorecard) -> tuple[Scorecard, list[str
 
 def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_state: int = 0) -> ValidationReport:
     """Judge the saved version, as it is, on a second file (e.g. the next quarter's deals)."""
-    frame, _, _ = training_frame(dataset)
-    test, _, _ = training_frame(holdout)
+    frame, _, _ = training_frame(dataset, icp.outcome)
+    test, _, _ = training_frame(holdout, icp.outcome)
     scored = score_rows(icp, test.rows)
     outcome = test.group.astype(int)
     evaluation = evaluate_scores(
@@ -113,7 +113,7 @@ def validate_icp(
     dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0
 ) -> ValidationReport:
     """Refit the ICP's points on the training side of a split and judge them on the held-out side."""
-    frame, _, method = training_frame(dataset)
+    frame, _, method = training_frame(dataset, icp.outcome)
     train, test, how = _split(frame, split)
     attrs = attributes(dataset, frame.rows)
     groups = frame.cluster
