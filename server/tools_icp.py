@@ -79,6 +79,13 @@ def register(mcp: MCPServer, state: AppState) -> None:
             str | None,
             Field(description="Segmentation (from segment_accounts) whose segments the ICP describes; default: latest"),
         ] = None,
+        include: Annotated[
+            list[str] | None,
+            Field(description="Columns to use even though the ICP would leave them out (see `excluded` for reasons)"),
+        ] = None,
+        exclude: Annotated[
+            list[str] | None, Field(description="Columns to leave out, e.g. ones filled after the outcome")
+        ] = None,
         outcome: Annotated[
             OutcomeSpec | None,
             Field(
@@ -99,7 +106,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
         built = await run_engine(
             ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
             must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points,
-            segmentation=segmentation, outcome=outcome,
+            segmentation=segmentation, outcome=outcome, include=include, exclude=exclude,
         )  # fmt: skip
         return state.result("build_icp", icp_engine.summary(state.workspace, built))
 
@@ -264,6 +271,10 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
         path: Annotated[str, Field(description="Prospect file (same formats as load_accounts)")],
         version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
         sheet: Annotated[str | None, Field(description="XLSX only: sheet name or 0-based index")] = None,
+        carry: Annotated[
+            list[str] | None,
+            Field(description="Columns of the file to carry into the list as they are (headers as in the file)"),
+        ] = None,
     ) -> Annotated[CallToolResult, ProspectList]:
         """Score a whole prospect file with an ICP into a prioritised target account list written to CSV and
         XLSX (score, tier, top reasons; safe to open in Excel), and return counts per tier, the top accounts
@@ -271,7 +282,7 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
         result = await run_engine(
-            ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options
+            ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options, carry=carry
         )
         return state.result("score_prospects", result)
 

@@ -109,18 +109,19 @@ def test_a_prospect_list_puts_the_planted_best_segment_in_green_and_is_safe_in_e
 ) -> None:
     import pandas as pd
 
-    from icp_assistant.tools.bulk import excel_safe, score_prospects
+    from icp_assistant.tools.bulk import score_prospects
+    from icp_assistant.tools.workspace import spreadsheet_safe
 
     icp = build_icp(open_dataset(ws, "example"), ws, name="bulk-test")
     result = score_prospects(icp, EXAMPLES / "prospects.csv", ws, LoadOptions(name="prospects-bulk"))
-    assert result.rows == 300 and sum(result.tiers.values()) == 300
+    assert result.rows == result.rows_in == result.rows_out == 303 and sum(result.tiers.values()) == 303
+    assert result.duplicates == 3  # the example file repeats 3 rows: kept and flagged, not dropped
     truth = json.loads((EXAMPLES / "ground_truth.json").read_text())["datasets"]["prospects"]["segment_ids"]
-    scored = pd.read_csv(result.csv_path)
-    accounts = open_dataset(ws, "prospects-bulk").accounts.set_index("name")["account_id"].astype(str)
-    green_ids = set(accounts.reindex(scored.loc[scored["tier"] == "green", "name"]).dropna())
+    scored = pd.read_csv(result.csv_path, dtype={"Record ID": str})  # the input's own id, under its own header
+    green_ids = set(scored.loc[scored["tier"] == "green", "Record ID"])
     assert len(green_ids & set(truth["best"])) / len(green_ids) > 0.6  # green is mostly the planted best segment
     assert Path(result.xlsx_path).exists()
-    safe = excel_safe(pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+1", "Acme", "@SUM(A1)"]}))
+    safe = spreadsheet_safe(pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+1", "Acme", "@SUM(A1)"]}))
     assert safe["name"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "Acme", "'@SUM(A1)"]
 
 

@@ -156,7 +156,7 @@ def test_a_prospect_with_nothing_the_icp_scores_is_a_clear_error(icp: ICPVersion
     from icp_assistant.tools.errors import InsufficientDataError
     from icp_assistant.tools.prospect import score_prospect
 
-    with pytest.raises(InsufficientDataError, match=r"None of the given fields \(shoe size\).*It uses: industry"):
+    with pytest.raises(InsufficientDataError, match=r"None of the given fields \(shoe size\).*It uses: .*industry"):
         score_prospect(icp, {"shoe size": 42})
 
 
@@ -188,10 +188,11 @@ def test_on_maven_firmographic_fit_does_not_predict_winning(shared_data: Path, t
     data = open_dataset(ws, "maven")
     built = build_icp(data, ws)
     assert built.scorecard.criteria == []
-    assert any("does not predict winning" in n for n in built.notes)
+    assert any("no attribute predicts the outcome in this data" in n.lower() for n in built.notes)
     report = validate_icp(data, built)
     assert report.evaluation.auc is not None and abs(report.evaluation.auc - 0.5) < 0.05
-    assert report.verdict.startswith("No better than chance")
+    assert report.evaluation.auc_interval is None  # never a zero-width [0.50, 0.50]
+    assert report.verdict.startswith(("No better than chance", "Uninformative"))
 
 
 @pytest.fixture(scope="module")

@@ -247,7 +247,7 @@ def test_hostile_values_in_the_data_stay_string_literals_in_the_exported_sql(tmp
     ws = Workspace(tmp_path / "ws")
     load_accounts(tmp_path / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="hostile"))
     icp = build_icp(open_dataset(ws, "hostile"), ws, name="hostile-icp")
-    assert any(c.value == hostile for c in icp.scorecard.criteria)
+    assert any(c.value == hostile.casefold() for c in icp.scorecard.criteria)
     export = export_icp(icp, ws.folder("exports"), table="crm.accounts")
     sql = Path(export.sql_path).read_text()
     statements = sqlglot.parse(sql, read="duckdb")

@@ -272,7 +272,7 @@ async def test_score_prospects_writes_the_list_and_returns_a_compact_summary(ser
         )
     assert not result.is_error, _text(result)
     summary = result.structured_content
-    assert sum(summary["tiers"].values()) == 300 and summary["tiers"]["green"] > 0
+    assert sum(summary["tiers"].values()) == summary["rows_in"] == 303 and summary["tiers"]["green"] > 0
     assert Path(summary["csv_path"]).exists() and Path(summary["xlsx_path"]).exists()
     assert len(_text(result)) / 4 < 2000
     assert progress

@@ -66,7 +66,7 @@ ALIASES = {
 @dataclass(frozen=True)
 class Attribute:
     column: str
-    kind: Literal["category", "multi"]
+    kind: Literal["category", "multi", "numeric"]
 
 
 def _bands(values: pd.Series, edges: tuple[tuple[float, str], ...], last: str) -> pd.Series:
@@ -211,3 +211,61 @@ def resolve_column(frame: pd.DataFrame, name: str, sources: Mapping[str, str] | 
         return lowered[key.replace(" ", "_")]
     visible = [c for c in frame.columns if not c.endswith(("_low", "_high"))]
     raise ColumnError(f"Unknown column or dimension {name!r}. Valid ones: {listing(visible, 40)}.")
+
+
+NUMERIC_KINDS = ("number", "money", "percent", "year")
+MAX_CODES = 10  # an integer column with at most this many distinct values is a code (0/1 flag, 1-3 class)
+REASONS = {
+    "id": "an identifier (unique per account)",
+    "text": "free text",
+    "date": "a date (not scored; close and churn dates are set after the outcome)",
+    "label": "the outcome itself",
+}
+
+
+def _is_code(series: pd.Series) -> bool:
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    return 0 < values.nunique() <= MAX_CODES and bool(np.all(np.mod(values.unique(), 1) == 0))
+
+
+def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str) -> str | None:
+    """Why ``column`` cannot be a scorecard attribute, or None when it can."""
+    kind = dataset.kinds.get(column) or ("category" if column in ("revenue_band", "age_band") else None)
+    spec = FIELD_BY_NAME.get(column)
+    if column in OUTCOME_KINDS or kind == "label" or (spec is not None and spec.role == "outcome"):
+        return REASONS["label"] if kind == "label" or column == "outcome" else "an outcome of the deals (leakage)"
+    if spec is not None and spec.post_outcome:
+        return f"set after the outcome ({spec.name} is filled once a deal closes or a customer churns)"
+    if column.endswith(("_low", "_high")) or (column in BANDED and BANDED[column] in frame):
+        return "read through its band"
+    if column in NOT_ATTRIBUTES or kind in REASONS:
+        return REASONS.get(kind or "", "an identifier or free text")
+    if kind is None:
+        return "not a usable kind of column"
+    if frame[column].notna().mean() == 0:
+        return "empty"
+    return None
+
+
+def model_attributes(
+    dataset: Dataset, frame: pd.DataFrame, include: Collection[str] = (), exclude: Collection[str] = ()
+) -> tuple[list[Attribute], dict[str, str]]:
+    """Every column that can carry points (categories, multi-valued cells, numbers to bin, integer codes as
+    categories), and every other column with the reason it cannot. ``include`` overrides a reason; ``exclude``
+    leaves a column out."""
+    out: list[Attribute] = []
+    excluded: dict[str, str] = {}
+    for column in frame.columns:
+        reason = "left out on request (exclude)" if column in exclude else _exclusion(dataset, frame, column)
+        if reason is not None and column not in include:
+            if not column.endswith(("_low", "_high")):
+                excluded[column] = reason
+            continue
+        kind = dataset.kinds.get(column, "category")
+        if kind == "multi":
+            out.append(Attribute(column, "multi"))
+        elif kind in NUMERIC_KINDS and not _is_code(frame[column]):
+            out.append(Attribute(column, "numeric"))
+        else:
+            out.append(Attribute(column, "category"))
+    return out, excluded

@@ -130,6 +130,7 @@ class LoadOptions:
     max_bytes: int | None = None
     use_cache: bool = True
     outcome: OutcomeSpec | None = None
+    keep_duplicates: bool = False  # a prospect list keeps every row (duplicates are flagged by score_prospects)
 
     def cache_key(self) -> dict[str, object]:
         return {
@@ -139,6 +140,7 @@ class LoadOptions:
             "deals_mapping": dict(self.deals_mapping or {}),
             "revenue_unit": self.revenue_unit,
             "outcome": self.outcome.model_dump() if self.outcome is not None else None,
+            "keep_duplicates": self.keep_duplicates,
         }
 
 
@@ -223,7 +225,7 @@ def _build(
     frame = raw.frame
     repeated = pd.util.hash_pandas_object(frame, index=False).duplicated().to_numpy()  # one hash per row: fast
     duplicates = int(repeated.sum())
-    if duplicates:
+    if duplicates and not options.keep_duplicates:
         frame = frame[~repeated].reset_index(drop=True)
     reserved = set(DERIVED_KINDS) | set(OUTCOME_KINDS)
     accounts = clean_table(frame, mapping, reserved)

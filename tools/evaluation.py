@@ -113,6 +113,9 @@ def evaluate_scores(
         small_sample=positives < 20 or rows - positives < 20 or rows < 60,
         verdict="",
     )
+    if len(s) and np.ptp(s) == 0:
+        verdict = "Uninformative: every row has the same score (the ICP has no criteria), so it cannot rank anyone."
+        return result.model_copy(update={"verdict": verdict})
     return result.model_copy(update={"verdict": _verdict(result)})
 
 
@@ -128,7 +131,7 @@ def _clean_inputs(score: ArrayLike, tier: ArrayLike, outcome: ArrayLike) -> tupl
         raise OptionError(f"{(~np.isfinite(s)).sum()} rows have no numeric score; score them or drop them first.")
     if not np.isin(y, (0, 1)).all():
         raise OptionError(f"{(~np.isin(y, (0, 1))).sum()} outcomes are not 0/1; code won 1, lost 0, drop open deals.")
-    if unknown := sorted(set(t) - set(TIERS)):
+    if unknown := sorted(set(t) - {*TIERS, "unscored"}):
         raise OptionError(f"Unknown tiers {listing(unknown, 5)}; use one of {listing(TIERS)}.")
     return s, t, y.astype(int)
 
@@ -145,6 +148,8 @@ def _auc(y: np.ndarray, s: np.ndarray, codes: np.ndarray | None, seed: int) -> t
     """AUC and its percentile 95% interval over resamples of rows, or of whole groups when ``codes`` is given."""
     if not 0 < y.sum() < len(y):
         return None, None
+    if np.ptp(s) == 0:  # one score for every row: AUC 0.5 by construction, and no interval to speak of
+        return 0.5, None
     rng = np.random.default_rng(seed)
     codes = np.arange(len(y)) if codes is None else codes
     order = np.argsort(codes, kind="stable")

@@ -21,7 +21,7 @@ from .attributes import AGE_BANDS, REVENUE_BANDS
 from .conditions import Condition
 from .errors import OptionError
 from .icp import ICPVersion
-from .scorecard import Criterion
+from .scorecard import NO_WORDS, YES_WORDS, Criterion, placeholders_sql
 from .workspace import atomic_write_text, write_json
 
 DIALECT = "duckdb"
@@ -81,7 +81,10 @@ def _band_condition(criterion: Criterion) -> str | None:
     source, edges, last = BAND_SOURCES[criterion.attribute]
     bounds = [float("-inf")] + [edge for edge, _ in edges] + [float("inf")]
     labels = [label for _, label in edges] + [last]
-    i = labels.index(criterion.value)
+    folded = [label.casefold() for label in labels]
+    if criterion.value.casefold() not in folded:
+        return None
+    i = folded.index(criterion.value.casefold())
     column = f"CAST({_column(source)} AS DOUBLE)"
     parts = [f"{column} >= {bounds[i]!r}" if bounds[i] != float("-inf") else f"{column} IS NOT NULL"]
     if bounds[i + 1] != float("inf"):
@@ -89,16 +92,40 @@ def _band_condition(criterion: Criterion) -> str | None:
     return " AND ".join(parts)
 
 
-def condition_sql(criterion: Criterion) -> str:
-    band = _band_condition(criterion)
+def _spellings(value: str) -> list[str]:
+    """Every text a cell may hold for a level as the scoring rule reads it (CAST of a number or a boolean included)."""
+    if value == "yes":
+        return [*YES_WORDS, "1.0"]
+    if value == "no":
+        return [*NO_WORDS, "0.0"]
+    if value.lstrip("-").isdigit():
+        return [value, f"{value}.0"]
+    return [value]
+
+
+def condition_sql(criterion: Criterion, numeric: bool = False) -> str:
+    """The SQL test of one criterion, the same rule as the Python scorer (:func:`.scorecard.canonical`)."""
+    band = _band_condition(criterion) if criterion.kind == "category" else None
     if band is not None:
         return band
-    column = f"LOWER(TRIM(CAST({_column(criterion.attribute)} AS VARCHAR)))"
+    raw = _column(criterion.attribute)
+    column = f"LOWER(TRIM(CAST({raw} AS VARCHAR)))"
+    number = f"TRY_CAST({raw} AS DOUBLE)"
+    if criterion.kind == "range":
+        parts = [f"{number} >= {criterion.low!r}" if criterion.low is not None else f"{number} IS NOT NULL"]
+        if criterion.high is not None:
+            parts.append(f"{number} < {criterion.high!r}")
+        return "(" + " AND ".join(parts) + ")"
+    if criterion.kind == "missing":
+        if numeric:
+            return f"({number} IS NULL)"
+        listed = ", ".join(_quote(v) for v in ["", *placeholders_sql()])
+        return f"({raw} IS NULL OR {column} IN ({listed}))"
     value = criterion.value.strip().lower()
     if criterion.kind == "multi":
         padded = f"CONCAT_WS('', ';', REPLACE({column}, '; ', ';'), ';')"
         return f"{padded} LIKE {_quote('%;' + value.replace('%', '').replace('_', '') + ';%')}"
-    return f"{column} = {_quote(value)}"
+    return f"COALESCE({column} IN ({', '.join(_quote(v) for v in _spellings(value))}), FALSE)"
 
 
 def _gate_sql(condition: Condition) -> str:
@@ -117,7 +144,9 @@ def _gate_sql(condition: Condition) -> str:
 
 def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
     card = icp.scorecard
-    points = [f"CASE WHEN {condition_sql(c)} THEN {c.points} ELSE 0 END" for c in card.criteria]
+    numeric = {a.column for a in card.schema_ if a.kind == "numeric"}
+    tests = {c.id: condition_sql(c, c.attribute in numeric) for c in card.criteria}
+    points = [f"CASE WHEN {tests[c.id]} THEN {c.points} ELSE 0 END" for c in card.criteria]
     raw = " + ".join([str(card.base), *points]) if points else str(card.base)
     clipped = f"LEAST(100, GREATEST(0, {raw}))"
     gates = [_gate_sql(c) for c in icp.disqualifiers] + [f"NOT ({_gate_sql(c)})" for c in icp.must_haves]
@@ -126,15 +155,19 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
         if gates
         else clipped
     )
-    reasons = [f"CASE WHEN {condition_sql(c)} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in card.criteria]
+    reasons = [f"CASE WHEN {tests[c.id]} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in card.criteria]
     reason_sql = f"CONCAT_WS('; ', {', '.join(reasons)})" if reasons else "''"
     t = icp.thresholds
+    tier = (
+        f"CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' ELSE 'red' END"
+        if card.scored
+        else (f"CASE WHEN {' OR '.join(gates)} THEN 'red' ELSE 'unscored' END" if gates else "'unscored'")
+    )
     return _single_select(
         f"-- ICP {icp.name} v{icp.version}: score = clip({card.base} + points, 0, 100); "
         f"green >= {t.green}, yellow >= {t.yellow}\n"
         f"SELECT s.*,\n"
-        f"  CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' "
-        f"ELSE 'red' END AS icp_tier\n"
+        f"  {tier} AS icp_tier\n"
         f"FROM (\n  SELECT t.*,\n    {capped} AS icp_score,\n    {reason_sql} AS icp_reasons\n"
         f"  FROM {table_identifier(table)} AS t\n) AS s\n"
     )

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .attributes import ValueMatcher, add_bands, attributes, is_leaky
+from .attributes import add_bands, model_attributes
 from .conditions import Condition, condition_mask, describe
 from .contrast import Frame
 from .dataset import Dataset, open_dataset, relabel
@@ -24,7 +24,7 @@ from .errors import InsufficientDataError, NotFoundError, OptionError, listing
 from .outcomes import OutcomeSpec
 from .patterns import comparison_frame
 from .rubric import RubricGroup, apply_rubric, pin_points
-from .scorecard import Criterion, Scorecard, fit_scorecard
+from .scorecard import Criterion, Scorecard, fit_scorecard, leaks
 from .stats import Rate, rate
 from .targets import TargetSegment, target_segments
 from .workspace import Workspace, check_name, is_name, read_json, write_json
@@ -32,7 +32,8 @@ from .workspace import Workspace, check_name, is_name, read_json, write_json
 KIND = "icps"
 SEGMENTATIONS = "segmentations"
 MIN_CLASS = 20
-Tier = Literal["green", "yellow", "red"]
+Tier = Literal["green", "yellow", "red", "unscored"]
+UNSCORED = "no attribute predicts the outcome in this data"
 
 
 class Thresholds(BaseModel):
@@ -62,7 +63,7 @@ class ICPVersion(BaseModel):
     thresholds: Thresholds
     must_haves: list[Condition] = Field(default_factory=list)
     disqualifiers: list[Condition] = Field(default_factory=list)
-    excluded: list[str] = Field(description="Columns not used because they are set after the outcome (leakage)")
+    excluded: list[str] = Field(description="Columns not used, each as 'column: reason' (overridable: include=)")
     best_fit: list[str]
     good_fit: list[str]
     red_flags: list[str]
@@ -224,6 +225,8 @@ def build_icp(
     points: dict[str, int] | None = None,
     segmentation: str | None = None,
     outcome: OutcomeSpec | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
     random_state: int = 0,
 ) -> ICPVersion:
     """Learn the scorecard from the dataset and save it as the next version of ``name``.
@@ -237,14 +240,11 @@ def build_icp(
     label = check_name(name if name is not None else f"{dataset.name}-icp", "ICP name")
     dataset = relabel(dataset, outcome)
     frame, comparison, method = training_frame(dataset)
-    attrs = attributes(dataset, frame.rows)
-    if not attrs:
-        raise InsufficientDataError("No usable attributes (industry, size, region, tech stack...) to build an ICP on.")
+    attrs, excluded = _attributes(dataset, frame, include or [], exclude or [])
     learned = fit_scorecard(
         frame.rows, frame.group, attrs, method=method, unit=frame.unit, groups=frame.cluster, random_state=random_state
     )
     scorecard, weighting = _weighted(learned, rubric or [], points or {})
-    excluded = sorted(c for c in dataset.kinds if c in dataset.accounts and is_leaky(c))
     how = "learned by regularised logistic regression" if method == "learned" else "from smoothed lift"
     rows = f"{learned.training_rows:,} {learned.training_unit} ({learned.positives:,} positive)"
     notes = [f"Points {how} on {rows}."]
@@ -252,9 +252,9 @@ def build_icp(
         notes.append("No lost deals or accounts: points say how customers differ from the whole list, not who wins.")
     if not learned.criteria:
         notes.append(
-            "No attribute separates the outcome beyond chance, so the scorecard has no criteria and every account "
-            f"scores {learned.base}. Firmographic fit does not predict winning in this data; rank by value "
-            "(find_best_customers) instead."
+            f"{UNSCORED[0].upper()}{UNSCORED[1:]}: no attribute separates the outcome beyond chance, so the scorecard "
+            "has no criteria and accounts are left unscored (not called a bad fit). Rank by value "
+            "(find_best_customers) or by readiness instead."
         )
     existing = versions(workspace, label)
     draft = ICPVersion(
@@ -266,6 +266,24 @@ def build_icp(
         excluded=excluded, best_fit=[], good_fit=[], red_flags=[], notes=notes, weighting=weighting,
     )  # fmt: skip
     return _finish(workspace, draft, dataset, segmentation, frame)
+
+
+def _attributes(dataset: Dataset, frame: Frame, include: list[str], exclude: list[str]) -> tuple[list[Any], list[str]]:
+    """The attributes the scorecard may use, and every other column as 'column: reason'."""
+    unknown = [c for c in [*include, *exclude] if c not in frame.rows]
+    if unknown:
+        visible = [c for c in frame.rows.columns if not c.endswith(("_low", "_high"))]
+        raise OptionError(f"Unknown column(s) {unknown} in include/exclude. Columns are: {listing(visible, 60)}.")
+    attrs, reasons = model_attributes(dataset, frame.rows, include, exclude)
+    found = leaks(frame.rows, [a for a in attrs if a.column not in include], frame.group.astype(int).to_numpy())
+    reasons.update(found)
+    attrs = [a for a in attrs if a.column not in found]
+    if not attrs:
+        raise InsufficientDataError(
+            "No usable attributes (industry, size, region, tech stack, numbers...) to build an ICP on. Excluded: "
+            f"{listing(f'{c} ({r})' for c, r in reasons.items())}. Pass include=[...] to use one anyway."
+        )
+    return attrs, [f"{c}: {r}" for c, r in sorted(reasons.items())]
 
 
 def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummary:
@@ -360,7 +378,10 @@ def edit_icp(
     return _finish(workspace, updated, dataset, current.segmentation)
 
 
-def tier_of(scores: pd.Series, thresholds: Thresholds) -> pd.Series:
+def tier_of(scores: pd.Series, thresholds: Thresholds, scored: bool = True) -> pd.Series:
+    """green / yellow / red by the thresholds; 'unscored' everywhere when the scorecard has no criteria."""
+    if not scored:
+        return pd.Series("unscored", index=scores.index)
     tiers = np.where(scores >= thresholds.green, "green", np.where(scores >= thresholds.yellow, "yellow", "red"))
     return pd.Series(tiers, index=scores.index)
 
@@ -376,16 +397,10 @@ def columns_read(icp: ICPVersion) -> list[str]:
 
 
 def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
-    """Score, tier, gate and the points of every criterion for each row (vectorised)."""
+    """Score, tier, gate and the points of every criterion for each row (vectorised), every value read by the
+    scorecard's frozen rule whatever type this file gave it."""
     card = icp.scorecard
-    matchers = {a: ValueMatcher(rows[a], next(c.kind for c in card.criteria if c.attribute == a))
-                for a in card.attributes if a in rows}  # fmt: skip
-    columns = {
-        c.id: np.where(matchers[c.attribute].mask(c.value), c.points, 0).astype(np.int16)
-        for c in card.criteria
-        if c.attribute in matchers
-    }
-    points = pd.DataFrame(columns, index=rows.index)
+    points = card.points(rows)
     raw = card.base + points.sum(axis=1).astype(int)
     score = raw.clip(0, 100).astype(int)
     gate = pd.Series("", index=rows.index)
@@ -395,9 +410,10 @@ def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
             violated = hit if word == "disqualified" else ~hit
             gate = gate.mask(violated & gate.eq(""), f"{word}: {describe([condition])}")
     capped = score.where(gate.eq(""), np.minimum(score, icp.thresholds.yellow - 1))
-    return pd.DataFrame(
-        {"score": capped, "raw_score": raw, "tier": tier_of(capped, icp.thresholds), "gate": gate}
-    ).join(points)
+    tier = tier_of(capped, icp.thresholds, card.scored)
+    if not card.scored:  # gates still apply: a disqualified account is red even without a fit model
+        tier = tier.mask(gate.ne(""), "red")
+    return pd.DataFrame({"score": capped, "raw_score": raw, "tier": tier, "gate": gate}).join(points)
 
 
 def save_result(

@@ -41,6 +41,8 @@ class MissingAttribute(BaseModel):
     attribute: str
     could_add: int = Field(description="Most points a known value could add")
     could_remove: int = Field(description="Most points a known value could remove (<= 0)")
+    costs: int = Field(0, description="Points the 'not recorded' level gives now (learned: missingness carried signal)")
+    why: str | None = Field(None, description="Why an unknown value costs or adds points here")
 
 
 class ProspectScore(BaseModel):
@@ -48,7 +50,7 @@ class ProspectScore(BaseModel):
 
     icp: str
     version: int
-    score: int = Field(description="Fit score 0-100 after gates")
+    score: int | None = Field(description="Fit score 0-100 after gates; null when the ICP has no criteria")
     tier: Tier
     gate: str | None = Field(None, description="Hard gate failed (must-have not met / disqualified): shown first")
     explanation: str = Field(description="base + points = score, in one line")
@@ -77,20 +79,32 @@ def prospect_row(fields: Mapping[str, object]) -> tuple[pd.DataFrame, HeaderMapp
 
 
 def _range(icp: ICPVersion, missing: list[str]) -> list[MissingAttribute]:
+    """How far each unknown attribute could move the score once known, from what its 'not recorded' level (if
+    one was learned) gives now."""
     out = []
     for attribute in missing:
-        low, high = point_range(icp.scorecard.criteria, attribute)
-        out.append(MissingAttribute(attribute=attribute, could_add=high, could_remove=low))
+        known = [c for c in icp.scorecard.criteria if c.attribute == attribute and c.kind != "missing"]
+        now = sum(c.points for c in icp.scorecard.criteria if c.attribute == attribute and c.kind == "missing")
+        low, high = point_range(known, attribute)
+        why = None
+        if now:
+            outcome = next(
+                c.outcome_with for c in icp.scorecard.criteria if c.attribute == attribute and c.kind == "missing"
+            )
+            share = f" (won {outcome.rate:.0%} of {outcome.n:,})" if outcome and outcome.rate is not None else ""
+            why = f"accounts with {attribute} not recorded did {'better' if now > 0 else 'worse'}{share}"
+        out.append(MissingAttribute(attribute=attribute, could_add=high - now, could_remove=low - now, costs=now,
+                                    why=why))  # fmt: skip
     return sorted(out, key=lambda m: -(m.could_add - m.could_remove))
 
 
 def _ignored(fields: Mapping[str, object], mapping: HeaderMapping, used: set[str]) -> list[str]:
-    """Given fields that map to nothing the ICP scores (directly or through a derived band)."""
+    """Given fields that feed nothing the ICP scores (directly, under their own name, or through a derived band)."""
     field_of = {m.column: f for f, m in mapping.matches.items()}
     out = []
     for key in fields:
-        canonical = field_of.get(str(key))
-        if canonical is None or not ({canonical} | FEEDS.get(canonical, set())) & used:
+        column = field_of.get(str(key), str(key))
+        if not ({column} | FEEDS.get(column, set())) & used:
             out.append(str(key))
     return out[:10]
 
@@ -99,7 +113,7 @@ def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectSco
     row, mapping = prospect_row(fields)
     used = set(icp.scorecard.attributes)
     present = {c for c in used if c in row and row[c].notna().iloc[0]}
-    if not present:
+    if not present and icp.scorecard.scored:
         raise InsufficientDataError(
             f"None of the given fields ({listing(fields)}) tells anything the ICP scores. It uses: "
             f"{listing(sorted(used))}. Add e.g. industry, employees, country or technologies."
@@ -113,12 +127,14 @@ def score_prospect(icp: ICPVersion, fields: Mapping[str, object]) -> ProspectSco
     ]
     reasons.sort(key=lambda r: -abs(r.points))
     missing = _range(icp, sorted(used - present))
-    score = int(scored["score"])
+    score: int | None = int(scored["score"]) if icp.scorecard.scored or scored["gate"] else None
     low = max(0, min(100, int(scored["raw_score"]) + sum(m.could_remove for m in missing)))
     high = max(0, min(100, int(scored["raw_score"]) + sum(m.could_add for m in missing)))
     terms = "".join(f" {r.points:+d} ({r.criterion})" for r in reasons)
     gate = str(scored["gate"]) or None
     explanation = f"{icp.scorecard.base} (base){terms} = {int(scored['raw_score'])}"
+    if not icp.scorecard.scored:
+        explanation = "Unscored: no attribute predicts the outcome in this data, so no fit score is given"
     if gate:
         explanation += f"; capped at {score} because {gate}"
     ready = readiness(row, relative=False).iloc[0]

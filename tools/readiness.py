@@ -30,6 +30,8 @@ ACTIONS = {
     ("yellow", False): "Low-touch nurture",
     ("red", True): "Check fit before spending: interested, but unlike the accounts that win",
     ("red", False): "Deprioritise",
+    ("unscored", True): "No fit model (no attribute predicts the outcome in this data): follow up on the interest",
+    ("unscored", False): "No fit model (no attribute predicts the outcome in this data): rank by value or readiness",
 }
 
 
@@ -79,6 +81,6 @@ def readiness(rows: pd.DataFrame, *, relative: bool = True) -> pd.Series:
 def grid_action(tier: str, ready: float | None) -> tuple[str, str]:
     """(cell, action) on the fit x readiness grid; without readiness, the fit tier decides alone."""
     if ready is None or pd.isna(ready):
-        return f"{tier} / readiness unknown", ACTIONS[(tier, False)] if tier != "green" else ACTIONS[("green", True)]
+        return f"{tier} / readiness unknown", ACTIONS[(tier, tier == "green")]
     is_ready = ready >= READY
     return f"{tier} / {'ready' if is_ready else 'not ready'}", ACTIONS[(tier, is_ready)]

@@ -1,22 +1,27 @@
 """The ICP scorecard: criteria with whole points that add up to a fit score from 0 to 100.
 
-Points are learned, never typed in by a model:
+One model object, frozen at build time and applied unchanged to every later file:
 
-- **learned** (won and lost known): L2-regularised logistic regression on indicator columns of
-  attribute values (rare values pooled, leaky columns excluded), fitted on closed deals with their
-  account's attributes (or on accounts when there are no deals);
-- **lift** (only positives known, e.g. customers against the whole list): smoothed weight of
-  evidence, log((a + 1) / (A + V)) - log((n + 1) / (N + V)), per value.
-
-Within each attribute the weights are centred on the average known account, so an account whose
-value is unknown gets 0 points from that attribute: "unknown" is neutral, not bad. Weights become
-whole points by one scale factor chosen so the 2nd-98th percentile of training accounts spans 0-100;
-``score = clip(base + sum(points), 0, 100)``. Whole points make the Python scorer and the exported SQL
-agree exactly.
+- **schema**: for each attribute the column, its kind (category, multi-valued, numeric bins), its levels with
+  their display spelling, its bin edges, and whether "not recorded" is a level of its own. Every value is read
+  by one rule (:func:`canonical`): trimmed and case-folded; yes / y / true / t / 1 are one level ("yes"), and so
+  are no / n / false / f / 0; 1, 1.0 and "1" are one number. A column typed text in one file and boolean or
+  number in another scores the same.
+- **points**: learned (won and lost known) by L2-regularised logistic regression on indicator columns of the
+  levels, fitted on closed deals with their account's attributes (or on accounts); or by smoothed lift when only
+  positives are known. Numeric columns are binned by a shallow decision tree on that one column (supervised
+  binning: neighbouring values with the same rate share a bin). Missing is a level of its own only where it is
+  tied to the outcome beyond chance; otherwise an unknown value scores 0 ("unknown" is neutral).
+- Only attributes with a level associated with the outcome beyond chance (BH q < .05, clustered deals counted
+  as their effective sample) carry points. Weights become whole points by one scale factor so the 2nd-98th
+  percentile of training rows spans 0-100; ``score = clip(base + sum(points), 0, 100)``, exactly the same in
+  Python and in the exported SQL.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -25,32 +30,78 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.tree import DecisionTreeClassifier
 
-from .attributes import Attribute, trait_mask, values_of
-from .contrast import Frame, value_tests
-from .stats import ALPHA, Rate, bh_adjust, design_effect, rate
+from .attributes import MULTI_SEPARATOR, Attribute
+from .stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
+from .values import PLACEHOLDERS, is_placeholder
+from .values.number_series import parse_number_series
 
 Method = Literal["learned", "lift"]
+Kind = Literal["category", "multi", "range", "missing"]
 MIN_VALUE_COUNT = 5
+MAX_LEVELS = 30
+MAX_BINS = 6
 REGULARISATION = 0.1  # sklearn C when too few rows to cross-validate: strong L2 shrinkage
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # shrinkage matters more than events per variable (van Smeden et al.)
-NOT_CRITERIA = {"city", "state"}  # too fine-grained to generalise; region and country carry geography
 NEUTRAL_BASE = 50  # the score of every account when no attribute carries points
+NOT_RECORDED = "not recorded"
+YES_WORDS = ("yes", "y", "true", "t", "1")
+NO_WORDS = ("no", "n", "false", "f", "0")
+RULE = "trim + casefold; yes/y/true/t/1 = yes; no/n/false/f/0 = no; 1.0 = 1; placeholders = not recorded"
+
+
+def canonical(value: object) -> str | None:
+    """The one reading of a cell used at build time and at every later scoring: None when not recorded."""
+    if value is None or is_placeholder(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        if number in (0.0, 1.0):
+            return "yes" if number else "no"
+        return str(int(number)) if number.is_integer() else repr(number)
+    text = str(value).strip().casefold()
+    if not text:
+        return None
+    if text in YES_WORDS or text in NO_WORDS:
+        return "yes" if text in YES_WORDS else "no"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return canonical(number) if math.isfinite(number) and (text[0].isdigit() or text[0] in "+-.") else text
 
 
 class Criterion(BaseModel):
-    """One attribute value and the points it adds or removes."""
+    """One level of an attribute (a value, a range, or 'not recorded') and the points it adds or removes."""
 
-    id: str = Field(description="attribute=value")
+    id: str = Field(description="attribute=level")
     attribute: str
-    value: str
-    kind: Literal["category", "multi"]
-    points: int = Field(description="Added to the score when the account has this value (negative: removed)")
-    label: str = Field(description="Plain words, e.g. 'industry is Fintech'")
-    rows_with: int = Field(description="Training rows with this value")
+    value: str = Field(description="The level as read by the scoring rule (a category, a range, or 'not recorded')")
+    kind: Kind
+    points: int = Field(description="Added to the score when the account has this level (negative: removed)")
+    label: str = Field(description="Plain words, e.g. 'industry is Fintech', 'TotalVisits 5-9'")
+    low: float | None = Field(None, description="range: lowest value included")
+    high: float | None = Field(None, description="range: first value above the range")
+    rows_with: int = Field(description="Training rows with this level")
     outcome_with: Rate | None = Field(None, description="Win rate (or positive share) of training rows with it")
     group: str | None = Field(None, description="Rubric group whose weight the points come from, when one is set")
     pinned: bool = Field(False, description="Points set by the user rather than learned")
+
+
+class AttributeSchema(BaseModel):
+    """How one attribute is read, frozen at build time."""
+
+    column: str
+    kind: Literal["category", "multi", "numeric"]
+    levels: dict[str, str] = Field(default_factory=dict, description="Level (as read) -> its spelling in the data")
+    edges: list[float] = Field(default_factory=list, description="numeric: inner bin edges")
+    missing_level: bool = Field(False, description="'not recorded' is a level of its own (it carried signal)")
+    unseen: str = Field("0 points (an unseen or rare level is neutral)", description="What an unseen level scores")
 
 
 def point_range(criteria: Sequence[Criterion], attribute: str) -> tuple[int, int]:
@@ -70,25 +121,212 @@ class Scorecard(BaseModel):
     base: int = Field(description="Points every account starts with")
     criteria: list[Criterion]
     attributes: list[str] = Field(description="Attributes the scorecard reads")
+    schema_: list[AttributeSchema] = Field(default_factory=list, alias="schema", description="How each is read")
+    rule: str = Field(RULE, description="How every value is read, at build time and at every scoring")
     scale: float = Field(description="Points per unit of model weight (log-odds)")
     training_rows: int
     training_unit: Literal["deals", "accounts"]
     positives: int
 
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
-def _indicators(rows: pd.DataFrame, attrs: Sequence[Attribute]) -> tuple[pd.DataFrame, list[tuple[Attribute, str]]]:
-    columns: dict[str, np.ndarray] = {}
-    keys: list[tuple[Attribute, str]] = []
+    @property
+    def scored(self) -> bool:
+        """False when no attribute predicts the outcome: accounts are left unscored, not called red."""
+        return bool(self.criteria)
+
+    def points(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The points of every criterion for each row (0 when it does not match)."""
+        readers = {a: Reader(rows[a]) if a in rows else None for a in self.attributes}
+        columns = {}
+        for c in self.criteria:
+            reader = readers.get(c.attribute)
+            hit = reader.match(c) if reader is not None else np.zeros(len(rows), dtype=bool)
+            columns[c.id] = np.where(hit, c.points, 0).astype(np.int16)
+        return pd.DataFrame(columns, index=rows.index)
+
+
+class Reader:
+    """One column read by the scoring rule: each distinct cell is read once, however many rows hold it."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self._series = series
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        self.codes = codes
+        self.uniques = np.asarray(uniques, dtype=object)
+        self._tokens: np.ndarray | None = None
+        self._parts: pd.Series | None = None
+        self._numbers: np.ndarray | None = None
+
+    def _spread(self, hit: np.ndarray, missing: bool = False) -> np.ndarray:
+        out = np.full(len(self.codes), missing, dtype=bool)
+        known = self.codes >= 0
+        out[known] = hit[self.codes[known]]
+        return out
+
+    def tokens(self) -> np.ndarray:
+        if self._tokens is None:
+            self._tokens = np.array([canonical(v) for v in self.uniques], dtype=object)
+        return self._tokens
+
+    def numbers(self) -> np.ndarray:
+        if self._numbers is None:
+            if pd.api.types.is_numeric_dtype(self._series) and not pd.api.types.is_bool_dtype(self._series):
+                values = pd.to_numeric(pd.Series(self.uniques), errors="coerce")
+            else:  # booleans read as 1 / 0 (a one-row file may type a 0/1 count as a flag); text by the number parser
+                text = pd.Series(self.uniques, dtype=object).map(_number_text)
+                values = parse_number_series(text)["value"]
+            self._numbers = values.to_numpy(dtype=float)
+        return self._numbers
+
+    def match(self, criterion: Criterion) -> np.ndarray:
+        if criterion.kind == "missing":
+            return self._spread(pd.isna(self.tokens()).astype(bool), missing=True)
+        if criterion.kind == "range":
+            numbers = self.numbers()
+            low = -np.inf if criterion.low is None else criterion.low
+            high = np.inf if criterion.high is None else criterion.high
+            with np.errstate(invalid="ignore"):
+                return self._spread((numbers >= low) & (numbers < high))
+        if criterion.kind == "multi":
+            if self._parts is None:
+                text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
+                self._parts = text.str.split(MULTI_SEPARATOR.strip()).explode().map(canonical)
+            hit = np.zeros(len(self.uniques), dtype=bool)
+            hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
+            return self._spread(hit)
+        return self._spread(self.tokens() == criterion.value)
+
+
+def _number_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    return str(value)
+
+
+# -- fitting -----------------------------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer() and 1900 <= value <= 2100:  # a year
+        return f"{value:.0f}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _bins(values: pd.Series, y: np.ndarray, min_leaf: int, random_state: int) -> list[float]:
+    """Inner edges of a supervised binning of one numeric column (a shallow tree: same-rate neighbours merge)."""
+    known = values.notna().to_numpy()
+    if known.sum() < 2 * min_leaf or values[known].nunique() < 2:
+        return []
+    tree = DecisionTreeClassifier(max_leaf_nodes=MAX_BINS, min_samples_leaf=min_leaf, random_state=random_state)
+    tree.fit(values[known].to_numpy(dtype=float).reshape(-1, 1), y[known])
+    edges = sorted({float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature, strict=True) if f >= 0})
+    return [float(f"{e:.6g}") for e in edges]
+
+
+def _range_levels(attr: Attribute, edges: list[float]) -> list[Criterion]:
+    """One range criterion per bin: below the first edge, between edges, and from the last edge on."""
+    out = []
+    for low, high in itertools.pairwise([None, *edges, None]):
+        if low is None and high is not None:
+            words, value = f"{attr.column} below {_number(high)}", f"<{_number(high)}"
+        elif high is None and low is not None:
+            words, value = f"{attr.column} {_number(low)} or more", f">={_number(low)}"
+        elif low is not None and high is not None:
+            words, value = f"{attr.column} {_number(low)} to under {_number(high)}", f"{_number(low)}..{_number(high)}"
+        else:
+            continue
+        out.append(Criterion(id=f"{attr.column}={value}", attribute=attr.column, value=value, kind="range",
+                             points=0, label=words, low=low, high=high, rows_with=0))  # fmt: skip
+    return out
+
+
+def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: int) -> tuple[list[Criterion], dict]:
+    """Candidate levels of one attribute (with the spelling of each) before any test."""
+    series = rows[attr.column]
+    min_leaf = max(MIN_VALUE_COUNT * 4, int(0.05 * len(rows)))
+    if attr.kind == "numeric":
+        reader = Reader(series)
+        per_row = np.where(reader.codes >= 0, reader.numbers()[np.maximum(reader.codes, 0)], np.nan)
+        edges = _bins(pd.Series(per_row, index=rows.index), y, min_leaf, random_state)
+        return (_range_levels(attr, edges) if edges else []), {"edges": edges}
+    reader = Reader(series)
+    spelled: dict[str, str] = {}
+    if attr.kind == "multi":
+        text = series.dropna().astype(str).str.split(MULTI_SEPARATOR.strip()).explode().str.strip()
+        tokens = text.map(canonical)
+        for token, raw in zip(tokens.to_numpy(), text.to_numpy(), strict=True):
+            if token is not None:
+                spelled.setdefault(str(token), str(raw))
+        tokens = tokens.dropna()
+    else:
+        per_row = reader.tokens()[np.maximum(reader.codes, 0)] if len(reader.tokens()) else np.full(len(rows), None)
+        tokens = pd.Series(per_row, index=rows.index, dtype=object).where(reader.codes >= 0).dropna()
+        for token, raw in zip(reader.tokens(), reader.uniques, strict=True):
+            if token is not None:
+                spelled.setdefault(str(token), str(raw).strip())
+    counts = tokens.value_counts()
+    keep = [str(v) for v in counts[counts >= MIN_VALUE_COUNT].head(MAX_LEVELS).index]
+    verb = "uses" if attr.kind == "multi" else "is"
+    levels = [
+        Criterion(
+            id=f"{attr.column}={spelled.get(v, v)}",
+            attribute=attr.column,
+            value=v,
+            kind=attr.kind,
+            points=0,
+            label=f"{attr.column} {verb} {spelled.get(v, v)}",
+            rows_with=0,
+        )
+        for v in keep
+    ]
+    return levels, {"levels": {v: spelled.get(v, v) for v in keep}}
+
+
+def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
+    missing = Reader(rows[attr.column]).match(_MISSING_PROBE)
+    if MIN_VALUE_COUNT <= missing.sum() <= len(rows) - MIN_VALUE_COUNT:
+        return Criterion(id=f"{attr.column}={NOT_RECORDED}", attribute=attr.column, value=NOT_RECORDED,
+                         kind="missing", points=0, label=f"{attr.column} not recorded", rows_with=0)  # fmt: skip
+    return None
+
+
+_MISSING_PROBE = Criterion(id="_", attribute="_", value=NOT_RECORDED, kind="missing", points=0, label="", rows_with=0)
+
+
+def _tested(candidates: list[Criterion], masks: dict[str, np.ndarray], y: np.ndarray, deff: float) -> set[str]:
+    """Ids of the levels tied to the outcome beyond chance (BH over every level of every attribute)."""
+    positives, total = int(y.sum()), len(y)
+    pvalues = []
+    for c in candidates:
+        mask = masks[c.id]
+        n, hits = int(mask.sum()), int(y[mask].sum())
+        a, b, c_, d = hits / deff, (n - hits) / deff, (positives - hits) / deff, (total - n - positives + hits) / deff
+        pvalues.append(two_by_two_p(a, b, c_, d) if n >= MIN_VALUE_COUNT else 1.0)
+    q = bh_adjust(pvalues) if pvalues else np.array([])
+    return {c.id for c, qv in zip(candidates, q, strict=True) if qv < ALPHA}
+
+
+def _candidates(
+    rows: pd.DataFrame, attrs: Sequence[Attribute], y: np.ndarray, random_state: int
+) -> tuple[list[Criterion], dict[str, AttributeSchema]]:
+    candidates: list[Criterion] = []
+    schema: dict[str, AttributeSchema] = {}
     for attr in attrs:
-        values = values_of(rows, attr, MIN_VALUE_COUNT)
-        for value in values[values != "Other"].value_counts().index:
-            keys.append((attr, str(value)))
-            columns[f"{attr.column}={value}"] = trait_mask(rows, attr, str(value)).to_numpy(dtype=float)
-    return pd.DataFrame(columns, index=rows.index), keys
+        levels, extra = _levels(rows, attr, y, random_state)
+        missing = _missing_level(rows, attr)
+        if missing is not None:
+            levels.append(missing)
+        if levels:
+            candidates += levels
+            schema[attr.column] = AttributeSchema(column=attr.column, kind=attr.kind, **extra)
+    return candidates, schema
 
 
 def _weights_learned(
-    x: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None, random_state: int
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, random_state: int
 ) -> tuple[np.ndarray, float]:
     """L2 logistic regression, its strength chosen by log-loss in folds that keep each account whole."""
     folds = min(5, int(min(y.sum(), len(y) - y.sum())), len(np.unique(groups)) if groups is not None else len(y))
@@ -104,26 +342,26 @@ def _weights_learned(
         )
     else:
         model = LogisticRegression(C=REGULARISATION, max_iter=2000, random_state=random_state)
-    model.fit(x.to_numpy(), y)
+    model.fit(x, y)
     return model.coef_[0], float(model.intercept_[0])
 
 
-def _weights_lift(x: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, float]:
+def _weights_lift(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     positives, total = max(int(y.sum()), 1), len(y)
-    a = x.to_numpy()[y == 1].sum(axis=0)
-    n = x.to_numpy().sum(axis=0)
+    a = x[y == 1].sum(axis=0)
+    n = x.sum(axis=0)
     values = x.shape[1] or 1
     weights = np.log((a + 1) / (positives + values)) - np.log((n + 1) / (total + values))
     return weights, float(np.log(positives / max(total - positives, 1)))
 
 
-def _centre(weights: np.ndarray, x: pd.DataFrame, keys: list[tuple[Attribute, str]]) -> tuple[np.ndarray, float]:
-    """Shift each attribute's weights so the average known account gets 0 from it."""
+def _centre(weights: np.ndarray, x: np.ndarray, keys: list[Criterion]) -> tuple[np.ndarray, float]:
+    """Shift each attribute's weights so the average account with a known level gets 0 from it."""
     centred = weights.copy()
     shift_total = 0.0
-    for column in {attr.column for attr, _ in keys}:
-        idx = [i for i, (attr, _) in enumerate(keys) if attr.column == column]
-        block = x.iloc[:, idx].to_numpy()
+    for column in dict.fromkeys(c.attribute for c in keys):
+        idx = [i for i, c in enumerate(keys) if c.attribute == column]
+        block = x[:, idx]
         known = block.sum(axis=1) > 0
         if not known.any():
             continue
@@ -131,27 +369,6 @@ def _centre(weights: np.ndarray, x: pd.DataFrame, keys: list[tuple[Attribute, st
         centred[idx] = weights[idx] - mean / np.maximum(block[known].sum(axis=1).mean(), 1.0)
         shift_total += mean
     return centred, shift_total
-
-
-def significant_attributes(
-    rows: pd.DataFrame, outcome: pd.Series, attrs: Sequence[Attribute], groups: pd.Series | None
-) -> list[Attribute]:
-    """Attributes with at least one value associated with the outcome beyond chance (BH q < .05, n >= 5),
-    counting deals of one account as less than independent evidence. Only these may carry points."""
-    group = outcome.astype(bool)
-    deff = design_effect(group, groups) if groups is not None else 1.0
-    table = value_tests(Frame(rows, group, "accounts", "outcome", groups), list(attrs), deff)
-    if table.empty:
-        return []
-    table["q_value"] = bh_adjust(table["p_value"].to_numpy())
-    real = table[(table["q_value"] < ALPHA) & (table["in_group"] >= MIN_VALUE_COUNT) & (table["value"] != "Other")]
-    keep = set(real["attribute"])
-    return [a for a in attrs if a.column in keep]
-
-
-def _label(attr: Attribute, value: str) -> str:
-    verb = "uses" if attr.kind == "multi" else "is"
-    return f"{attr.column} {verb} {value}"
 
 
 def fit_scorecard(
@@ -165,37 +382,89 @@ def fit_scorecard(
     random_state: int = 0,
 ) -> Scorecard:
     """Fit points on ``rows`` (one per deal or account) against a 0/1 ``outcome``."""
-    candidates = [a for a in attrs if a.column not in NOT_CRITERIA]
-    x, keys = _indicators(rows, significant_attributes(rows, outcome, candidates, groups))
     y = outcome.astype(int).to_numpy()
-    if x.shape[1] == 0:  # nothing separates the outcome: an honest, empty scorecard
-        return Scorecard(method=method, base=NEUTRAL_BASE, criteria=[], attributes=[], scale=0.0,
+    deff = design_effect(outcome.astype(bool), groups) if groups is not None else 1.0
+    candidates, schemas = _candidates(rows, attrs, y, random_state)
+    readers = {a: Reader(rows[a]) for a in schemas}
+    masks = {c.id: readers[c.attribute].match(c) for c in candidates}
+    real = _tested(candidates, masks, y, deff)
+    kept_attributes = {c.attribute for c in candidates if c.id in real and c.kind != "missing"}
+    kept_attributes |= {c.attribute for c in candidates if c.id in real and c.kind == "missing"}
+    keys = [c for c in candidates if c.attribute in kept_attributes and (c.kind != "missing" or c.id in real)]
+    if not keys:  # nothing separates the outcome: an honest, empty scorecard
+        return Scorecard(method=method, base=NEUTRAL_BASE, criteria=[], attributes=[], schema=[], scale=0.0,
                          training_rows=len(rows), training_unit=unit, positives=int(y.sum()))  # fmt: skip
+    x = np.column_stack([masks[c.id] for c in keys]).astype(float)
     group_array = groups.to_numpy() if groups is not None else None
-    if method == "learned":
-        raw, intercept = _weights_learned(x, y, group_array, random_state)
-    else:
-        raw, intercept = _weights_lift(x, y)
+    raw, intercept = _weights_learned(x, y, group_array, random_state) if method == "learned" else _weights_lift(x, y)
     weights, shift = _centre(raw, x, keys)
-    logits = intercept + shift + x.to_numpy() @ weights
+    logits = intercept + shift + x @ weights
     low, high = np.percentile(logits, [2, 98]) if len(logits) else (0.0, 1.0)
     scale = 100.0 / max(high - low, 1e-6)
     points = np.rint(weights * scale).astype(int)
-    base = int(np.rint((intercept + shift - low) * scale))
-    criteria = []
-    for (attr, value), pts, column in zip(keys, points, x.columns, strict=True):
-        mask = x[column].to_numpy() > 0
-        if pts == 0:
-            continue
-        criteria.append(
-            Criterion(
-                id=f"{attr.column}={value}", attribute=attr.column, value=value, kind=attr.kind, points=int(pts),
-                label=_label(attr, value), rows_with=int(mask.sum()),
-                outcome_with=rate(int(y[mask].sum()), int(mask.sum())),
-            )
-        )  # fmt: skip
+    criteria = [
+        c.model_copy(
+            update={
+                "points": int(p),
+                "rows_with": int(masks[c.id].sum()),
+                "outcome_with": rate(int(y[masks[c.id]].sum()), int(masks[c.id].sum())),
+            }
+        )
+        for c, p in zip(keys, points, strict=True)
+        if p != 0
+    ]
     criteria.sort(key=lambda c: (-abs(c.points), c.id))
+    used = {c.attribute for c in criteria}
+    schema = [
+        s.model_copy(update={"missing_level": any(c.kind == "missing" and c.attribute == s.column for c in criteria)})
+        for s in schemas.values()
+        if s.column in used
+    ]
     return Scorecard(
-        method=method, base=base, criteria=criteria, attributes=sorted({c.attribute for c in criteria}),
-        scale=round(scale, 6), training_rows=len(rows), training_unit=unit, positives=int(y.sum()),
+        method=method, base=int(np.rint((intercept + shift - low) * scale)), criteria=criteria,
+        attributes=sorted(used), schema=schema, scale=round(scale, 6), training_rows=len(rows), training_unit=unit,
+        positives=int(y.sum()),
     )  # fmt: skip
+
+
+def placeholders_sql() -> list[str]:
+    """The placeholder spellings that read as 'not recorded' (for the exported SQL)."""
+    return sorted(PLACEHOLDERS)
+
+
+LEAK_AUC = 0.97
+
+
+def single_auc(series: pd.Series, y: np.ndarray, kind: str) -> float | None:
+    """How well one column alone separates the outcome (AUC, 0.5-1; a level's rate is its score)."""
+    from sklearn.metrics import roc_auc_score
+
+    if y.min() == y.max():
+        return None
+    reader = Reader(series)
+    if kind == "numeric":
+        values = np.where(reader.codes >= 0, reader.numbers()[np.maximum(reader.codes, 0)], np.nan)
+        known = ~np.isnan(values)
+        if known.sum() < 2 * MIN_VALUE_COUNT or len(np.unique(y[known])) < 2:
+            return None
+        auc = float(roc_auc_score(y[known], values[known]))
+        return max(auc, 1 - auc) * known.mean() + 0.5 * (1 - known.mean())
+    tokens = pd.Series(np.where(reader.codes >= 0, reader.codes, -1))
+    rates = pd.Series(y).groupby(tokens.to_numpy()).mean()
+    auc = float(roc_auc_score(y, tokens.map(rates).to_numpy()))
+    return max(auc, 1 - auc)
+
+
+def leaks(rows: pd.DataFrame, attrs: Sequence[Attribute], y: np.ndarray) -> dict[str, str]:
+    """Columns that separate the outcome almost perfectly on their own: set after the outcome, most likely."""
+    out = {}
+    for attr in attrs:
+        if attr.kind == "multi":
+            continue
+        auc = single_auc(rows[attr.column], y, attr.kind)
+        if auc is not None and auc >= LEAK_AUC:
+            out[attr.column] = (
+                f"separates the outcome almost perfectly on its own (AUC {auc:.2f}): most likely filled after the "
+                "outcome (pass include=[...] if it is known before)"
+            )
+    return out

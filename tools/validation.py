@@ -14,7 +14,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .attributes import attributes
+from .attributes import model_attributes
 from .contrast import Frame
 from .dataset import Dataset
 from .errors import InsufficientDataError, OptionError
@@ -83,7 +83,9 @@ def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_s
     evaluation = evaluate_scores(
         scored["score"], scored["tier"], outcome, groups=test.cluster, random_state=random_state
     )  # fmt: skip
-    columns = [a.column for a in attributes(dataset, frame.rows) if a.column in test.rows]
+    left_out = {e.split(":", 1)[0] for e in icp.excluded}
+    attrs = model_attributes(dataset, frame.rows)[0]
+    columns = [a.column for a in attrs if a.column in test.rows and a.column not in left_out]
     logistic = baseline_logistic(
         frame.rows[columns], frame.group.astype(int), test.rows[columns], outcome, random_state=random_state
     )
@@ -115,7 +117,8 @@ def validate_icp(
     """Refit the ICP's points on the training side of a split and judge them on the held-out side."""
     frame, _, method = training_frame(dataset, icp.outcome)
     train, test, how = _split(frame, split)
-    attrs = attributes(dataset, frame.rows)
+    left_out = {e.split(":", 1)[0] for e in icp.excluded}
+    attrs = [a for a in model_attributes(dataset, frame.rows)[0] if a.column not in left_out]
     groups = frame.cluster
     card = fit_scorecard(
         frame.rows[train.to_numpy()], frame.group[train.to_numpy()], attrs, method=method, unit=frame.unit,

@@ -223,10 +223,37 @@ def _clean(base: Path) -> list[str]:
     return cleaned
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(frame: Any) -> Any:
+    """A copy whose text cells cannot run as a spreadsheet formula (OWASP CSV injection): a text cell starting with
+    =, +, -, @, tab, CR or LF gets a leading apostrophe. Number columns stay numbers."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        text = series.astype("object")
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        if risky.any():
+            out[column] = text.where(~risky, "'" + text.astype(str))
+    safe_headers = ["'" + c if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in out.columns]
+    out.columns = safe_headers
+    return out
+
+
 def write_table(frame: Any, path: Path) -> Path:
-    """Write a DataFrame as CSV atomically (full tables live in files; results carry the path)."""
+    """Write a DataFrame atomically as CSV, or as XLSX when ``path`` ends in .xlsx, every text cell made safe to
+    open in a spreadsheet (the one writer for every table the server writes)."""
+    safe = spreadsheet_safe(frame)
 
     def write(tmp: Path) -> None:
-        frame.to_csv(tmp, index=False)
+        if path.suffix.lower() == ".xlsx":
+            safe.to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            safe.to_csv(tmp, index=False)
 
     return atomic_write(path, write)
