@@ -17,6 +17,7 @@ from mcp.types import CreateMessageResult, TextContent
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
+from icp_assistant.tools.markup import md_escape
 from icp_assistant.tools.narrative import grounding_problems
 
 pytestmark = pytest.mark.anyio
@@ -69,7 +70,8 @@ def check_document_against(results: dict[str, Any]) -> None:
     rubric = markdown.split("## Scoring rubric")[1].split("\n## ")[0]
     assert f"starts at **{icp['scorecard']['base']}** points" in rubric
     for criterion in icp["scorecard"]["criteria"]:
-        assert f"| {criterion['label']} | {criterion['points']:+d} |" in rubric, criterion["label"]
+        label = md_escape(criterion["label"])  # written as text: '<100' is escaped so it can never become markup
+        assert f"| {label} | {criterion['points']:+d} |" in rubric, criterion["label"]
     validation = results["validate_icp"]["evaluation"]
     table = markdown.split("## Does the ICP predict winning?")[1].split("\n## ")[0]
     for tier in validation["tiers"]:

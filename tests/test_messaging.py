@@ -24,6 +24,7 @@ from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, ope
 from icp_assistant.tools.deals import normalize_name
 from icp_assistant.tools.errors import NotFoundError, OptionError
 from icp_assistant.tools.icp import ICPVersion, build_icp
+from icp_assistant.tools.markup import md_escape
 from icp_assistant.tools.messaging import (
     Messaging,
     draft_messaging,
@@ -235,7 +236,7 @@ def test_without_loss_reasons_pains_and_objections_are_hypotheses_with_the_quest
     document = Path(result.path).read_text("utf-8")
     assert "## Pains (hypotheses to confirm with sales)\n\nHypothesis to confirm with sales" in document
     assert "## Objections (hypotheses to confirm with sales)\n\nHypothesis: " in document
-    assert all(h in document for h in result.hypotheses)
+    assert all(md_escape(h) in document for h in result.hypotheses)  # shown as text, escaped
 
 
 def test_a_persona_shapes_the_instructions_the_drafts_and_the_file_name(

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
@@ -26,6 +27,7 @@ from .charts import SegmentPoint, bar_breakdown, png_base64, segment_bubbles
 from .dataset import Dataset, open_dataset
 from .document_facts import dataset_facts
 from .icp import ICPVersion, saved_result
+from .markup import cell, finalize, own_link
 from .narrative import Batch, Narrative, Section
 from .personas import describe_personas
 from .workspace import Workspace, atomic_write, write_json
@@ -168,21 +170,24 @@ def _rate(r: dict[str, Any] | None) -> str:
     return f"{r['rate']:.0%} ({r['hits']:,}/{r['n']:,}{interval}{small})"
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def environment() -> jinja2.Environment:
+    """Markdown templates: every printed value escaped (data is text, never markup)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR / "documents"),
         undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html.j2"]),
+        autoescape=False,
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(pct=_pct, num=_num, rate=_rate, cell=_cell)
+    env.filters.update(pct=_pct, num=_num, rate=_rate, cell=cell)
     return env
+
+
+def _html_environment() -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(TEMPLATE_DIR / "documents")
+    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True)
 
 
 def _charts(facts: dict[str, Any], folder: Path) -> dict[str, Path]:
@@ -219,7 +224,7 @@ def _charts(facts: dict[str, Any], folder: Path) -> dict[str, Path]:
 
 
 def _render(env: jinja2.Environment, template: str, facts: dict[str, Any], narrative: Narrative,
-            images: dict[str, str]) -> str:  # fmt: skip
+            images: dict[str, Markup]) -> str:  # fmt: skip
     text = env.get_template(template).render(
         f=facts,
         n=narrative.passages,
@@ -230,9 +235,12 @@ def _render(env: jinja2.Environment, template: str, facts: dict[str, Any], narra
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def _html(env: jinja2.Environment, markdown: str, title: str) -> str:
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
-    return env.get_template("document.html.j2").render(title=title, body=body)
+def _html(markdown: str, title: str) -> str:
+    """Self-contained HTML: raw HTML off, and no link or image but the charts the document embeds itself."""
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    renderer.validateLink = own_link  # type: ignore[method-assign]
+    body = Markup(renderer.render(markdown))
+    return _html_environment().get_template("document.html.j2").render(title=title, body=body)
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -250,13 +258,13 @@ def write_document(
     folder = document_folder(workspace, version)
     charts = _charts(facts, folder / "charts")
     env = environment()
-    relative = {k: f"charts/{p.name}" for k, p in charts.items()}
-    embedded = {k: f"data:image/png;base64,{png_base64(p)}" for k, p in charts.items()}
+    relative = {k: Markup(f"charts/{p.name}") for k, p in charts.items()}
+    embedded = {k: Markup(f"data:image/png;base64,{png_base64(p)}") for k, p in charts.items()}
     title = f"Ideal Customer Profile: {icp['name']} v{icp['version']}"
     paths: dict[str, Path] = {}
     for form, template in (("icp-document", "icp_document.md.j2"), ("one-page", "one_page.md.j2")):
         markdown = _render(env, template, facts, narrative, relative)
-        html = _html(env, _render(env, template, facts, narrative, embedded), title)
+        html = _html(_render(env, template, facts, narrative, embedded), title)
         paths[f"{form}.md"] = _write_text(folder / f"{form}.md", markdown)
         paths[f"{form}.html"] = _write_text(folder / f"{form}.html", html)
     facts_path = write_json(folder / "facts.json", {**facts, "narrative": narrative.model_dump(mode="json")})

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
@@ -26,6 +27,7 @@ from icp_assistant.prompts import TEMPLATE_DIR
 from .dataset import Dataset, open_dataset
 from .errors import NotFoundError
 from .icp import ICPVersion
+from .markup import cell, finalize, md_escape
 from .messaging_copy import audience, hypotheses, notes, pct, proof_points, sections, whole
 from .messaging_facts import find_segment, segment_facts, segment_members
 from .narrative import Batch, Narrative, TemplateWriter
@@ -94,8 +96,9 @@ def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+def _quote(text: str) -> Markup:
+    """A blockquote of escaped text (an email or post draft, shown as written)."""
+    return Markup("\n".join(f"> {md_escape(line)}" if line else ">" for line in str(text).splitlines()))
 
 
 def environment() -> jinja2.Environment:
@@ -103,11 +106,12 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(quote=_quote, pct=pct, num=whole, cell=lambda v: str(v).replace("|", "\\|"))
+    env.filters.update(quote=_quote, pct=pct, num=whole, cell=cell)
     return env
 
 
