@@ -30,6 +30,8 @@ from mcp import Client, MCPError
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult, TextContent, Tool
 
+from .config import DEFAULT_DATA_DIR
+
 DEFAULT_MODEL = "claude-sonnet-4-6"
 ENV_MODEL = "ICP_ASSISTANT_MODEL"
 ENV_API_KEY = "ANTHROPIC_API_KEY"
@@ -162,7 +164,7 @@ def result_content(result: CallToolResult) -> list[Content]:
 
 
 def system_prompt(instructions: str | None, options: ChatOptions) -> str:
-    folders = ", ".join(str(p.resolve()) for p in options.data_dirs) or f"the current folder ({Path.cwd()})"
+    folders = ", ".join(str(p.resolve()) for p in options.data_dirs) or f"the default data folder ({DEFAULT_DATA_DIR})"
     return SYSTEM.format(folders=folders, instructions=instructions or "").strip()
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .config import ServerConfig
+from .http import ENV_TOKEN, serve_http
 
 
 def _folder_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +20,7 @@ def _folder_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=[],
         metavar="DIR",
-        help="folder the server may read exports from (repeatable; default: the current folder)",
+        help="folder the server may read exports from (repeatable; default ~/ICP-Assistant/data, created on first run)",
     )
     parser.add_argument("--workspace", type=Path, help="folder for datasets, ICP versions and documents")
 
@@ -56,8 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
     _serve_arguments(serve)
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--token",
+        default=os.environ.get(ENV_TOKEN),
+        help=f"bearer token every HTTP request must carry (default ${ENV_TOKEN}; off loopback one is generated)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="extra Host header to accept over HTTP (repeatable; 'name:*' for any port)",
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="extra Origin header to accept over HTTP (repeatable)",
+    )
     chat = commands.add_parser("chat", help="talk with Claude over the MCP server in this terminal (needs an API key)")
     _chat_arguments(chat)
     demo = commands.add_parser("demo", help="run a real MCP client session over generated example data")
@@ -80,13 +103,17 @@ def serve(args: argparse.Namespace) -> int:
     from .app import build_server
 
     logging.basicConfig(level=args.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    config = config_from(args)
+    try:
+        config = config_from(args)
+    except ValueError as error:
+        print(f"icp-assistant: {error}", file=sys.stderr)
+        return 2
     logging.getLogger("icp_assistant").info(
         "data folders: %s; workspace: %s", ", ".join(map(str, config.data_dirs)), config.workspace
     )
     server = build_server(config)
     if args.http:
-        server.run("streamable-http", host=args.host, port=args.port)
+        serve_http(server, args.host, args.port, args.token, args.allowed_host, args.allowed_origin)
     else:
         server.run()
     return 0

@@ -10,6 +10,7 @@ from typing import Literal
 from icp_assistant.tools.narrative import DEFAULT_MODEL, AnthropicWriter, TemplateWriter
 
 DEFAULT_WORKSPACE = Path("~/.icp-assistant/workspace")
+DEFAULT_DATA_DIR = Path("~/ICP-Assistant/data")  # never the working directory: a host may start servers in /
 ENV_DATA_DIRS = "ICP_ASSISTANT_DATA_DIRS"
 ENV_WORKSPACE = "ICP_ASSISTANT_WORKSPACE"
 ENV_API_KEY = "ANTHROPIC_API_KEY"
@@ -35,7 +36,7 @@ class ServerConfig:
     Anthropic model id; ``anthropic_base_url`` points the SDK at another endpoint (a proxy, a test fake).
     """
 
-    data_dirs: tuple[Path, ...] = field(default_factory=lambda: (Path.cwd(),))
+    data_dirs: tuple[Path, ...] = (DEFAULT_DATA_DIR,)
     workspace: Path = DEFAULT_WORKSPACE
     max_file_bytes: int = 500 * 1024 * 1024
     result_token_budget: int = 2000
@@ -48,6 +49,14 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         dirs = tuple(Path(d).expanduser().resolve() for d in self.data_dirs)
+        for folder in dirs:
+            if folder == Path(folder.anchor):
+                raise ValueError(
+                    f"--data-dir {folder} is the whole disk: give the folder that holds your exports instead "
+                    f"(default {DEFAULT_DATA_DIR})."
+                )
+        if dirs == (Path(DEFAULT_DATA_DIR).expanduser().resolve(),):
+            dirs[0].mkdir(parents=True, exist_ok=True)
         object.__setattr__(self, "data_dirs", dirs)
         object.__setattr__(self, "workspace", Path(self.workspace).expanduser().resolve())
 
