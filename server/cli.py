@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .config import ServerConfig
-from .http import ENV_TOKEN, serve_http
+from .http import ENV_TOKEN, check_token, serve_http
 
 
 def _folder_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,12 +105,14 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
         config = config_from(args)
+        check_token(args.token if args.http else None)
     except ValueError as error:
-        print(f"icp-assistant: {error}", file=sys.stderr)
+        sys.stderr.write(f"icp-assistant: {error}\n")
         return 2
-    logging.getLogger("icp_assistant").info(
-        "data folders: %s; workspace: %s", ", ".join(map(str, config.data_dirs)), config.workspace
-    )
+    log = logging.getLogger("icp_assistant")
+    log.info("data folders: %s; workspace: %s", ", ".join(map(str, config.data_dirs)), config.workspace)
+    if Path.home().resolve() in config.data_dirs:
+        log.warning("--data-dir is your whole home folder: the model can read every file in it. Prefer a subfolder.")
     server = build_server(config)
     if args.http:
         serve_http(server, args.host, args.port, args.token, args.allowed_host, args.allowed_origin)

@@ -56,7 +56,7 @@ class ServerConfig:
                     f"(default {DEFAULT_DATA_DIR})."
                 )
         if dirs == (Path(DEFAULT_DATA_DIR).expanduser().resolve(),):
-            dirs[0].mkdir(parents=True, exist_ok=True)
+            dirs[0].mkdir(mode=0o700, parents=True, exist_ok=True)
         object.__setattr__(self, "data_dirs", dirs)
         object.__setattr__(self, "workspace", Path(self.workspace).expanduser().resolve())
 

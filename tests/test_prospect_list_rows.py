@@ -3,12 +3,16 @@ are flagged (never removed), and a lead file without a company name can still be
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from mcp import Client
 
+from icp_assistant.server.app import build_server
+from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.bulk import score_prospects
 from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.errors import OptionError
@@ -56,6 +60,30 @@ def test_every_row_comes_out_with_its_row_number_id_and_duplicates_flagged(
     sheet = book.worksheets[0]
     assert sheet.max_row == 136  # header + every row
     book.close()
+
+
+def test_the_xlsx_list_holds_the_same_rows_as_the_csv(icp: ICPVersion, leads: Path, tmp_path: Path) -> None:
+    result = score_prospects(icp, leads, Workspace(tmp_path / "ws"), LoadOptions(), carry=["Campaign"])
+    listed = pd.read_csv(result.csv_path, dtype=str, keep_default_na=False)
+    book = pd.read_excel(result.xlsx_path, dtype=str, keep_default_na=False)
+    assert list(book.columns) == list(listed.columns)
+    columns = ["row", "Lead ID", "Campaign", "duplicate_of", "tier"]
+    assert book[columns].equals(listed[columns])
+
+
+@pytest.mark.anyio
+async def test_the_tool_carries_columns_and_names_the_file_columns_when_one_is_unknown(
+    icp: ICPVersion, ws: Workspace, leads: Path
+) -> None:
+    config = ServerConfig(data_dirs=(leads.parent,), workspace=ws.root, raise_unexpected=True)
+    async with Client(build_server(config)) as client:
+        good = await client.call_tool("score_prospects", {"icp": icp.name, "path": str(leads), "carry": ["Campaign"]})
+        bad = await client.call_tool("score_prospects", {"icp": icp.name, "path": str(leads), "carry": ["Campain"]})
+    assert not good.is_error and (good.structured_content or {})["rows_out"] == 135
+    assert "Campaign" in pd.read_csv((good.structured_content or {})["csv_path"], nrows=1)
+    assert bad.is_error
+    message = " ".join(getattr(block, "text", "") for block in bad.content)
+    assert re.search(r"carry: no column \['Campain'\].*Lead ID.*Campaign", message)
 
 
 def test_an_unknown_carry_column_lists_the_columns_of_the_file(icp: ICPVersion, leads: Path, tmp_path: Path) -> None:

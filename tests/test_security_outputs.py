@@ -21,6 +21,7 @@ from mcp.types import CreateMessageRequestParams, CreateMessageResult, TextConte
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.narrative import Batch, Section, prompt
+from icp_assistant.tools.workspace import write_table
 
 pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
@@ -31,7 +32,8 @@ MARKUP = [
     "![t](http://evil.example/p.png)",
     "[click](javascript:alert(1))",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")  # OWASP CSV injection, plus LF and NUL (ASVS)
+CONTROL = "\x0b=HYPERLINK(\"http://evil.example/v\",\"v\") Acme\x01Corp"  # a worksheet refuses \x0b and \x01
 
 
 @pytest.fixture
@@ -55,6 +57,7 @@ def hostile(tmp_path: Path) -> Path:
     contacts.to_csv(folder / "contacts.csv", index=False)
     prospects = pd.read_csv(EXAMPLES / "prospects.csv", dtype=str)
     prospects.iloc[:, 1] = [f"{payloads[i % len(payloads)]}" for i in range(len(prospects))]
+    prospects.iloc[0, 1] = CONTROL
     prospects.to_csv(folder / "prospects.csv", index=False)
     return folder
 
@@ -99,6 +102,17 @@ async def _run_everything(folder: Path, workspace: Path, model: HostileModel) ->
     return results
 
 
+def _formula_like(cell: str) -> bool:
+    """A cell a spreadsheet may run: it starts with a formula character, also once leading blanks are trimmed; a
+    number (-28) is a value, not a formula."""
+    try:
+        float(cell)
+    except ValueError:
+        trimmed = re.sub(r"^[\s\x00-\x1f]+", "", cell)
+        return cell.startswith(FORMULA_START) or trimmed.startswith(FORMULA_START)
+    return False
+
+
 def _cells(path: Path) -> list[str]:
     if path.suffix == ".xlsx":
         book = openpyxl.load_workbook(path, read_only=True)
@@ -107,6 +121,28 @@ def _cells(path: Path) -> list[str]:
         return values
     with path.open(newline="", encoding="utf-8") as handle:
         return [cell for row in csv.reader(handle) for cell in row]
+
+
+def test_the_table_writer_neutralises_text_formulas_and_keeps_numbers_as_numbers(tmp_path: Path) -> None:
+    frame = pd.DataFrame({
+        "name": [*FORMULAS, "\uff1dSUM(A1)", "  @SUM(A1)", "\x00=1+1", "Acme\x0bCorp", "Acme"],
+        "points": [-28, 12, -3, 0, 5, -1, 4, 7, 2, 9],
+        "=header": ["a"] * 10,
+    })  # fmt: skip
+    risky = [name for name in frame["name"] if not name.startswith("Acme")]
+    csv_path = write_table(frame, tmp_path / "t.csv")
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == ["name", "points", "'=header"]
+    assert [r[0] for r in rows] == [*("'" + r for r in risky), "Acme\x0bCorp", "Acme"]  # only an apostrophe added
+    assert [int(r[1]) for r in rows] == frame["points"].tolist()  # -28 stays the number -28
+    book = openpyxl.load_workbook(write_table(frame, tmp_path / "t.xlsx"))
+    cells = [c for row in book.active.iter_rows(min_row=2) for c in row]  # type: ignore[union-attr]
+    assert not [c.value for c in cells if c.data_type == "f"]  # no formula cell at all
+    assert [c.value for c in cells if c.column == 2] == frame["points"].tolist()  # numbers, not text
+    names = [c.value for c in cells if c.column == 1]
+    assert names[-3:] == ["' =1+1", "Acme Corp", "Acme"]  # control characters a worksheet refuses became spaces
+    assert all(str(n).startswith("'") for n in names[:-2])
 
 
 def test_the_narrative_prompt_says_facts_are_untrusted_data() -> None:
@@ -124,13 +160,14 @@ async def test_no_file_the_server_writes_carries_a_formula_markup_or_a_remote_lo
     names = {p.name for p in tables}
     assert names >= {"best_customers.csv", "patterns_won.csv", "red_flags.csv", "segments.csv", "membership.csv",
                      "ranking.csv", "som_accounts.csv", "prospects_scored.csv", "prospects_scored.xlsx"}  # fmt: skip
-    checked, formulas = 0, []
+    checked, hostile_cells, formulas = 0, 0, []
     for table in tables:
         for cell in _cells(table):
             checked += 1
-            if cell.startswith(FORMULA_START):
+            hostile_cells += any(p.split("(")[0].lstrip("\t") in cell for p in FORMULAS + MARKUP)
+            if _formula_like(cell):
                 formulas.append(f"{table.name}: {cell[:40]}")
-    assert checked > 10_000 and formulas == []
+    assert checked > 10_000 and hostile_cells > 1_000 and formulas == []
     for hostile_cell in ['\'=HYPERLINK("http://evil.example/x","y")', "'@SUM(A1)", "'-2+3"]:
         assert any(hostile_cell in c for c in _cells(Path(results["score_prospects"]["csv_path"]))), hostile_cell
     documents = [*(tmp_path / "ws" / "documents").rglob("*.md"), *(tmp_path / "ws" / "documents").rglob("*.html")]

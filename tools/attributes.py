@@ -228,6 +228,13 @@ def _is_code(series: pd.Series) -> bool:
     return 0 < values.nunique() <= MAX_CODES and bool(np.all(np.mod(values.unique(), 1) == 0))
 
 
+def _repeats(series: pd.Series) -> bool:
+    """Values shared by several rows: at most one distinct value per 5 filled rows on average, and at least two."""
+    filled = series.dropna()
+    distinct = filled.nunique()
+    return distinct >= 2 and distinct * 5 <= len(filled) and series.name not in NOT_ATTRIBUTES
+
+
 def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str) -> str | None:
     """Why ``column`` cannot be a scorecard attribute, or None when it can."""
     kind = dataset.kinds.get(column) or ("category" if column in ("revenue_band", "age_band") else None)
@@ -238,6 +245,8 @@ def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str) -> str | None
         return f"set after the outcome ({spec.name} is filled once a deal closes or a customer churns)"
     if column.endswith(("_low", "_high")) or (column in BANDED and BANDED[column] in frame):
         return "read through its band"
+    if kind in ("id", "text") and _repeats(frame[column]):
+        return None  # a code shared by many accounts (a landing page, a campaign, a plan): a category
     if column in NOT_ATTRIBUTES or kind in REASONS:
         return REASONS.get(kind or "", "an identifier or free text")
     if kind is None:

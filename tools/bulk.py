@@ -1,9 +1,11 @@
 """score_prospects: a prospect file scored in bulk into a prioritised target account list.
 
-The file is loaded like any export (same formats, header mapping and cleaning), scored vectorised,
-and written sorted by score to CSV and XLSX. Text cells that a spreadsheet would run as a formula
-(starting with =, +, -, @, tab or carriage return) are prefixed with an apostrophe, so the list is
-safe to open in Excel. The result is a compact summary; the full list is in the files.
+The file is loaded like any export (same formats, header mapping and cleaning) but keeps every row:
+each row is scored under its row number in the file (1 = first data row), with the file's own id /
+name / domain columns under their original headers and any ``carry`` columns; rows repeating an
+earlier row are flagged in ``duplicate_of``, never removed. The list is sorted by score and written
+to CSV and XLSX by the workspace's spreadsheet-safe writer. The result is a compact summary; the
+full list is in the files.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def score_prospects(
 def _summary(
     icp: ICPVersion, card: DatasetCard, listing_: pd.DataFrame, csv_path: Path, xlsx_path: Path
 ) -> ProspectList:
-    name_column = next((c for c in listing_.columns if c in NAME_HEADERS(card)), None)
+    name_column = next((c for c in listing_.columns if c in _name_headers(card)), None)
     top = [
         TopProspect(
             name=str(listing_.at[i, name_column]) if name_column else f"row {listing_.at[i, 'row']}",
@@ -174,6 +176,6 @@ def _summary(
     )  # fmt: skip
 
 
-def NAME_HEADERS(card: DatasetCard) -> set[str]:
+def _name_headers(card: DatasetCard) -> set[str]:
     """The header of the company-name column in the input (as kept in the list)."""
     return {f.source or f.field for f in card.fields if f.field == "name"}

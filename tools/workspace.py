@@ -223,12 +223,23 @@ def _clean(base: Path) -> list[str]:
     return cleaned
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# OWASP CSV injection: =, +, -, @, tab, CR; also LF, NUL (OWASP ASVS) and the full-width =, +, -, @ (defence in depth).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+LEADING_BLANKS = re.compile(r"^[\s\x00-\x1f]+")
+
+
+def formula_like(value: object) -> bool:
+    """Text a spreadsheet may run as a formula: it starts with a formula character, or does once leading spaces and
+    control characters are trimmed (as LibreOffice's 'Trim spaces' import option does)."""
+    if not isinstance(value, str):
+        return False
+    return value.startswith(FORMULA_START) or LEADING_BLANKS.sub("", value).startswith(FORMULA_START)
 
 
 def spreadsheet_safe(frame: Any) -> Any:
     """A copy whose text cells cannot run as a spreadsheet formula (OWASP CSV injection): a text cell starting with
-    =, +, -, @, tab, CR or LF gets a leading apostrophe. Number columns stay numbers."""
+    =, +, -, @, tab, CR, LF or NUL (or a full-width =, +, -, @), also after leading spaces, gets a leading
+    apostrophe. Number columns stay numbers."""
     import pandas as pd
 
     out = frame.copy()
@@ -237,21 +248,47 @@ def spreadsheet_safe(frame: Any) -> Any:
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
         text = series.astype("object")
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        risky = text.map(formula_like)
         if risky.any():
             out[column] = text.where(~risky, "'" + text.astype(str))
-    safe_headers = ["'" + c if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in out.columns]
+    safe_headers = ["'" + c if formula_like(c) else c for c in out.columns]
     out.columns = safe_headers
+    return out
+
+
+# Control characters a worksheet cannot hold (openpyxl refuses the whole file): a vertical tab is how Excel stores a
+# line break inside a cell, so each becomes a space.
+WORKSHEET_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def worksheet_text(frame: Any) -> Any:
+    """A copy whose text cells and headers hold no control character an XLSX worksheet refuses (replaced by a space)."""
+    import pandas as pd
+
+    def clean(value: object) -> object:
+        return WORKSHEET_ILLEGAL.sub(" ", value) if isinstance(value, str) else value
+
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
+            continue
+        text = out[column].astype("object")
+        cleaned = text.map(clean)
+        if not cleaned.equals(text):
+            out[column] = cleaned
+    out.columns = [clean(c) for c in out.columns]
     return out
 
 
 def write_table(frame: Any, path: Path) -> Path:
     """Write a DataFrame atomically as CSV, or as XLSX when ``path`` ends in .xlsx, every text cell made safe to
-    open in a spreadsheet (the one writer for every table the server writes)."""
-    safe = spreadsheet_safe(frame)
+    open in a spreadsheet (the one writer for every table the server writes). In an XLSX, control characters a
+    worksheet cannot hold become spaces first, so neutralisation sees the text as the spreadsheet will."""
+    xlsx = path.suffix.lower() == ".xlsx"
+    safe = spreadsheet_safe(worksheet_text(frame) if xlsx else frame)
 
     def write(tmp: Path) -> None:
-        if path.suffix.lower() == ".xlsx":
+        if xlsx:
             safe.to_excel(tmp, index=False, engine="openpyxl")
         else:
             safe.to_csv(tmp, index=False)
