@@ -33,7 +33,7 @@ MARKUP = [
     "[click](javascript:alert(1))",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")  # OWASP CSV injection, plus LF and NUL (ASVS)
-CONTROL = "\x0b=HYPERLINK(\"http://evil.example/v\",\"v\") Acme\x01Corp"  # a worksheet refuses \x0b and \x01
+CONTROL = '\x0b=HYPERLINK("http://evil.example/v","v") Acme\x01Corp'  # a worksheet refuses \x0b and \x01
 
 
 @pytest.fixture
