@@ -56,7 +56,7 @@ def hostile(tmp_path: Path) -> Path:
     contacts[company] = contacts[company].map(lambda name: renamed.get(name, name))
     contacts.to_csv(folder / "contacts.csv", index=False)
     prospects = pd.read_csv(EXAMPLES / "prospects.csv", dtype=str)
-    prospects.iloc[:, 1] = [f"{payloads[i % len(payloads)]}" for i in range(len(prospects))]
+    prospects.iloc[:, 1] = [f"{payloads[i % len(payloads)]} {i}" for i in range(len(prospects))]
     prospects.iloc[0, 1] = CONTROL
     prospects.to_csv(folder / "prospects.csv", index=False)
     return folder
@@ -79,7 +79,7 @@ class HostileModel:
 async def _run_everything(folder: Path, workspace: Path, model: HostileModel) -> dict[str, Any]:
     server = build_server(ServerConfig(data_dirs=(folder,), workspace=workspace, raise_unexpected=True))
     universe = str(folder / "prospects.csv")
-    calls = [
+    calls: list[tuple[str, dict[str, Any]]] = [
         ("load_accounts", {"path": str(folder / "accounts.csv"), "deals_path": str(folder / "deals.csv"), "name": "h"}),
         ("find_best_customers", {"dataset": "h"}),
         ("find_patterns", {"dataset": "h", "compare": "won"}),
@@ -137,7 +137,7 @@ def test_the_table_writer_neutralises_text_formulas_and_keeps_numbers_as_numbers
     assert [r[0] for r in rows] == [*("'" + r for r in risky), "Acme\x0bCorp", "Acme"]  # only an apostrophe added
     assert [int(r[1]) for r in rows] == frame["points"].tolist()  # -28 stays the number -28
     book = openpyxl.load_workbook(write_table(frame, tmp_path / "t.xlsx"))
-    cells = [c for row in book.active.iter_rows(min_row=2) for c in row]  # type: ignore[union-attr]
+    cells = [c for row in book.active.iter_rows(min_row=2) for c in row]
     assert not [c.value for c in cells if c.data_type == "f"]  # no formula cell at all
     assert [c.value for c in cells if c.column == 2] == frame["points"].tolist()  # numbers, not text
     names = [c.value for c in cells if c.column == 1]

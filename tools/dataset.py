@@ -7,6 +7,7 @@ dataset without parsing (keyed by path, size and modification time).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -26,7 +27,7 @@ from .derive import derive_account_fields
 from .errors import ColumnError, InsufficientDataError, listing
 from .fields import FIELD_BY_NAME
 from .geo import country_code
-from .mapping import HeaderMapping, map_headers
+from .mapping import HeaderMapping, fit_values, map_headers
 from .outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
 from .readers import RawTable, check_file, read_header, read_table
 from .workspace import FILE_MODE, Workspace, check_name, read_json, slugify, write_json
@@ -76,9 +77,10 @@ def _read_mapped(
         text_columns = [m.column for f, m in pre.matches.items() if FIELD_BY_NAME[f].kind in TEXT_KINDS]
     raw = read_table(path, sheet=sheet, max_bytes=max_bytes, text_columns=text_columns)
     mapping = map_headers(list(raw.frame.columns), table, overrides)  # type: ignore[arg-type]
+    mapping, notes = fit_values(raw.frame, mapping, keep=set(overrides or {}))
     if table == "accounts" and not (overrides and "country" in overrides):
         mapping = _sniff_country(raw.frame, mapping)
-    return raw, mapping
+    return raw, dataclasses.replace(mapping, notes=notes)
 
 
 def _sniff_country(frame: pd.DataFrame, mapping: HeaderMapping) -> HeaderMapping:
@@ -251,6 +253,7 @@ def _build(
     if deals_raw is not None and options.deals_path is not None:
         files.append(_source("deals", options.deals_path, deals_raw))
     built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
+    built.unfit = mapping.notes + (deals_mapping.notes if deals_mapping is not None else [])
     if options.outcome is None:
         built.proposal = propose_outcome(frame, set())
     card = built.card(files)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -74,6 +74,7 @@ class CardBuilder:
     outcome_source: str
     duplicates: int
     proposal: str | None = None
+    unfit: list[str] = field(default_factory=list)
 
     def card(self, files: list[C.SourceFile]) -> C.DatasetCard:
         warnings = self.warnings()
@@ -171,7 +172,7 @@ class CardBuilder:
         }
 
     def warnings(self) -> list[str]:
-        out: list[str] = []
+        out: list[str] = list(self.unfit)
         if self.duplicates:
             out.append(f"{self.duplicates:,} exact duplicate account rows were removed.")
         dup = duplicate_keys(self.table)

@@ -9,11 +9,14 @@ overrides always win.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+import pandas as pd
 
 from .errors import ColumnError, OptionError, listing
 from .fields import FIELD_BY_NAME, VENDOR_PREFIXES, Table, fields_for, normalize_header
@@ -45,6 +48,7 @@ class HeaderMapping:
 
     matches: dict[str, ColumnMatch]  # canonical field -> match
     unmapped: list[str]  # source columns no field claimed, in file order
+    notes: list[str] = dataclasses.field(default_factory=list)  # matches taken back because the values did not fit
 
     def column_for(self, field: str) -> str | None:
         match = self.matches.get(field)
@@ -166,3 +170,46 @@ def map_headers(
     unmapped = [c for c in columns if c not in taken]
     ordered = {f.name: matches[f.name] for f in fields_for(table) if f.name in matches}
     return HeaderMapping(ordered, unmapped)
+
+
+NUMERIC_KINDS = ("number", "money", "percent", "year")
+MIN_FIT = 0.5  # at least half of the filled cells must read as the field's kind
+
+
+def _fits(field: str, values: pd.Series) -> str | None:
+    """Why the values of a column do not fit ``field`` (None when they do, or when too few to tell)."""
+    from .values.number_series import parse_number_series
+
+    filled = values.dropna().astype(str).str.strip()
+    filled = filled[filled != ""].head(500)
+    if len(filled) < 10:
+        return None
+    kind = FIELD_BY_NAME[field].kind
+    examples = ", ".join(repr(v) for v in filled.drop_duplicates().head(3))
+    if kind in NUMERIC_KINDS:
+        numbers = parse_number_series(filled.reset_index(drop=True))["value"]
+        if numbers.notna().mean() < MIN_FIT:
+            return f"its values ({examples}) are not numbers"
+    if field == "name" and filled.nunique() <= 10 and filled.nunique() * 5 < len(filled):
+        return f"it holds only {filled.nunique()} repeated values ({examples}), not company names"
+    return None
+
+
+def fit_values(
+    frame: pd.DataFrame, mapping: HeaderMapping, keep: Collection[str] = ()
+) -> tuple[HeaderMapping, list[str]]:
+    """Take back a match whose values do not fit the field: the column stays an attribute under its own name.
+    Fields in ``keep`` (the user's own mapping) are never taken back."""
+    matches = dict(mapping.matches)
+    unmapped = list(mapping.unmapped)
+    notes = []
+    for field, match in mapping.matches.items():
+        if field in keep or match.column not in frame:
+            continue
+        reason = _fits(field, frame[match.column])
+        if reason is not None:
+            del matches[field]
+            unmapped.append(match.column)
+            notes.append(f"Column {match.column!r} kept under its own name, not read as {field}: {reason}.")
+    order = {c: i for i, c in enumerate(frame.columns)}
+    return HeaderMapping(matches, sorted(unmapped, key=lambda c: order.get(c, len(order)))), notes

@@ -210,7 +210,7 @@ def _number_text(value: object) -> str | None:
 
 
 def _number(value: float) -> str:
-    if float(value).is_integer() and 1900 <= value <= 2100:  # a year
+    if 1900 <= value <= 2100 and float(value).is_integer():  # a year
         return f"{value:.0f}"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
@@ -223,6 +223,8 @@ def _bins(values: pd.Series, y: np.ndarray, min_leaf: int, random_state: int) ->
     tree = DecisionTreeClassifier(max_leaf_nodes=MAX_BINS, min_samples_leaf=min_leaf, random_state=random_state)
     tree.fit(values[known].to_numpy(dtype=float).reshape(-1, 1), y[known])
     edges = sorted({float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature, strict=True) if f >= 0})
+    if bool(np.all(np.mod(values[known].to_numpy(dtype=float), 1) == 0)):  # whole numbers: '2011 or more', not 2010.5
+        return sorted({float(math.ceil(e)) for e in edges})
     return [float(f"{e:.6g}") for e in edges]
 
 
