@@ -263,9 +263,9 @@ def test_the_bubble_chart_falls_back_to_accounts_and_says_so_without_win_rates(
     subtitles: list[str | None] = []
     original = style.new_figure
 
-    def spy(title: str, subtitle: str | None) -> Any:
+    def spy(title: str, subtitle: str | None, *size: Any) -> Any:
         subtitles.append(subtitle)
-        return original(title, subtitle)
+        return original(title, subtitle, *size)
 
     monkeypatch.setattr(bubbles, "new_figure", spy)
     CHARTS["segment_bubbles_without_rates"](tmp_path / "chart.png")
@@ -293,3 +293,44 @@ def test_value_concentration_rejects_a_top_share_outside_zero_to_one(share: floa
 def test_bar_breakdown_rejects_labels_and_values_of_different_lengths(tmp_path: Path) -> None:
     with pytest.raises(OptionError, match="one value per label"):
         bar_breakdown(["a", "b"], [1.0], tmp_path / "chart.png", title="T")
+
+
+# Documents: currency, tier colours, numbered bubbles
+# --------------------------------------------------------------------------------------------------
+
+
+def test_money_carries_the_files_currency_or_none_when_it_is_not_stated() -> None:
+    assert money(16_600, "€") == "€17k" and money(-1_200_000, "£") == "-£1.2M" and money(950, "") == "950"
+    assert style.MoneyTicks(hide_negative=True, symbol="").format_ticks([15_000.0, 30_000.0]) == ["15k", "30k"]
+
+
+def _rows_of(image: Any, colour: str) -> list[int]:
+    """Pixel rows where the colour fills at least a few pixels (bars are flat fills)."""
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    hits = (abs(image[:, :, :3] - rgb) < 1 / 255).all(axis=2)
+    return [int(r) for r in hits.sum(axis=1).nonzero()[0] if hits[r].sum() > 20]
+
+
+def test_tiers_keep_their_order_and_their_colours(tmp_path: Path) -> None:
+    path = bar_breakdown(["green", "yellow", "red"], [0.3, 0.5, 0.1], tmp_path / "tiers.png", title="Win rate",
+                         colours=style.TIER_COLOURS, keep_order=True)  # fmt: skip
+    image = matplotlib.image.imread(path)
+    rows = {tier: _rows_of(image, style.TIER_COLOURS[tier]) for tier in ("green", "yellow", "red")}
+    assert all(rows.values()), {k: len(v) for k, v in rows.items()}  # each tier drawn in its own colour
+    assert max(rows["green"]) < min(rows["yellow"]) and max(rows["yellow"]) < min(rows["red"])  # as given
+    assert _rows_of(image, style.BLUE) == []  # no bar left in the default blue
+
+
+def test_a_compact_chart_has_the_size_asked_for(tmp_path: Path) -> None:
+    path = segment_bubbles(POINTS, tmp_path / "chart.png", title="Segments", numbered=True, size=style.COMPACT)
+    height, width = matplotlib.image.imread(path).shape[:2]
+    assert (width, height) == (round(style.COMPACT[0] * style.DPI), round(style.COMPACT[1] * style.DPI))
+
+
+def test_numbered_bubbles_differ_from_named_ones_and_names_wrap_instead_of_being_cut(tmp_path: Path) -> None:
+    named = segment_bubbles(POINTS, tmp_path / "named.png", title="Segments")
+    numbered = segment_bubbles(POINTS, tmp_path / "numbered.png", title="Segments", numbered=True)
+    assert named.read_bytes() != numbered.read_bytes()
+    name = "Healthcare · Large (1,000+) · Microsoft Dynamics 365"
+    lines = charts.labels.wrapped(name).split("\n")
+    assert " ".join(lines) == name and all(len(line) <= charts.labels.LINE_CHARS for line in lines)

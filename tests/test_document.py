@@ -3,6 +3,7 @@ HTML shows its charts in a real browser."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -22,7 +23,8 @@ from icp_assistant.tools.narrative import grounding_problems
 
 pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
-RATE = re.compile(r"(\d+)% \(([\d,]+)/([\d,]+), 95% CI (\d+)%-(\d+)%")
+RATE = re.compile(r"(\d+)% \(([\d,]+) of ([\d,]+); 95% CI (\d+)–(\d+)%")
+MONEY = re.compile(r"^(?P<cur>[$€£])?(?P<num>[\d,.]+)(?P<scale>[kMB])?$")
 
 
 def _int(value: str) -> int:
@@ -31,6 +33,16 @@ def _int(value: str) -> int:
 
 def _pct(value: float) -> int:
     return round(value * 100)
+
+
+def money_matches(shown: str, value: float) -> bool:
+    """'5.0M' shows 5,020,350: equal at the precision shown."""
+    found = MONEY.match(shown)
+    assert found is not None, shown
+    digits = found["num"].replace(",", "")
+    scale = {"k": 1e3, "M": 1e6, "B": 1e9}.get(found["scale"] or "", 1.0)
+    step = 10.0 ** -len(digits.partition(".")[2]) * scale
+    return abs(float(digits) * scale - value) <= step / 2 + 1e-6
 
 
 def check_rate(found: re.Match[str] | None, expected: dict[str, Any]) -> None:
@@ -69,9 +81,15 @@ def check_document_against(results: dict[str, Any]) -> None:
     icp = json.loads(Path(results["build_icp"]["path"]).read_text())
     rubric = markdown.split("## Scoring rubric")[1].split("\n## ")[0]
     assert f"starts at **{icp['scorecard']['base']}** points" in rubric
-    for criterion in icp["scorecard"]["criteria"]:
-        label = md_escape(criterion["label"])  # written as text: '<100' is escaped so it can never become markup
-        assert f"| {label} | {criterion['points']:+d} |" in rubric, criterion["label"]
+    unstated = "Amounts are in the file's currency, not stated in the export." in markdown
+    ranked = sorted(icp["scorecard"]["criteria"], key=lambda c: -abs(c["points"]))
+    for criterion in ranked[:8]:  # the body shows the criteria with the most points; the CSV has them all
+        label = criterion["label"].replace("$", "") if unstated else criterion["label"]  # no invented currency
+        assert f"| {md_escape(label)} | {criterion['points']:+d} |" in rubric, criterion["label"]
+    with open(Path(document["folder"]) / "tables" / "scorecard.csv", newline="", encoding="utf-8") as handle:
+        table = {row["id"]: int(row["points"]) for row in csv.DictReader(handle)}
+    assert table == {c["id"]: c["points"] for c in icp["scorecard"]["criteria"]}
+    assert str(Path(document["folder"]) / "tables" / "scorecard.csv") in document["tables"]
     validation = results["validate_icp"]["evaluation"]
     table = markdown.split("## Does the ICP predict winning?")[1].split("\n## ")[0]
     for tier in validation["tiers"]:
@@ -81,14 +99,14 @@ def check_document_against(results: dict[str, Any]) -> None:
     market = results["size_market"]
     scope = markdown.split("## Market scope")[1].split("\n## ")[0]
     for key in ("tam", "sam", "som"):
-        row = re.search(rf"^\| {key.upper()} .*\| ([\d,]+) \| ([\d,]+) \|$", scope, flags=re.M)
+        row = re.search(rf"^\| {key.upper()} .*\| ([\d,]+) \| (\S+) \|$", scope, flags=re.M)
         assert row is not None, key
-        assert _int(row[1]) == market[key]["accounts"] and _int(row[2]) == round(market[key]["value"])
+        assert _int(row[1]) == market[key]["accounts"] and money_matches(row[2], market[key]["value"]), row[0]
     segments = {s["name"]: s for s in results["segment_accounts"]["segments"]}
     targets = re.findall(r"^### (.+) \(target\)\n\n.*\n- \*\*Why they fit\*\*: win rate (.+)$", markdown, flags=re.M)
     assert targets, "the planted Fintech segment should be a target"
     for name, why in targets:
-        check_rate(RATE.search(why), segments[name]["outcomes"]["win_rate"])
+        check_rate(RATE.search(why), segments[name.replace("\\<", "<")]["outcomes"]["win_rate"])
     personas = markdown.split("## Decision-makers and buying committee")[1].split("\n## ")[0]
     assert "Champions in won deals are at VP / Head of level" in personas and "**Hypothesis**" not in personas
     facts = json.loads(Path(document["facts_path"]).read_text())
@@ -199,3 +217,23 @@ async def test_the_html_document_shows_its_charts_in_headless_chromium(config: S
     assert {i["alt"] for i in images} >= {"Segments: value vs win rate", "Scorecard points per criterion"}
     assert all(i["ok"] and i["width"] > 300 and i["src"] == "data:image/png;base64," for i in images), images
     assert screenshot.stat().st_size > 50_000
+
+
+async def test_the_product_profile_gives_the_positioning_line_and_proof_points(config: ServerConfig) -> None:
+    profile = {
+        "product": "Ledgerly",
+        "category": "close-management platform",
+        "outcome": "closes the books in days, not weeks",
+        "proof_points": ["Acme closed its books 40% faster"],
+    }
+    async with Client(build_server(config)) as client:
+        await _session(client)
+        saved = await client.call_tool("set_product_profile", {"profile": profile})
+        assert not saved.is_error, saved.content
+        document = (await client.call_tool("draft_icp_document", {"icp": "doc"})).structured_content or {}
+    markdown = Path(document["markdown_path"]).read_text("utf-8")
+    messaging = markdown.split("## Messaging per segment")[1].split("\n## ")[0]
+    assert "Ledgerly is the close-management platform that closes the books in days, not weeks." in messaging
+    assert "Acme closed its books 40% faster" in messaging
+    facts = json.loads(Path(document["facts_path"]).read_text())
+    assert facts["product"]["product"] == "Ledgerly" and grounding_problems(markdown, facts) == []

@@ -29,7 +29,7 @@ def test_the_planted_traits_earn_the_most_points(icp: ICPVersion) -> None:
     top_two = {c.id for c in sorted(positive, key=lambda c: -c.points)[:2]}
     assert top_two == {"industry=Fintech", "tech_stack=Salesforce"}
     assert icp.scorecard.method == "learned" and icp.scorecard.training_unit == "deals"
-    assert "industry is Fintech" in icp.best_fit[0]
+    assert "Industry is Fintech" in icp.best_fit[0]
 
 
 def test_points_add_up_to_the_score(icp: ICPVersion, example: Dataset) -> None:
@@ -128,7 +128,7 @@ def test_a_prospect_score_is_explained_point_by_point(icp: ICPVersion) -> None:
     )
     assert result.score == icp.scorecard.base + sum(r.points for r in result.reasons)
     assert result.tier == "green"
-    assert result.reasons[0].criterion == "industry is Fintech"
+    assert result.reasons[0].criterion == "Industry is Fintech"
     assert result.explanation.endswith(f"= {result.score}")
     assert "Company" in result.ignored
 

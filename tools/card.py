@@ -85,6 +85,11 @@ class DatasetCard(BaseModel):
     warnings: list[str]
     warnings_total: int
     supports: list[str] = Field(description="Analyses this data supports, and what it cannot tell")
+    currency: str | None = Field(
+        None,
+        description="ISO code of the money columns, read from their cells and headers ($ -> USD, € -> EUR, "
+        "'Rev (USD)'); null when the export does not say or mixes currencies (amounts are never converted)",
+    )
     cached: bool = Field(description="True when the parsed data came from the workspace cache")
     data_path: str = Field(description="Workspace folder holding the cleaned tables (Parquet) and this card")
 

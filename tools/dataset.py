@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from . import card as C
 from .cleaning import CleanTable, clean_table
-from .dataset_card import DERIVED_KINDS, OUTCOME_KINDS, CardBuilder
+from .dataset_card import DERIVED_KINDS, OUTCOME_KINDS, CardBuilder, money_currency
 from .deals import DealJoin, aggregate_deals, join_deals
 from .derive import derive_account_fields
 from .errors import ColumnError, InsufficientDataError, listing
@@ -32,7 +32,7 @@ from .outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propos
 from .readers import RawTable, check_file, read_header, read_table
 from .workspace import FILE_MODE, Workspace, check_name, read_json, slugify, write_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the card records the money columns' currency
 KIND = "datasets"
 Progress = Callable[[float, str], None]
 TEXT_KINDS = {"id"}  # read as text so leading zeros survive; other text columns are inferred as text anyway
@@ -254,10 +254,20 @@ def _build(
         files.append(_source("deals", options.deals_path, deals_raw))
     built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
     built.unfit = mapping.notes + (deals_mapping.notes if deals_mapping is not None else [])
+    money = _money_cells(frame, accounts)
+    if deals_raw is not None and deals_clean is not None:
+        money += _money_cells(deals_raw.frame, deals_clean)
+    built.currency = money_currency(money)
     if options.outcome is None:
         built.proposal = propose_outcome(frame, set())
     card = built.card(files)
     return Dataset(name, table, deals_table, kinds, card)
+
+
+def _money_cells(raw: pd.DataFrame, table: CleanTable) -> list[tuple[str, pd.Series]]:
+    """(header, raw cells) of every money column, as the file wrote them."""
+    sources = [table.reports[c].source for c, kind in table.kinds.items() if kind == "money" and c in table.reports]
+    return [(str(s), raw[s]) for s in sources if s in raw]
 
 
 @dataclass

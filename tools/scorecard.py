@@ -33,6 +33,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
 
 from .attributes import MULTI_SEPARATOR, Attribute
+from .labels import level_label, missing_label, range_label
 from .stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
 from .values import PLACEHOLDERS, is_placeholder
 from .values.number_series import parse_number_series
@@ -84,7 +85,7 @@ class Criterion(BaseModel):
     value: str = Field(description="The level as read by the scoring rule (a category, a range, or 'not recorded')")
     kind: Kind
     points: int = Field(description="Added to the score when the account has this level (negative: removed)")
-    label: str = Field(description="Plain words, e.g. 'industry is Fintech', 'TotalVisits 5-9'")
+    label: str = Field(description="Plain words, e.g. 'Industry is Fintech', 'Total visits 5 to under 9'")
     low: float | None = Field(None, description="range: lowest value included")
     high: float | None = Field(None, description="range: first value above the range")
     rows_with: int = Field(description="Training rows with this level")
@@ -233,11 +234,12 @@ def _range_levels(attr: Attribute, edges: list[float]) -> list[Criterion]:
     out = []
     for low, high in itertools.pairwise([None, *edges, None]):
         if low is None and high is not None:
-            words, value = f"{attr.column} below {_number(high)}", f"<{_number(high)}"
+            words, value = range_label(attr.column, None, _number(high)), f"<{_number(high)}"
         elif high is None and low is not None:
-            words, value = f"{attr.column} {_number(low)} or more", f">={_number(low)}"
+            words, value = range_label(attr.column, _number(low), None), f">={_number(low)}"
         elif low is not None and high is not None:
-            words, value = f"{attr.column} {_number(low)} to under {_number(high)}", f"{_number(low)}..{_number(high)}"
+            words = range_label(attr.column, _number(low), _number(high))
+            value = f"{_number(low)}..{_number(high)}"
         else:
             continue
         out.append(Criterion(id=f"{attr.column}={value}", attribute=attr.column, value=value, kind="range",
@@ -271,7 +273,6 @@ def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: in
                 spelled.setdefault(str(token), str(raw).strip())
     counts = tokens.value_counts()
     keep = [str(v) for v in counts[counts >= MIN_VALUE_COUNT].head(MAX_LEVELS).index]
-    verb = "uses" if attr.kind == "multi" else "is"
     levels = [
         Criterion(
             id=f"{attr.column}={spelled.get(v, v)}",
@@ -279,7 +280,7 @@ def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: in
             value=v,
             kind=attr.kind,
             points=0,
-            label=f"{attr.column} {verb} {spelled.get(v, v)}",
+            label=level_label(attr.column, spelled.get(v, v), multi=attr.kind == "multi"),
             rows_with=0,
         )
         for v in keep
@@ -291,7 +292,7 @@ def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
     missing = Reader(rows[attr.column]).match(_MISSING_PROBE)
     if MIN_VALUE_COUNT <= missing.sum() <= len(rows) - MIN_VALUE_COUNT:
         return Criterion(id=f"{attr.column}={NOT_RECORDED}", attribute=attr.column, value=NOT_RECORDED,
-                         kind="missing", points=0, label=f"{attr.column} not recorded", rows_with=0)  # fmt: skip
+                         kind="missing", points=0, label=missing_label(attr.column), rows_with=0)  # fmt: skip
     return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -13,10 +13,12 @@ from icp_assistant.tools.errors import OptionError
 
 from .style import (
     BLUE,
+    HEIGHT_IN,
     INK,
     NOTE_PT,
     TICK_PT,
     VERMILLION,
+    WIDTH_IN,
     axis_labels,
     empty_panel,
     new_figure,
@@ -27,11 +29,11 @@ from .style import (
 )
 
 
-def _breakdown_rows(labels: Sequence[str], values: Sequence[float]) -> list[tuple[str, float]]:
+def _breakdown_rows(labels: Sequence[str], values: Sequence[float], keep_order: bool) -> list[tuple[str, float]]:
     if len(labels) != len(values):
         raise OptionError(f"bar_breakdown needs one value per label: {len(labels)} labels, {len(values)} values.")
     rows = [(str(label), float(v)) for label, v in zip(labels, values, strict=True) if math.isfinite(v)]
-    return sorted(rows, key=lambda row: (-row[1], row[0]))
+    return rows if keep_order else sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 def _breakdown_limits(ax: Axes, vals: Sequence[float]) -> None:
@@ -60,15 +62,20 @@ def bar_breakdown(
     highlight: Sequence[str] = (),
     subtitle: str | None = None,
     value_label: str | None = None,
+    colours: Mapping[str, str] | None = None,
+    keep_order: bool = False,
+    size: tuple[float, float] = (WIDTH_IN, HEIGHT_IN),
 ) -> Path:
     """Horizontal bars sorted largest first (at the top), each labelled with ``value_format``.
 
     Bars whose label is in ``highlight`` take the accent colour and the others turn a quiet grey;
-    with no highlight every bar is blue. Non-finite values are dropped; nothing left draws a
-    "Nothing to chart" panel. ``value_label`` (optional) names the x axis, with its unit.
+    with no highlight every bar is blue. ``colours`` (label -> colour) overrides both, e.g. tiers in
+    their own colours; ``keep_order`` keeps the bars in the order given (green, yellow, red). Non-finite
+    values are dropped; nothing left draws a "Nothing to chart" panel. ``value_label`` (optional) names
+    the x axis, with its unit. ``size`` is the figure's in inches (the slide size unless given).
     """
-    rows = _breakdown_rows(labels, values)
-    fig, ax = new_figure(title, subtitle)
+    rows = _breakdown_rows(labels, values, keep_order)
+    fig, ax = new_figure(title, subtitle, size)
     if not rows:
         empty_panel(ax, "Nothing to chart", "There are no values to compare.")
         return save(fig, path)
@@ -76,8 +83,8 @@ def bar_breakdown(
     fmt, marked = _formatter(value_format), set(highlight)
     base = "#A9B4BF" if marked else BLUE
     vals = [v for _, v in rows]
-    colours = [VERMILLION if label in marked else base for label, _ in rows]
-    bars = ax.barh(range(len(rows)), vals, height=0.66 if len(rows) > 4 else 0.5, color=colours, zorder=2)
+    fills = [(colours or {}).get(label, VERMILLION if label in marked else base) for label, _ in rows]
+    bars = ax.barh(range(len(rows)), vals, height=0.66 if len(rows) > 4 else 0.5, color=fills, zorder=2)
     small = len(rows) > 15
     ax.bar_label(bars, labels=[fmt(v) for v in vals], padding=3, fontsize=7 if small else NOTE_PT + 0.5, color=INK)
     ax.set_yticks(range(len(rows)), labels=[plain(short(label, 40)) for label, _ in rows])

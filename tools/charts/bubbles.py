@@ -14,13 +14,15 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from .labels import place_label
+from .labels import place_label, place_number
 from .style import (
     BLUE,
+    HEIGHT_IN,
     INK,
     LABEL_PT,
     NOTE_PT,
     SKY,
+    WIDTH_IN,
     MoneyTicks,
     empty_panel,
     finite,
@@ -71,7 +73,7 @@ def _padded(lo: float, hi: float, frac: float) -> tuple[float, float]:
     return lo - frac * span, hi + frac * span
 
 
-def _value_axis(ax: Axes, xs: Sequence[float], value_label: str) -> None:
+def _value_axis(ax: Axes, xs: Sequence[float], value_label: str, symbol: str) -> None:
     lo, hi = min(xs), max(xs)
     if lo > 0 and hi / lo >= 20:
         ax.set_xscale("log")
@@ -85,7 +87,7 @@ def _value_axis(ax: Axes, xs: Sequence[float], value_label: str) -> None:
         label = value_label
         ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
     # hide the tick labels left of zero that only the padding introduced
-    ax.xaxis.set_major_formatter(MoneyTicks(hide_negative=lo >= 0))
+    ax.xaxis.set_major_formatter(MoneyTicks(hide_negative=lo >= 0, symbol=symbol))
     ax.set_xlabel(plain(label), fontsize=LABEL_PT, color=INK, labelpad=6)
 
 
@@ -121,7 +123,8 @@ def _win_errorbars(ax: Axes, points: Sequence[SegmentPoint]) -> None:
 
 
 def _bubbles(ax: Axes, points: Sequence[SegmentPoint], areas: Sequence[float], rates: bool) -> None:
-    for p, area in zip(points, areas, strict=True):
+    """Largest first, so a small bubble is drawn over a large one instead of hidden behind it."""
+    for p, area in sorted(zip(points, areas, strict=True), key=lambda pair: -pair[1]):
         hollow = p.low_confidence
         ax.scatter(
             [float(p.value or 0.0)],
@@ -188,17 +191,35 @@ def _bubble_legend(fig: Figure, points: Sequence[SegmentPoint], base_rate: float
     )
 
 
-def _label_bubbles(fig: Figure, ax: Axes, points: Sequence[SegmentPoint], areas: Sequence[float], rates: bool) -> None:
+def _label_bubbles(
+    fig: Figure,
+    ax: Axes,
+    points: Sequence[SegmentPoint],
+    areas: Sequence[float],
+    rates: bool,
+    numbers: list[int] | None,
+) -> None:
     canvas = fig.canvas
     assert isinstance(canvas, FigureCanvasAgg)
     fig.draw_without_rendering()  # settle the layout so label boxes can be measured in pixels
     renderer = canvas.get_renderer()
     scale = fig.dpi / 72
     taken: list[Bbox] = []
+    boxes = []
     for p, area in zip(points, areas, strict=True):
         cx, cy = ax.transData.transform((float(p.value or 0.0), _bubble_y(p, rates)))
         r = math.sqrt(area) / 2 * scale
-        taken.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
+        boxes.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
+    if numbers is not None:  # a number sits on its bubble unless another bubble or number is there
+        numbered: list[Bbox] = []
+        cores = [box.shrunk(0.7, 0.7) for box in boxes]  # the square inside each circle
+        for i in sorted(range(len(points)), key=lambda i: -areas[i]):  # large bubbles keep their centre
+            xy = (float(points[i].value or 0.0), _bubble_y(points[i], rates))
+            others = [core for j, core in enumerate(cores) if j != i and areas[j] >= areas[i]]
+            place_number(ax, renderer, xy, math.sqrt(areas[i]) / 2, numbers[i], numbered, others)
+        fig.set_layout_engine("none")
+        return
+    taken += boxes
     order = sorted(range(len(points)), key=lambda i: -areas[i])
     for i in order:
         p = points[i]
@@ -214,24 +235,31 @@ def segment_bubbles(
     value_label: str = "Median contract value",
     base_rate: float | None = None,
     subtitle: str | None = None,
+    numbered: bool = False,
+    symbol: str = "$",
+    size: tuple[float, float] = (WIDTH_IN, HEIGHT_IN),
 ) -> Path:
     """Bubble map of segments: value (x, money) against win rate (y, %), bubble area = accounts.
 
     Win-rate intervals are vertical bars, low-confidence segments hollow, the base win rate a dashed
     line. When no segment has a win rate the y axis shows the number of accounts instead and the
     subtitle says so. Segments without a value (or, with rates, without a rate) are left out and
-    counted in the subtitle; with none left a "No segments to chart" panel is drawn.
+    counted in the subtitle; with none left a "No segments to chart" panel is drawn. ``numbered`` puts
+    each segment's 1-based position in ``points`` on its bubble instead of its name (the caller prints
+    the key); ``symbol`` is the currency sign of the value axis ("" when the file states none); ``size``
+    is the figure's in inches (the slide size unless given).
     """
     rates = any(finite(p.win_rate) for p in points)
-    shown = [p for p in points if finite(p.value) and (finite(p.win_rate) or not rates)]
+    kept = [i for i, p in enumerate(points) if finite(p.value) and (finite(p.win_rate) or not rates)]
+    shown = [points[i] for i in kept]
     note = _bubble_subtitle(rates, value_label, len(points) - len(shown))
-    fig, ax = new_figure(title, f"{subtitle}; {note[0].lower()}{note[1:]}" if subtitle else note)
+    fig, ax = new_figure(title, f"{subtitle}; {note[0].lower()}{note[1:]}" if subtitle else note, size)
     if not shown:
         empty_panel(ax, "No segments to chart", f"No segment has a {value_label.lower()} to place it on the map.")
         return save(fig, path)
     style_axes(ax, grid="both")
     areas = _areas(shown)
-    _value_axis(ax, [float(p.value or 0.0) for p in shown], value_label)
+    _value_axis(ax, [float(p.value or 0.0) for p in shown], value_label, symbol)
     _rate_axis(ax, shown, rates)
     line = base_rate if rates and base_rate is not None and math.isfinite(base_rate) else None
     if rates:
@@ -240,5 +268,6 @@ def segment_bubbles(
         _base_rate_line(ax, line)
     _bubbles(ax, shown, areas, rates)
     _bubble_legend(fig, shown, line)
-    _label_bubbles(fig, ax, shown, areas, rates)
+    numbers = [i + 1 for i in kept] if numbered else None
+    _label_bubbles(fig, ax, shown, areas, rates, numbers)
     return save(fig, path)

@@ -1,7 +1,9 @@
-"""Bubble labels: each name goes in the first free spot around its bubble, else the least crowded one."""
+"""Bubble labels: each name goes in the first free spot around its bubble, else the least crowded one; or each
+bubble carries its number (a key beside the chart names them), on the bubble unless another number sits there."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
@@ -12,6 +14,15 @@ from matplotlib.transforms import Bbox
 from .style import INK, NOTE_PT, plain, short
 
 _OFFSETS = ((1, 0), (-1, 0), (0, 1), (0, -1), (0.8, 0.8), (-0.8, 0.8), (0.8, -0.8), (-0.8, -0.8))
+LINE_CHARS, MAX_LINES = 24, 3
+
+
+def wrapped(name: str) -> str:
+    """A label on up to three short lines, so it is never cut mid-word by the chart edge."""
+    lines = textwrap.wrap(" ".join(name.split()), LINE_CHARS) or [""]
+    if len(lines) > MAX_LINES:
+        lines = [*lines[: MAX_LINES - 1], short(" ".join(lines[MAX_LINES - 1 :]), LINE_CHARS)]
+    return "\n".join(lines)
 
 
 def _overlap(box: Bbox, others: Sequence[Bbox]) -> float:
@@ -40,7 +51,7 @@ def place_label(
         ha = "left" if dx > 0 else "right" if dx < 0 else "center"
         va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
         note = ax.annotate(
-            plain(short(name, 28)),
+            plain(wrapped(name)),
             xy,
             xytext=offset,
             textcoords="offset points",
@@ -52,6 +63,41 @@ def place_label(
         )
         box = note.get_window_extent(renderer).padded(2)
         cost = _overlap(box, taken) + 4 * _outside(box, frame)
+        if best is None or cost < best[0]:
+            if best is not None:
+                best[1].remove()
+            best = (cost, note, box)
+        else:
+            note.remove()
+        if cost == 0:
+            break
+    assert best is not None
+    taken.append(best[2])
+
+
+def place_number(
+    ax: Axes,
+    renderer: RendererBase,
+    xy: tuple[float, float],
+    radius_pt: float,
+    number: int,
+    taken: list[Bbox],
+    bubbles: Sequence[Bbox] = (),
+) -> None:
+    """The bubble's number on its centre, or beside it (with a thin leader line) when another number or another
+    bubble sits there; ``bubbles`` are the other bubbles' boxes."""
+    frame = ax.get_window_extent(renderer)
+    best: tuple[float, Annotation, Bbox] | None = None
+    for dx, dy in ((0.0, 0.0), *_OFFSETS):
+        offset = (dx * (radius_pt + 6), dy * (radius_pt + 6))
+        ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+        va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+        leader = {"arrowstyle": "-", "color": "#555555", "linewidth": 0.8, "shrinkA": 1, "shrinkB": 0}
+        note = ax.annotate(str(number), xy, xytext=offset, textcoords="offset points", ha=ha, va=va,
+                           fontsize=NOTE_PT + 2, fontweight="bold", color=INK, zorder=6,
+                           arrowprops=leader if (dx, dy) != (0.0, 0.0) else None)  # fmt: skip
+        box = note.get_window_extent(renderer).padded(1.5)
+        cost = 10 * _overlap(box, taken) + _overlap(box, bubbles) + 4 * _outside(box, frame)
         if best is None or cost < best[0]:
             if best is not None:
                 best[1].remove()

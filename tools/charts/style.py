@@ -27,27 +27,32 @@ SKY = "#56B4E9"
 GREEN = "#009E73"
 GREY = "#BDBDBD"
 
+# Tier colours: green, amber, red as the scorecard names them (Okabe-Ito tones), grey when unscored.
+TIER_COLOURS = {"green": GREEN, "yellow": ORANGE, "red": VERMILLION, "unscored": GREY}
+
 INK = "#222222"
 MUTED = "#666666"
 FAINT = "#E6E6E6"
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 150
+COMPACT = (6.4, 4.2)  # inches: charts in a document read on a phone as well as on paper
 TITLE_PT, SUBTITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 14, 10, 10, 9, 8
 
 
-def money(x: float) -> str:
-    """Compact amount: ``$950``, ``$12k``, ``$1.2M``, ``$3.4B``, ``-$1.2M``; ``n/a`` when not finite."""
+def money(x: float, symbol: str = "$") -> str:
+    """Compact amount: ``$950``, ``$12k``, ``$1.2M``, ``$3.4B``, ``-$1.2M``; ``n/a`` when not finite. ``symbol`` is
+    the currency sign ("" when the file states none)."""
     if not math.isfinite(x):
         return "n/a"
     amount = abs(x)
     sign = "-" if x < 0 and round(amount) > 0 else ""
     if round(amount) < 1000:
-        return f"{sign}${amount:,.0f}"
+        return f"{sign}{symbol}{amount:,.0f}"
     for scale, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "B")):
         scaled = amount / scale
         text = f"{scaled:.1f}" if scaled < 9.95 else f"{scaled:,.0f}"
         if suffix == "B" or float(text.replace(",", "")) < 1000:
-            return f"{sign}${text.removesuffix('.0')}{suffix}"
+            return f"{sign}{symbol}{text.removesuffix('.0')}{suffix}"
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -59,22 +64,24 @@ def png_base64(path: Path) -> str:
 class MoneyTicks(Formatter):
     """Tick labels in :func:`money` style, falling back to whole dollars when compact labels repeat."""
 
-    def __init__(self, hide_negative: bool) -> None:
+    def __init__(self, hide_negative: bool, symbol: str = "$") -> None:
         self.hide_negative = hide_negative
+        self.symbol = symbol
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return "" if self.hide_negative and x < 0 else money(x)
+        return "" if self.hide_negative and x < 0 else money(x, self.symbol)
 
     def format_ticks(self, values: Sequence[float]) -> list[str]:
         labels = [self(v) for v in values]
         shown = [label for label in labels if label]
         if len(set(shown)) < len(shown):
-            labels = ["" if not label else _plain_money(v) for v, label in zip(values, labels, strict=True)]
+            pairs = zip(values, labels, strict=True)
+            labels = ["" if not label else _plain_money(v, self.symbol) for v, label in pairs]
         return labels
 
 
-def _plain_money(x: float) -> str:
-    return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+def _plain_money(x: float, symbol: str = "$") -> str:
+    return f"-{symbol}{abs(x):,.0f}" if x < 0 else f"{symbol}{x:,.0f}"
 
 
 def plain(text: str) -> str:
@@ -91,19 +98,23 @@ def finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
-def new_figure(title: str, subtitle: str | None) -> tuple[Figure, Axes]:
-    """A figure with the title block at the top left and one axes laid out below it."""
-    lines = textwrap.wrap(subtitle or "", 100)[:2]
+def new_figure(
+    title: str, subtitle: str | None, size: tuple[float, float] = (WIDTH_IN, HEIGHT_IN)
+) -> tuple[Figure, Axes]:
+    """A figure with the title block at the top left and one axes laid out below it; ``size`` in inches (a
+    document for phones passes a narrower one, so its text is larger once scaled to the screen)."""
+    width, height = size
+    lines = textwrap.wrap(subtitle or "", round(100 * width / WIDTH_IN))[:2]
     header = 0.14 + 0.34 + 0.22 * len(lines) + 0.08  # inches: top pad, title, subtitle lines, gap
-    engine = ConstrainedLayoutEngine(rect=(0.0, 0.0, 1.0, 1 - header / HEIGHT_IN), w_pad=0.08, h_pad=0.08)
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout=engine, facecolor="white")
+    engine = ConstrainedLayoutEngine(rect=(0.0, 0.0, 1.0, 1 - header / height), w_pad=0.08, h_pad=0.08)
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=engine, facecolor="white")
     FigureCanvasAgg(fig)
-    left = 0.1 / WIDTH_IN
+    left = 0.1 / width
     style: dict[str, Any] = {"ha": "left", "va": "top"}
     fig.text(
         left,
-        1 - 0.14 / HEIGHT_IN,
-        plain(short(title, 90)),
+        1 - 0.14 / height,
+        plain(short(title, round(90 * width / WIDTH_IN))),
         fontsize=TITLE_PT,
         fontweight="bold",
         color=INK,
@@ -112,7 +123,7 @@ def new_figure(title: str, subtitle: str | None) -> tuple[Figure, Axes]:
     if lines:
         fig.text(
             left,
-            1 - 0.48 / HEIGHT_IN,
+            1 - 0.48 / height,
             plain("\n".join(lines)),
             fontsize=SUBTITLE_PT,
             color=MUTED,
