@@ -65,10 +65,11 @@ def test_every_row_comes_out_with_its_row_number_id_and_duplicates_flagged(
 def test_the_xlsx_list_holds_the_same_rows_as_the_csv(icp: ICPVersion, leads: Path, tmp_path: Path) -> None:
     result = score_prospects(icp, leads, Workspace(tmp_path / "ws"), LoadOptions(), carry=["Campaign"])
     listed = pd.read_csv(result.csv_path, dtype=str, keep_default_na=False)
-    book = pd.read_excel(result.xlsx_path, dtype=str, keep_default_na=False)
-    assert list(book.columns) == list(listed.columns)
-    columns = ["row", "Lead ID", "Campaign", "duplicate_of", "tier"]
-    assert book[columns].equals(listed[columns])
+    book = pd.read_excel(result.xlsx_path, sheet_name="Target accounts", dtype=str, keep_default_na=False)
+    headers = {"Row in file": "row", "Lead ID": "Lead ID", "Campaign": "Campaign", "Duplicate of row": "duplicate_of",
+               "Tier": "tier", "ICP score": "score", "Why": "reasons"}  # fmt: skip
+    assert set(headers) <= set(book.columns)  # the file's own headers kept, the list's columns labelled
+    assert book[list(headers)].set_axis(list(headers.values()), axis=1).equals(listed[list(headers.values())])
 
 
 @pytest.mark.anyio

@@ -4,8 +4,9 @@ The file is loaded like any export (same formats, header mapping and cleaning) b
 each row is scored under its row number in the file (1 = first data row), with the file's own id /
 name / domain columns under their original headers and any ``carry`` columns; rows repeating an
 earlier row are flagged in ``duplicate_of``, never removed. The list is sorted by score and written
-to CSV and XLSX by the workspace's spreadsheet-safe writer. The result is a compact summary; the
-full list is in the files.
+whole to CSV (spreadsheet-safe, by the workspace's writer) and Parquet (typed values as they are), and as a
+workbook a sales team can use (:mod:`.workbook`: formatted, tier colours, a summary sheet; the top
+``XLSX_ROW_CAP`` rows by score). The result is a compact summary; the full list is in the files.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -23,14 +26,28 @@ from .card import DatasetCard
 from .dataset import LoadOptions, load_accounts, open_dataset
 from .errors import OptionError, listing
 from .icp import ICPVersion, score_rows
-from .readiness import grid_action, readiness
+from .labels import field_label
+from .readiness import READY, grid_actions, readiness
 from .targets import segment_labels
+from .workbook import XLSX_ROW_CAP, Note, SheetColumn, SheetKind, WrittenWorkbook, write_workbook
 from .workspace import Workspace, write_table
 
 TOP = 10
 IDENTITY = ("account_id", "name", "domain")
 KEEP = ("industry", "employee_count", "annual_revenue", "country", "region", "size_band")
 Progress = Callable[[float, str], None]
+# The list's own columns as the workbook heads them (a user's file may have a column "cell" meaning a phone).
+LIST_HEADERS = {
+    "row": "Row in file", "gate": "Capped by", "segment": "Nearest ICP segment", "readiness": "Readiness",
+    "cell": "Fit × readiness", "action": "Next step", "duplicate_of": "Duplicate of row",
+}  # fmt: skip
+LIST_KINDS: dict[str, SheetKind] = {
+    "row": "integer", "score": "score", "tier": "tier", "readiness": "score", "duplicate_of": "integer",
+}  # fmt: skip
+ENGINE_COLUMNS = frozenset((*KEEP, *LIST_HEADERS, *LIST_KINDS, "reasons"))  # the rest keep the file's headers
+SHEET_KINDS: dict[str, SheetKind] = {
+    "id": "id", "number": "number", "money": "money", "percent": "rate", "year": "year", "date": "date",
+}  # fmt: skip
 
 
 class TopProspect(BaseModel):
@@ -59,20 +76,36 @@ class ProspectList(BaseModel):
         default_factory=dict, description="Prospects per nearest ICP segment (top 8; '(none)': matches no segment)"
     )
     top: list[TopProspect]
-    csv_path: str
-    xlsx_path: str
+    csv_path: str = Field(description="The full list, every row (spreadsheet-safe CSV)")
+    parquet_path: str = Field(description="The full list, every row, typed values as they are (Parquet)")
+    xlsx_path: str = Field(description="The list as a formatted workbook with a summary sheet")
+    xlsx_rows: int = Field(
+        description=f"Rows in the workbook: every row, or the top {XLSX_ROW_CAP:,} by score when the list is longer"
+    )
+    xlsx_note: str | None = Field(None, description="Set when the workbook holds only the top rows")
     data_notes: list[str] = Field(description="Data-quality notes from loading the file (capped)")
 
 
 def _reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:
+    """Per row, the (up to) three criteria with the largest points in the scorecard that it meets, with their
+    points: "Industry is Fintech (+27); Tech stack includes Salesforce (+16)". Columnar: one pass per slot."""
     labels = {c.id: (c.label, c.points) for c in icp.scorecard.criteria if c.id in scored}
     ordered = sorted(labels, key=lambda k: -abs(labels[k][1]))
-
-    def explain(row: pd.Series) -> str:
-        parts = [f"{labels[k][0]} ({int(row[k]):+d})" for k in ordered if row[k] != 0][:3]
-        return "; ".join(parts)
-
-    return scored[ordered].apply(explain, axis=1) if ordered else pd.Series("", index=scored.index)
+    out = np.full(len(scored), "", dtype=object)
+    if not ordered or not len(scored):
+        return pd.Series(out, index=scored.index, dtype=object)
+    points = scored[ordered].to_numpy(dtype=float)
+    met = points != 0
+    rank = met.cumsum(axis=1)
+    for slot in (1, 2, 3):
+        hit = met & (rank == slot)
+        has = hit.any(axis=1)
+        where = hit.argmax(axis=1)[has]
+        value = np.trunc(points[has, where]).astype(np.int64)
+        keys, inverse = np.unique(np.stack([where, value]), axis=1, return_inverse=True)
+        texts = np.array([f"{labels[ordered[k]][0]} ({v:+d})" for k, v in keys.T.tolist()], dtype=object)
+        out[has] = out[has] + ("; " if slot > 1 else "") + texts[inverse.reshape(-1)]
+    return pd.Series(out, index=scored.index, dtype=object)
 
 
 def _grid(listing: pd.DataFrame) -> dict[str, int]:
@@ -119,6 +152,7 @@ def score_prospects(
     options: LoadOptions,
     progress: Progress | None = None,
     carry: list[str] | None = None,
+    xlsx_cap: int = XLSX_ROW_CAP,
 ) -> ProspectList:
     """Score every row of a prospect file (duplicates flagged, never removed) into a target list."""
     report = progress or (lambda _f, _m: None)
@@ -135,20 +169,106 @@ def score_prospects(
     if icp.segments:
         listing_["segment"] = segment_labels(icp.segments, rows)
     listing_["readiness"] = readiness(rows)
-    cells = [grid_action(t, r) for t, r in zip(listing_["tier"], listing_["readiness"], strict=True)]
-    listing_["cell"], listing_["action"] = [c for c, _ in cells], [a for _, a in cells]
+    listing_["cell"], listing_["action"] = grid_actions(listing_["tier"], listing_["readiness"])
     listing_["duplicate_of"] = _duplicates(data.accounts)
     ordered = listing_.assign(_rank=scored["score"]).sort_values(["_rank", "row"], ascending=[False, True])
-    listing_ = ordered.drop(columns="_rank")
+    listing_ = _whole_numbers(ordered.drop(columns="_rank"))
     report(0.8, "writing the list")
     folder = workspace.folder("prospect-lists", f"{card.name}-{icp.name}-v{icp.version}")
     csv_path = write_table(listing_, folder / "prospects_scored.csv")
-    xlsx_path = write_table(listing_, folder / "prospects_scored.xlsx")
-    return _summary(icp, card, listing_, csv_path, xlsx_path)
+    parquet_path = write_table(listing_, folder / "prospects_scored.parquet")
+    report(0.9, "writing the workbook")
+    summary = _summary(icp, card, listing_, csv_path, parquet_path)
+    book = write_workbook(
+        folder / "prospects_scored.xlsx", listing_, _sheet_columns(card, listing_, rows, data.kinds),
+        _notes(icp, path, summary), currency=card.currency, cap=xlsx_cap, full_list=(csv_path, parquet_path),
+    )  # fmt: skip
+    return _with_workbook(summary, book)
+
+
+def _whole_numbers(listing_: pd.DataFrame) -> pd.DataFrame:
+    """Float columns holding only whole numbers become integer columns (no "350.0" in the CSV)."""
+    for column in listing_.columns:
+        series = listing_[column]
+        if pd.api.types.is_float_dtype(series) and series.notna().any():
+            values = series.dropna()
+            if bool((values == np.trunc(values)).all()) and bool(values.abs().lt(2**53).all()):
+                listing_[column] = series.astype("Int64")
+    return listing_
+
+
+def _sheet_columns(
+    card: DatasetCard, listing_: pd.DataFrame, rows: pd.DataFrame, kinds: dict[str, str]
+) -> list[SheetColumn]:
+    """Each list column for the workbook: the file's own headers for its id / name / domain and carried columns,
+    labels for the rest; the number format from the column's kind; range ends where the file gave ranges."""
+    by_header = {f.source or f.field: f.field for f in card.fields}
+    columns = []
+    for column in listing_.columns:
+        own = column not in ENGINE_COLUMNS
+        name = by_header.get(column, column) if own else column
+        kind = LIST_KINDS.get(column) or SHEET_KINDS.get(kinds.get(name, ""), "text")
+        header = column if own else LIST_HEADERS.get(column) or field_label(column)
+        low, high = rows.get(f"{name}_low"), rows.get(f"{name}_high")
+        columns.append(SheetColumn(column, header, kind, low, high))
+    return columns
+
+
+def _notes(icp: ICPVersion, path: Path, summary: ProspectList) -> list[Note]:
+    """The summary sheet: what scored the list, when, the counts, and how to read it."""
+    built = icp.created_at[:10]
+    notes = [
+        Note("Target account list"),
+        Note("ICP", f"{icp.name}, version {icp.version} (built {built} from dataset {icp.dataset})"),
+        Note("Scored on", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        Note("Prospect file", path.name),
+        Note("Rows read", summary.rows_in),
+        Note("Rows in the list", summary.rows_out),
+        Note("Duplicates (kept, flagged)", summary.duplicates),
+        Note("Capped by a must-have or disqualifier", summary.gated),
+        Note("Accounts per tier"),
+        *[Note(tier.capitalize(), count) for tier, count in summary.tiers.items()],
+        Note("Accounts per fit × readiness cell"),
+        *[Note(cell, count) for cell, count in summary.grid.items()],
+    ]
+    if summary.segments:
+        notes += [Note("Accounts per nearest ICP segment (top 8)"), *[Note(k, v) for k, v in summary.segments.items()]]
+    return notes + _how_to_read(icp)
+
+
+def _how_to_read(icp: ICPVersion) -> list[Note]:
+    green, yellow = icp.thresholds.green, icp.thresholds.yellow
+    if icp.scorecard.scored:
+        score = (
+            f"0–100: a base of {icp.scorecard.base} plus the points of each ICP criterion the account meets, learned "
+            f"from {icp.comparison}. Green from {green}, yellow from {yellow}, red below {yellow}."
+        )
+    else:
+        score = "No attribute predicted the outcome in this data: prospects are left unscored (grey), not called red."
+    return [
+        Note("How to read the list"),
+        Note("ICP score", f"{score} A must-have not met or a disqualifier caps the score below {yellow}."),
+        Note("Tier", f"Green: best fit, most like the accounts on the good side of {icp.comparison}. Yellow: good "
+                     "fit. Red: poor fit. Unscored (grey): no fit model."),
+        Note("Why", "The three criteria that moved the score most, with their points (negative: a red flag)."),
+        Note("Readiness", f"0–100 from intent signals in the file (intent score, buying stage, funding, headcount "
+                          f"growth, engagement); {READY} or more is ready. Empty without such signals."),
+        Note("Next step", "The recommended action for the account's fit × readiness cell."),
+        Note("Duplicate of row", "This row repeats that earlier row of the file exactly; it is kept, not merged."),
+    ]  # fmt: skip
+
+
+def _with_workbook(summary: ProspectList, book: WrittenWorkbook) -> ProspectList:
+    note = None
+    if book.capped:
+        note = (
+            f"The XLSX holds the top {book.rows:,} of {book.total:,} rows by score; the CSV and Parquet hold every row."
+        )
+    return summary.model_copy(update={"xlsx_path": str(book.path), "xlsx_rows": book.rows, "xlsx_note": note})
 
 
 def _summary(
-    icp: ICPVersion, card: DatasetCard, listing_: pd.DataFrame, csv_path: Path, xlsx_path: Path
+    icp: ICPVersion, card: DatasetCard, listing_: pd.DataFrame, csv_path: Path, parquet_path: Path
 ) -> ProspectList:
     name_column = next((c for c in listing_.columns if c in _name_headers(card)), None)
     top = [
@@ -172,7 +292,7 @@ def _summary(
         tiers={t: int(listing_["tier"].eq(t).sum()) for t in ("green", "yellow", "red", "unscored")
                if t != "unscored" or icp.scorecard.scored is False},
         gated=int(listing_["gate"].ne("").sum()), grid=_grid(listing_), segments=_segments(listing_), top=top,
-        csv_path=str(csv_path), xlsx_path=str(xlsx_path), data_notes=notes[:5],
+        csv_path=str(csv_path), parquet_path=str(parquet_path), xlsx_path="", xlsx_rows=0, data_notes=notes[:5],
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@
         datasets/<name>/accounts.parquet cleaned accounts (canonical + derived + unmapped columns)
         datasets/<name>/deals.parquet    cleaned deals joined to accounts (when a deals file was given)
         <kind>/<name>/...                later tools: segmentations, ICP versions, documents, charts
+        profile/product.json             the user's product profile (tools/profile.py)
 
 Names are short slugs, each one path segment: a name never leads outside the workspace, whoever wrote
 it (a tool argument or a field inside a file). Writes are atomic: a file is written to a temporary
@@ -36,12 +37,19 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks; single-wri
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SEGMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")  # a folder name made of names ('acme-icp-v2')
-KINDS = ("datasets", "icps", "segmentations", "analyses", "exports", "documents", "prospect-lists", "markets")
+KINDS = (
+    "datasets", "icps", "segmentations", "analyses", "exports", "documents", "prospect-lists", "markets", "profile",
+)  # fmt: skip
 LEFTOVER_RE = re.compile(r"^\.(?:.*\.)?(?:tmp|staging|trash)-(\d+)-")
 
 
 def slugify(text: str, default: str = "dataset") -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48].strip("-")
+    """A name from any text: transliterated to ASCII (python-slugify), so 'Клиенты 2026' gives 'klienty-2026' and
+    '顧客' gives 'gu-ke', not the default."""
+    from slugify import slugify as transliterate
+
+    slug = transliterate(text, max_length=48, word_boundary=False, separator="-", lowercase=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")  # python-slugify already gives these; the rule is ours
     return slug or default
 
 
@@ -283,7 +291,10 @@ def worksheet_text(frame: Any) -> Any:
 def write_table(frame: Any, path: Path) -> Path:
     """Write a DataFrame atomically as CSV, or as XLSX when ``path`` ends in .xlsx, every text cell made safe to
     open in a spreadsheet (the one writer for every table the server writes). In an XLSX, control characters a
-    worksheet cannot hold become spaces first, so neutralisation sees the text as the spreadsheet will."""
+    worksheet cannot hold become spaces first, so neutralisation sees the text as the spreadsheet will. A path
+    ending in .parquet gets the values as they are, typed (a file for code, never opened by a spreadsheet)."""
+    if path.suffix.lower() == ".parquet":
+        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
     xlsx = path.suffix.lower() == ".xlsx"
     safe = spreadsheet_safe(worksheet_text(frame) if xlsx else frame)
 
