@@ -1,6 +1,7 @@
 """``icp://`` resources: what exists in the workspace, and the method itself, for a client to show.
 
     icp://method                               the five steps, attributes to capture, scoring rubric (Markdown)
+    icp://profile                              the user's product profile (set_product_profile)
     icp://datasets                             loaded datasets: name, rows, source files (JSON)
     icp://datasets/{name}                      a dataset card
     icp://segmentations                        saved segmentations
@@ -31,6 +32,7 @@ from icp_assistant.prompts import TEMPLATE_DIR
 from icp_assistant.tools import icp as icp_engine
 from icp_assistant.tools.card import DatasetCard
 from icp_assistant.tools.errors import IcpError, NotFoundError, listing
+from icp_assistant.tools.profile import read_profile
 from icp_assistant.tools.segments import open_segmentation
 from icp_assistant.tools.workspace import Workspace, read_json
 
@@ -177,6 +179,12 @@ def register_collections(mcp: MCPServer, state: AppState) -> None:
     def document_index() -> str:
         """Generated documents (ICP documents, segment cards): URI, folder, file, MIME type, size."""
         return _json(document_list(state.workspace))
+
+    @mcp.resource("icp://profile", name="profile", title="Product profile", mime_type=JSON)
+    @resource_errors
+    def product_profile() -> str:
+        """What the user sells, as set with set_product_profile (null fields: not said yet); used in every draft."""
+        return _json(read_profile(state.workspace))
 
 
 def register_items(mcp: MCPServer, state: AppState) -> None:

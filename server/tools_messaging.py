@@ -1,5 +1,6 @@
 """draft_messaging: positioning and message drafts for one ICP segment, written by the client's own model when it
 offers sampling, else by the Anthropic API when a key is configured, else by templates; always grounded in the facts.
+set_product_profile: what the user sells, said once and used in every draft instead of [placeholders].
 
 The resolver rebuilds the batch from the tool's arguments (the same arguments give the same request on every round
 of a 2026-07-28 call) and asks nothing when the client cannot sample, sampling is switched off, or the arguments
@@ -20,6 +21,7 @@ from icp_assistant.tools import messaging as engine
 from icp_assistant.tools.errors import IcpError
 from icp_assistant.tools.icp import open_icp
 from icp_assistant.tools.narrative import Batch, Narrative
+from icp_assistant.tools.profile import ProfileChanges, ProfileUpdate, update_profile
 
 from .errors import tool_errors
 from .narrative import narrative_from, sample_for, will_sample
@@ -40,6 +42,7 @@ Version = Annotated[int | None, Field(ge=1, description="ICP version (default: t
 
 def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
+    register_profile(mcp, state)
 
     def contacts_file(path: str | None, roots: ListRootsResult) -> Path | None:
         return state.resolve(path, roots) if path else None
@@ -68,7 +71,9 @@ def register(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Draft messaging for a segment",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+        ),
     )
     @guard
     async def draft_messaging(
@@ -94,7 +99,9 @@ def register(mcp: MCPServer, state: AppState) -> None:
         offers sampling, else the Anthropic API when configured, else templates; any passage with a number or
         account not in its facts is replaced by the template text and listed in `rejected`. What the data cannot
         tell (pains, objections without loss reasons, the persona) comes back as hypotheses with the question to
-        ask sales. The full text is written to a Markdown file whose path is returned."""
+        ask sales. The product's name, category, outcome and the user's own proof points come from the product
+        profile (set_product_profile); `placeholders` lists what is left for the user to fill in. The full text
+        is written to a Markdown file whose path is returned."""
         chosen = open_icp(state.workspace, icp, version)
         contacts = contacts_file(contacts_path, roots)
 
@@ -106,3 +113,33 @@ def register(mcp: MCPServer, state: AppState) -> None:
             contacts=contacts, max_bytes=state.config.max_file_bytes,
         )  # fmt: skip
         return state.result("draft_messaging", result)
+
+
+def register_profile(mcp: MCPServer, state: AppState) -> None:
+    guard = tool_errors(state.config.raise_unexpected)
+
+    @mcp.tool(
+        title="Set the product profile",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
+        ),
+    )
+    @guard
+    async def set_product_profile(
+        ctx: Context,
+        profile: Annotated[
+            ProfileChanges,
+            Field(
+                description="The fields to set, e.g. {'product': 'Ledgerly', 'category': 'close-management platform', "
+                "'outcome': 'closes the books in days, not weeks', 'proof_points': ['...']}. Fields left out are "
+                "kept; a field given as null or '' is cleared"
+            ),
+        ],
+    ) -> Annotated[CallToolResult, ProfileUpdate]:
+        """Save what the user sells (company, product, category, the outcome customers get, proof points, and
+        optionally differentiators, competitors and tone) once for the workspace: every draft_messaging call then
+        uses it instead of [your product], [category] and [the outcome you deliver]. Ask the user for these in
+        their own words; never invent them. Returns the whole profile, what changed, and which placeholders it
+        now fills. Read it back at icp://profile."""
+        result = await run_engine(ctx, update_profile, state.workspace, profile)
+        return state.result("set_product_profile", result)

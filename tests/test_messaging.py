@@ -20,8 +20,8 @@ from icp_assistant.server import tools_messaging
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.server.state import AppState
+from icp_assistant.tools.company_keys import normalize_name
 from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.deals import normalize_name
 from icp_assistant.tools.errors import NotFoundError, OptionError
 from icp_assistant.tools.icp import ICPVersion, build_icp
 from icp_assistant.tools.markup import md_escape
@@ -267,6 +267,21 @@ def test_pains_from_a_persona_summary_are_facts_not_hypotheses(
     assert (
         "\n## Pains\n\nFrom the persona summary: month-end close takes two weeks; no single view of cash." in document
     )
+
+
+def test_without_a_product_profile_the_result_lists_the_placeholders_and_says_how_to_fill_them(
+    ws: Workspace, plain: tuple[Dataset, ICPVersion]
+) -> None:
+    _, icp = plain
+    result = draft_messaging(ws, icp, FINTECH_MIDSIZE)
+
+    assert result.profile == []
+    assert result.placeholders[:3] == ["[your product]", "[category]", "[the outcome you deliver]"]
+    assert "[first name]" in result.placeholders and "[signature]" in result.placeholders
+    note = next(n for n in result.notes if n.startswith("No product profile yet"))
+    assert "set_product_profile" in note
+    document = Path(result.path).read_text("utf-8")
+    assert "## Your product\n\nNo product profile yet" in document
 
 
 def test_a_segment_the_icp_does_not_target_says_so(ws: Workspace, plain: tuple[Dataset, ICPVersion]) -> None:

@@ -6,7 +6,9 @@ carry them. Each passage (:mod:`.messaging_copy`: positioning, value proposition
 objections, an email, a LinkedIn note, ad copy) is a :class:`~.narrative.Section` with its own facts and a
 template text: an LLM writes the words when one is available, and a passage with a number or an account name
 that is not in its facts falls back to the template (the file says which and why). What the data cannot tell is
-marked as a hypothesis with the question to ask sales.
+marked as a hypothesis with the question to ask sales. The user's product profile (:mod:`.profile`: product, category,
+outcome, proof points, differentiators, competitors, tone) fills the drafts' placeholders; the result lists the
+placeholders that remain.
 
 The Markdown goes to ``<workspace>/documents/<icp>-v<version>/messaging-<segment>[-<persona>].md``.
 """
@@ -32,6 +34,7 @@ from .messaging_copy import audience, hypotheses, notes, pct, proof_points, sect
 from .messaging_facts import find_segment, segment_facts, segment_members
 from .narrative import Batch, Narrative, TemplateWriter
 from .personas import describe_personas
+from .profile import ProductProfile, read_profile
 from .targets import TargetSegment
 from .workspace import Workspace, atomic_write, slugify
 
@@ -49,7 +52,18 @@ __all__ = [
 FOLDER = "documents"
 TEMPLATE = "messaging.md.j2"
 MAX_DRAFT_CHARS, MAX_POSITIONING_CHARS, MAX_REJECTED_CHARS = 600, 500, 200
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,120}\]")
+NO_PROFILE = (
+    "No product profile yet: the drafts say [your product], [category] and [the outcome you deliver]. Ask the user "
+    "once for their company, product, category, the outcome customers get and two or three proof points, and save "
+    "them with set_product_profile; every later draft uses them."
+)
 DRAFTS = {"email": "Email", "linkedin": "LinkedIn note", "ad": "Ad copy"}
+PROFILE_LABELS = {
+    "company": "Company", "product": "Product", "category": "Category", "outcome": "What the customer gets",
+    "proof_points": "Proof point", "differentiators": "What sets it apart", "competitors": "Competitor",
+    "tone": "Tone of the drafts",
+}  # fmt: skip
 Narrate = Callable[[Batch], Narrative]
 
 
@@ -69,6 +83,14 @@ class Messaging(BaseModel):
     drafts: dict[str, str] = Field(description=f"'email', 'linkedin', 'ad' (each capped at {MAX_DRAFT_CHARS} chars)")
     hypotheses: list[str] = Field(description="What the data cannot tell, each with the question to ask sales")
     notes: list[str] = Field(default_factory=list, description="Caveats: small samples, a segment the ICP ignores")
+    profile: list[str] = Field(
+        default_factory=list, description="Product-profile fields the drafts use (empty: no profile set yet)"
+    )
+    placeholders: list[str] = Field(
+        default_factory=list,
+        description="[Placeholders] still in the passages and drafts, for the user to fill in; set_product_profile "
+        "fills [your product], [category] and [the outcome you deliver]",
+    )
 
 
 def messaging_batch(
@@ -79,10 +101,13 @@ def messaging_batch(
     persona_facts: dict[str, Any] | None = None,
     *,
     facts: dict[str, Any] | None = None,
+    profile: ProductProfile | None = None,
 ) -> Batch:
     """The passages to write, each with its facts and template text (``facts`` from :func:`segment_facts`, else
-    computed here without the segment's member accounts)."""
+    computed here without the segment's member accounts; ``profile``: the user's product, in the facts as 'you')."""
     facts = facts if facts is not None else segment_facts(icp, segment, dataset)
+    if profile is not None:
+        facts = {**facts, "you": profile.facts()}
     names = dataset.accounts["name"].dropna().astype(str).unique().tolist() if "name" in dataset.accounts else []
     whom = f" for {persona}" if persona else ""
     return Batch(
@@ -94,6 +119,27 @@ def messaging_batch(
 
 def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _inline(text: object) -> Markup:
+    """Escaped text that cannot open a Markdown block where a line starts (a heading, quote, list or rule)."""
+    return Markup(re.sub(r"^([#>+*=-]|\d+[.)])", r"\\\1", md_escape(text)))
+
+
+def placeholders(texts: list[str], said: list[str]) -> list[str]:
+    """The [placeholders] left in ``texts``, first seen first; the user's own words (``said``) are not scanned."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for value in sorted(said, key=len, reverse=True):
+            text = text.replace(value, " ")
+        found.update(dict.fromkeys(PLACEHOLDER.findall(text)))
+    return list(found)
+
+
+def _said(you: dict[str, Any]) -> list[str]:
+    """Every value of the profile as written and as a clause (without its final full stop)."""
+    values = [str(v) for value in you.values() for v in (value if isinstance(value, list) else [value]) if v]
+    return list(dict.fromkeys(values + [v.rstrip(" .;!") for v in values]))
 
 
 def _quote(text: str) -> Markup:
@@ -111,7 +157,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(quote=_quote, pct=pct, num=whole, cell=cell)
+    env.filters.update(quote=_quote, pct=pct, num=whole, cell=cell, inline=_inline)
     return env
 
 
@@ -131,11 +177,15 @@ def write_messaging(
 ) -> Messaging:
     """Render the messaging to Markdown in the ICP version's document folder and return the compact result."""
     said, caveats = hypotheses(facts, persona, persona_facts), notes(facts)
+    you = facts.get("you") or {}
+    if not you:
+        caveats.append(NO_PROFILE)
     path = workspace.folder(FOLDER, f"{icp.name}-v{icp.version}") / file_name(segment, persona)
     text = environment().get_template(TEMPLATE).render(
         f=facts, n=narrative.passages, persona=persona, persona_facts=persona_facts, audience=audience(facts),
         proof_points=proof_points(facts), hypotheses=said, notes=caveats, writer=narrative.writer,
-        rejected=narrative.rejected, drafts=DRAFTS, pains_known=bool((persona_facts or {}).get("pains")),
+        rejected=narrative.rejected, drafts=DRAFTS, pains_known=bool((persona_facts or {}).get("pains")), you=you,
+        labels=PROFILE_LABELS,
     )  # fmt: skip
     markdown = re.sub(r"\n{3,}", "\n\n", text)
 
@@ -148,6 +198,7 @@ def write_messaging(
         writer=narrative.writer, rejected=[_cap(r, MAX_REJECTED_CHARS) for r in narrative.rejected], path=str(path),
         positioning=_cap(narrative.text("positioning"), MAX_POSITIONING_CHARS), proof_points=proof_points(facts),
         drafts={k: _cap(narrative.text(k), MAX_DRAFT_CHARS) for k in DRAFTS}, hypotheses=said, notes=caveats,
+        profile=list(you), placeholders=placeholders([p.text for p in narrative.passages.values()], _said(you)),
     )  # fmt: skip
 
 
@@ -195,6 +246,7 @@ def prepare_messaging(
     dataset = dataset if dataset is not None else _open(workspace, icp)
     persona_facts = with_committee(persona_facts, contacts, dataset, max_bytes)
     facts = segment_facts(icp, chosen, dataset, segment_members(workspace, icp, chosen))
+    facts["you"] = read_profile(workspace).facts()
     return chosen, facts, messaging_batch(icp, chosen, dataset, persona, persona_facts, facts=facts)
 
 
