@@ -113,6 +113,8 @@ def serve(args: argparse.Namespace) -> int:
     log.info("data folders: %s; workspace: %s", ", ".join(map(str, config.data_dirs)), config.workspace)
     if Path.home().resolve() in config.data_dirs:
         log.warning("--data-dir is your whole home folder: the model can read every file in it. Prefer a subfolder.")
+    for problem in config.data_dir_problems():  # still serve: a crash would only make the client restart us
+        log.warning("%s (The server runs without it and tells the model, so it can tell you.)", problem)
     server = build_server(config)
     if args.http:
         serve_http(server, args.host, args.port, args.token, args.allowed_host, args.allowed_origin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,42 @@ ENV_API_KEY = "ANTHROPIC_API_KEY"
 ENV_MODEL = "ICP_ASSISTANT_MODEL"
 ENV_BASE_URL = "ANTHROPIC_BASE_URL"
 
+EXAMPLE_DATA_DIR = "/path/to/your/exports"  # the placeholder in the README and examples/clients/ configs
+UNFILLED_VARIABLE = re.compile(r"\$\{[^}]*\}")  # "${user_config.x}": a variable the MCP host did not substitute
+
 Narration = Literal["auto", "sampling", "anthropic", "template"]
+
+
+def data_dir_problem(folder: Path) -> str | None:
+    """Why the server cannot read exports from ``folder``, in words for the user; None when it is a folder.
+
+    Said at start-up (log and the model's instructions) instead of failing: the server still starts, so
+    the user can fix the folder without a client that keeps restarting a crashing server.
+    """
+    if folder.is_dir():
+        return None
+    if folder.exists():
+        return (
+            f"Data folder {folder} is a file, not a folder. Give the folder that holds your CRM exports instead "
+            "(--data-dir in your MCP client's config), then restart the client."
+        )
+    text = str(folder).replace("\\", "/")  # Windows paths too
+    if text.endswith(EXAMPLE_DATA_DIR):
+        return (
+            f"Data folder {folder} does not exist: it is the example config's placeholder. Replace it in your MCP "
+            "client's config (the --data-dir argument in claude_desktop_config.json, .mcp.json or .cursor/mcp.json) "
+            "with the folder that holds your CRM exports, then restart the client."
+        )
+    if UNFILLED_VARIABLE.search(text):
+        return (
+            f"Data folder {folder} does not exist: the MCP client did not fill in this setting. Choose the folder "
+            "that holds your CRM exports in the extension's settings (Claude Desktop: Settings > Extensions > "
+            "ICP Assistant), then restart the client."
+        )
+    return (
+        f"Data folder {folder} does not exist. Create it and put your CRM exports there, or fix the --data-dir "
+        "path (or ICP_ASSISTANT_DATA_DIRS) in your MCP client's config, then restart the client."
+    )
 
 
 @dataclass(frozen=True)
@@ -73,8 +109,9 @@ class ServerConfig:
             ("model", ENV_MODEL),
             ("anthropic_base_url", ENV_BASE_URL),
         ):
-            if os.environ.get(env, "").strip():
-                values[name] = os.environ[env].strip()
+            value = os.environ.get(env, "").strip()
+            if value and not UNFILLED_VARIABLE.fullmatch(value):  # an optional bundle setting left empty
+                values[name] = value
         values.update({k: v for k, v in overrides.items() if v not in (None, (), [])})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -92,6 +129,10 @@ class ServerConfig:
         if not self.anthropic_api_key:
             return TemplateWriter() if self.narrative == "auto" else TemplateWriter(f"templates (no {ENV_API_KEY} set)")
         return AnthropicWriter(api_key=self.anthropic_api_key, model=self.model, base_url=self.anthropic_base_url)
+
+    def data_dir_problems(self) -> tuple[str, ...]:
+        """One message per data folder the server cannot read from (missing, a file, a placeholder)."""
+        return tuple(problem for folder in self.data_dirs if (problem := data_dir_problem(folder)))
 
     def allowed_roots(self, client_roots: tuple[Path, ...] = ()) -> tuple[Path, ...]:
         roots = [*self.data_dirs, self.workspace]

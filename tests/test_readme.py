@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,35 @@ def test_the_readme_gives_the_two_commands_ci_runs() -> None:
     for marker in ("main-command", "test-command"):
         block = text.split(f"<!-- {marker} -->")[1].split(f"<!-- /{marker} -->")[0]
         assert "```bash" in block and "python3 -m venv .venv" in block
+
+
+def _block(marker: str) -> str:
+    return README.read_text(encoding="utf-8").split(f"<!-- {marker} -->")[1].split(f"<!-- /{marker} -->")[0]
+
+
+def test_the_install_section_comes_first_and_its_commands_name_the_real_console_script() -> None:
+    project = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (script,) = project["scripts"]  # the one console command: icp-assistant
+    text = README.read_text(encoding="utf-8")
+    assert text.index("<!-- install -->") < text.index("<!-- main-command -->")
+    block = _block("install")
+    ways = [block.index(way) for way in ("**Claude Desktop", "**uvx**", "**pipx**", "**From a clone")]
+    assert ways == sorted(ways)
+    lines = [line.strip() for line in block.splitlines()]
+    uvx = [line for line in lines if line.startswith("uvx ")]
+    assert len(uvx) == 2 and all(re.match(rf"uvx --from \S+ {script} serve --data-dir \S+$", line) for line in uvx)
+    assert any(line.startswith("pipx install ") for line in lines) and f"{script} demo" in lines
+    urls = project.get("urls", {})
+    repository = urls.get("Repository") or urls.get("Source") or "https://github.com/YOUR-ORG/icp-assistant"
+    assert f"git+{repository}" in block  # the real repository once pyproject names one, else the placeholder
+    builder = README.parent / "scripts" / "build_bundle.py"
+    assert "scripts/build_bundle.py" in block and builder.exists()
+    assert f"dist/{project['name']}-<version>.mcpb" in block
+
+
+def test_the_test_command_block_is_unchanged_by_the_install_section() -> None:
+    command = (
+        'python3 -m venv .venv && .venv/bin/pip install -e ".[dev]" --config-settings editable_mode=strict && '
+        ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/pytest"
+    )
+    assert _block("test-command").strip() == f"```bash\n{command}\n```"
