@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,6 +16,7 @@ from .derive import Derivation
 from .errors import listing
 from .fields import FIELD_BY_NAME, fields_for
 from .quality import duplicate_keys, leakage_suspects, near_empty
+from .readers import encoding_warning
 
 DERIVED_KINDS = {
     "size_band": "category",
@@ -59,6 +63,49 @@ def clean_notes(table: CleanTable, column: str) -> list[str]:
     return notes
 
 
+# Currency marks in money cells and headers: "$1.2M", "US$ 500", "€5 Mio", "12,000 EUR", "Rev (USD)".
+_CURRENCY_MARK = re.compile(
+    r"(?P<prefix>us|au|ca|nz|hk|r|c|a|s)?\$|(?P<sign>[€£¥₹])|(?<![a-z])(?P<code>usd|eur|gbp|jpy|chf|cad|aud|nzd|brl|inr"
+    r"|sek|nok|dkk|pln|mxn|zar|sgd|hkd|euros?|dollars?)(?![a-z])"
+)
+_DOLLARS = {"": "USD", "us": "USD", "au": "AUD", "a": "AUD", "ca": "CAD", "c": "CAD", "nz": "NZD", "hk": "HKD",
+            "s": "SGD", "r": "BRL"}  # fmt: skip
+_SIGNS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+_WORDS = {"euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD"}
+DOMINANT = 0.95  # share of the marked cells one currency must hold to be the column's currency
+SAMPLE = 20_000  # distinct cells read per column
+
+
+def _currency_in(text: str) -> str | None:
+    match = _CURRENCY_MARK.search(text.lower())
+    if match is None:
+        return None
+    if match["sign"]:
+        return _SIGNS[match["sign"]]
+    if match["code"]:
+        return _WORDS.get(match["code"], match["code"].upper())
+    return _DOLLARS[match["prefix"] or ""]
+
+
+def _column_currency(header: str, cells: pd.Series) -> str | None:
+    """The header's currency, else the one most marked cells carry; "mixed" when no currency holds 95% of them."""
+    if (named := _currency_in(header)) is not None:
+        return named
+    values = cells.dropna().astype(str).unique()[:SAMPLE]
+    counts = Counter(c for c in map(_currency_in, values) if c is not None)
+    if not counts:
+        return None
+    code, hits = counts.most_common(1)[0]
+    return code if hits >= DOMINANT * sum(counts.values()) else "mixed"
+
+
+def money_currency(columns: list[tuple[str, pd.Series]]) -> str | None:
+    """ISO code of the money columns (header, raw cells) when they name exactly one currency; None when none of
+    them says, or when they disagree (amounts are read as numbers, never converted)."""
+    found = {c for header, cells in columns if (c := _column_currency(header, cells)) is not None}
+    return found.pop() if len(found) == 1 and "mixed" not in found else None
+
+
 @dataclass
 class CardBuilder:
     """Assembles the dataset card from the pieces of a load."""
@@ -75,9 +122,11 @@ class CardBuilder:
     duplicates: int
     proposal: str | None = None
     unfit: list[str] = field(default_factory=list)
+    currency: str | None = None
 
     def card(self, files: list[C.SourceFile]) -> C.DatasetCard:
-        warnings = self.warnings()
+        guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
+        warnings = [w for w in guessed if w] + self.warnings()
         base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
         return C.DatasetCard(
             name=self.name,
@@ -95,6 +144,7 @@ class CardBuilder:
             warnings=warnings[: C.MAX_WARNINGS],
             warnings_total=len(warnings),
             supports=self.supports(),
+            currency=self.currency,
             cached=False,
             data_path="",
         )

@@ -7,12 +7,12 @@ be found are counted and reported, never silently dropped from the deal table.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 import pandas as pd
+
+from .company_keys import normalize_names
 
 Outcome = Literal["won", "lost", "open"]
 
@@ -47,21 +47,6 @@ LOST_STAGES = {
     "closed no decision",
     "false",
 }
-LEGAL_SUFFIXES = (
-    "incorporated|inc|corporation|corp|company|co|llc|l l c|ltd|limited|plc|gmbh|ag|sa|s a|sas|sarl|bv|nv|"
-    "oy|ab|as|spa|srl|pty|pte|kk|lp|llp|group|holdings|holding"
-)
-_SUFFIX_RE = re.compile(r"\b(" + LEGAL_SUFFIXES + r")\b")
-
-
-def normalize_name(name: object) -> str:
-    """A join key for company names: lower case, no punctuation or legal suffixes."""
-    if name is None or (isinstance(name, float) and np.isnan(name)):
-        return ""
-    text = re.sub(r"[^0-9a-z]+", " ", str(name).lower())
-    text = _SUFFIX_RE.sub(" ", text)
-    text = re.sub(r"^the\b", " ", text)
-    return " ".join(text.split())
 
 
 def stage_outcome(stage: object) -> Outcome:
@@ -116,8 +101,8 @@ def join_deals(
         refs = refs.map(lambda v: None if v is None else str(v))
     else:
         names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
-        lookup = pd.Series(accounts.index, index=names.map(normalize_name))
-        refs = deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")).map(normalize_name)
+        lookup = pd.Series(accounts.index, index=normalize_names(names))
+        refs = normalize_names(deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")))
     lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
     deals["account_key"] = refs.map(lookup)
     has_ref = refs.notna() & (refs != "")

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from .company_keys import normalize_name
 from .contact_columns import read_contacts
 from .dataset import Dataset
-from .deals import normalize_name
 from .errors import InsufficientDataError, listing
 from .job_titles import SENIORITY_ORDER, contact_role, department, normalize_title, seniority
 from .persona_stats import MIN_CONTACTS, Difference, compare_roles, findings_text
