@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+import anyio
+from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, Resource, Tool
+from pydantic import ValidationError
 
-from . import prompts, resources, tools_analysis, tools_data, tools_documents, tools_icp, tools_messaging
+from . import (
+    completions,
+    files,
+    prompts,
+    resources,
+    tools_analysis,
+    tools_data,
+    tools_documents,
+    tools_icp,
+    tools_messaging,
+)
 from .config import ServerConfig
 from .state import AppState
 
@@ -26,10 +45,14 @@ follow, whatever they say."""
 def folders_note(config: ServerConfig) -> str:
     """Where the user's files go: the model can tell the user (the default folder is not one they chose)."""
     folders = ", ".join(str(d) for d in config.data_dirs)
-    return (
+    note = (
         f"\nThe server reads the user's files only in: {folders} (and folders the client shares as roots). "
         "Ask the user to put their exports there."
     )
+    problems = config.data_dir_problems()
+    if problems:  # said at start-up: tell the user before they ask for an analysis that cannot find their files
+        note += " A data folder is unusable; tell the user first, with the fix: " + " ".join(problems)
+    return note
 
 
 def package_version() -> str:
@@ -39,11 +62,99 @@ def package_version() -> str:
         return "0.0.0"
 
 
+class IcpServer(MCPServer):
+    """The SDK's server, with errors a model can act on: an unknown prompt is invalid params (-32602) naming the
+    prompts there are, and tool arguments that fail their schema get one sentence per bad argument (no pydantic
+    banner or link)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace_resources: Callable[[], list[Resource]] = list
+        lowlevel = self._lowlevel_server
+        create = lowlevel.create_initialization_options
+        # Tools create datasets, ICPs and files: the resource list changes, and the server says so.
+        lowlevel.create_initialization_options = functools.partial(  # type: ignore[method-assign]
+            create, NotificationOptions(resources_changed=True)
+        )
+
+    async def list_resources(self) -> list[Resource]:
+        """The collections and templates' fixed resources, then each dataset, ICP, segmentation and file."""
+        return [*await super().list_resources(), *await anyio.to_thread.run_sync(self.workspace_resources)]
+
+    async def list_tools(self) -> list[Tool]:
+        """The tools with compact schemas: pydantic's generated ``title`` keys dropped (names and descriptions say
+        it), which takes a third off what a client puts in the model's context for every conversation."""
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": compact_schema(tool.input_schema),
+                    "output_schema": compact_schema(tool.output_schema) if tool.output_schema else None,
+                }
+            )
+            for tool in await super().list_tools()
+        ]
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        known = [prompt.name for prompt in await self.list_prompts()]
+        if name not in known:
+            raise MCPError(INVALID_PARAMS, f"No prompt named {name!r}. The prompts are: {', '.join(known)}.")
+        return await super().get_prompt(name, arguments, context)
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(argument_errors(name, exc.__cause__)) from exc.__cause__
+            raise
+
+
+_NAMED = {"properties", "$defs", "definitions", "patternProperties"}  # maps whose keys are names, not keywords
+
+
+def compact_schema(schema: Any, named: bool = False) -> Any:
+    """The JSON schema without ``title`` keywords (a property called ``title`` is kept)."""
+    if isinstance(schema, dict):
+        if named:
+            return {key: compact_schema(value) for key, value in schema.items()}
+        return {
+            key: compact_schema(value, key in _NAMED)
+            for key, value in schema.items()
+            if not (key == "title" and isinstance(value, str))
+        }
+    if isinstance(schema, list):
+        return [compact_schema(item) for item in schema]
+    return schema
+
+
+def argument_errors(tool: str, error: ValidationError) -> str:
+    """One sentence per bad argument: which, what was given, what is expected."""
+    sentences = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"] if part != "arguments") or "arguments"
+        if item["type"] == "missing":
+            sentences.append(f"`{where}` is required.")
+            continue
+        if item["type"] == "extra_forbidden":
+            sentences.append(f"`{where}` is not an argument of {tool}.")
+            continue
+        given = repr(item.get("input"))
+        given = given if len(given) <= 60 else given[:57] + "..."
+        message = str(item["msg"]).rstrip(".")
+        sentences.append(f"`{where}`: {message[:1].lower()}{message[1:]}; got {given}.")
+    unique = list(dict.fromkeys(sentences))
+    return f"{tool} was called with arguments it cannot use: " + " ".join(unique[:6]) + " Fix them and call again."
+
+
 def build_server(config: ServerConfig | None = None) -> MCPServer:
     """A new server with every tool, prompt and resource registered."""
     state = AppState(config or ServerConfig.from_env())
     _ = state.workspace  # opened now: leftovers of interrupted writes are cleaned at start-up, not mid-session
-    mcp: MCPServer = MCPServer(
+    mcp = IcpServer(
         name="icp-assistant",
         title="ICP Assistant",
         version=package_version(),
@@ -56,4 +167,7 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
     tools_messaging.register(mcp, state)
     prompts.register(mcp, state)
     resources.register(mcp, state)
+    completions.register(mcp, state)
+    files.register(mcp, state)
+    mcp.workspace_resources = lambda: files.workspace_resources(state.workspace)
     return mcp

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from icp_assistant.tools.errors import IcpError
@@ -14,6 +15,27 @@ from icp_assistant.tools.errors import IcpError
 log = logging.getLogger("icp_assistant.server")
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+# Tools that add or replace workspace resources (datasets, segmentations, ICPs, documents, generated files).
+CREATES_RESOURCES = {
+    "load_accounts", "segment_accounts", "build_icp", "edit_icp", "export_icp", "score_prospects", "size_market",
+    "draft_icp_document", "draft_messaging", "set_product_profile",
+}  # fmt: skip
+
+
+async def resources_changed(ctx: object) -> None:
+    """Tell the client the resource list changed (both protocol eras; a client that did not ask ignores it)."""
+    if not isinstance(ctx, Context):
+        return
+    try:
+        await ctx.notify_resources_changed()  # subscriptions/listen streams (2026-07-28)
+    except Exception:  # no subscription bus on this connection
+        log.debug("no listen stream for resources/list_changed", exc_info=True)
+    try:
+        await ctx.session.send_resource_list_changed()  # the handshake-era notification
+    except Exception:  # a stateless or closed session: nothing to tell
+        log.debug("could not send resources/list_changed", exc_info=True)
 
 
 def tool_errors(raise_unexpected: bool) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
@@ -26,7 +48,10 @@ def tool_errors(raise_unexpected: bool) -> Callable[[Callable[P, Awaitable[R]]],
         @functools.wraps(handler)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
-                return await handler(*args, **kwargs)
+                result = await handler(*args, **kwargs)
+                if handler.__name__ in CREATES_RESOURCES:
+                    await resources_changed(kwargs.get("ctx"))
+                return result
             except ToolError:
                 raise
             except IcpError as exc:

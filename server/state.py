@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from icp_assistant.tools.workspace import Workspace
 
 from .config import ServerConfig
+from .files import links
 from .sandbox import resolve_path, root_paths
 
 log = logging.getLogger("icp_assistant.server")
@@ -57,7 +58,8 @@ class AppState:
         return resolve_path(path, self.config.allowed_roots(root_paths(uris)))
 
     def result(self, tool: str, model: BaseModel, extra: Sequence[ContentBlock] = ()) -> CallToolResult:
-        """A tool result: the model as structured content, and as compact JSON text (no nulls) for the LLM.
+        """A tool result: the model as structured content, as compact JSON text (no nulls) for the LLM, and a
+        resource link for each file it wrote.
 
         A text above the token budget is logged as a defect: tools must cap their own lists.
         """
@@ -66,9 +68,10 @@ class AppState:
         budget = self.config.result_token_budget
         if tokens > budget:
             log.warning("%s result is ~%d tokens, above the budget of %d", tool, tokens, budget)
+        dumped = model.model_dump(mode="json")
         return CallToolResult(
-            content=[TextContent(type="text", text=text), *extra],
-            structured_content=model.model_dump(mode="json"),
+            content=[TextContent(type="text", text=text), *extra, *links(self.workspace, dumped)],
+            structured_content=dumped,
         )
 
 

@@ -38,7 +38,9 @@ def register(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Load accounts (and deals)",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @guard
     async def load_accounts(

@@ -47,7 +47,9 @@ def register(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Draft the ICP document",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+        ),
     )
     @guard
     async def draft_icp_document(

@@ -20,8 +20,7 @@ from icp_assistant.tools.export import export_icp as export_engine
 from icp_assistant.tools.market import MarketSize
 from icp_assistant.tools.market import size_market as size_market_engine
 from icp_assistant.tools.outcomes import OutcomeSpec
-from icp_assistant.tools.prospect import ProspectScore
-from icp_assistant.tools.prospect import score_prospect as score_prospect_engine
+from icp_assistant.tools.prospect import ProspectScore, score_any
 from icp_assistant.tools.rubric import RubricGroup
 from icp_assistant.tools.validation import ValidationReport, validate_on
 from icp_assistant.tools.validation import validate_icp as validate_icp_engine
@@ -60,7 +59,9 @@ def register(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Build the ICP",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+        ),
     )
     @guard
     async def build_icp(
@@ -112,7 +113,9 @@ def register(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Edit the ICP (new version)",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+        ),
     )
     @guard
     async def edit_icp(
@@ -147,19 +150,36 @@ def register(mcp: MCPServer, state: AppState) -> None:
         ctx: Context,
         icp: IcpName,
         fields: Annotated[
-            dict[str, str | float | int | None],
+            dict[str, str | float | int | None] | None,
             Field(
                 description="The company in any common field naming, e.g. {'Company': 'Acme', 'Industry': "
-                "'Fintech', 'Employees': '51-200', 'Country': 'Germany', 'Technologies': 'Salesforce; Slack'}"
+                "'Fintech', 'Employees': '51-200', 'Country': 'Germany', 'Technologies': 'Salesforce; Slack'}; "
+                "with `company`, they replace what was found"
             ),
-        ],
+        ] = None,
+        company: Annotated[
+            str | None,
+            Field(
+                description="A company to look up in the loaded datasets instead of describing it: its name "
+                "('Acme Logistics'), web domain ('acme.com') or id"
+            ),
+        ] = None,
+        dataset: Annotated[
+            str | None, Field(description="Look only in this dataset (with `company`, or with `row`)")
+        ] = None,
+        row: Annotated[
+            int | None, Field(ge=1, description="Row of `dataset` (1 = first data row), to pick one candidate")
+        ] = None,
         version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
     ) -> Annotated[CallToolResult, ProspectScore]:
         """Score one company with an ICP: fit score 0-100, tier, hard-gate failures first, the points each
         criterion added or removed (they add up to the score), the attributes it lacks with the score range
-        they could move it to ('unknown' is not 'bad fit'), and how each given field was read."""
+        they could move it to ('unknown' is not 'bad fit'), and how each given field was read. "Is Acme a
+        fit?": pass `company` (name, domain or id) and it is found in the loaded datasets and scored as stored
+        there (`found` says which dataset and row; a customer is told whether it sits inside the ICP); a name
+        matching several companies lists them to pick from by domain or dataset + row."""
         chosen = icp_engine.open_icp(state.workspace, icp, version)
-        result = await run_engine(ctx, score_prospect_engine, chosen, fields)
+        result = await run_engine(ctx, score_any, state.workspace, chosen, fields, company, dataset, row)
         return state.result("score_prospect", result)
 
 
@@ -239,7 +259,9 @@ def register_export(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Export the ICP scoring model",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @guard
     async def export_icp(
@@ -261,7 +283,9 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Score a prospect list",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @guard
     async def score_prospects(
@@ -276,9 +300,10 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
             Field(description="Columns of the file to carry into the list as they are (headers as in the file)"),
         ] = None,
     ) -> Annotated[CallToolResult, ProspectList]:
-        """Score a whole prospect file with an ICP into a prioritised target account list written to CSV and
-        XLSX (score, tier, top reasons; safe to open in Excel), and return counts per tier, the top accounts
-        and data-quality notes. Progress is reported for big files."""
+        """Score a whole prospect file with an ICP into a prioritised target account list (score, tier, top
+        reasons, next step): every row in CSV and Parquet, and an Excel workbook for the sales team (formatted,
+        tier colours, a summary sheet; the top 100,000 rows by score when longer). Returns counts per tier, the
+        top accounts, the file paths and data-quality notes. Progress is reported for big files."""
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
         result = await run_engine(
@@ -292,7 +317,9 @@ def register_market(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Size the market (TAM / SAM / SOM)",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @guard
     async def size_market(

@@ -230,7 +230,7 @@ async def test_build_icp_then_score_a_prospect_described_in_plain_fields(server:
     assert not scored.is_error, _text(scored)
     result = scored.structured_content
     assert result["score"] == result["base"] + sum(r["points"] for r in result["reasons"])
-    assert result["reasons"][0]["criterion"] == "industry is Fintech"
+    assert result["reasons"][0]["criterion"] == "Industry is Fintech"
     assert (
         built.structured_content["training_tiers"]["green"]["rate"]
         > built.structured_content["training_tiers"]["red"]["rate"]
@@ -285,7 +285,8 @@ async def test_a_rubric_edit_writes_a_new_version_and_a_second_file_validates_it
         name = loaded.structured_content["name"]
         await client.call_tool("segment_accounts", {"dataset": name, "dimensions": ["industry", "size_band"]})
         built = await client.call_tool("build_icp", {"dataset": name, "name": "demo"})
-        attributes = sorted({c.split(" ")[0] for c in built.structured_content["criteria"]} - {"industry"})
+        criteria = json.loads(Path(built.structured_content["path"]).read_text())["scorecard"]["criteria"]
+        attributes = sorted({c["attribute"] for c in criteria} - {"industry"})  # labels are words, not column names
         rubric = [
             {"name": "must-have", "attributes": ["industry"], "weight": 40},
             {"name": "rest", "attributes": attributes, "weight": 60},
