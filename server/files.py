@@ -58,7 +58,7 @@ def workspace_file(workspace: Workspace, relative: str) -> Path:
             f"{PREFIX}{relative} is not a file of the workspace. List them with icp://documents."
         )
     path = (root / relative).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    if parts[0] not in GENERATED_KINDS or not path.is_relative_to(root) or not path.is_file():
         raise ResourceNotFoundError(f"No file {PREFIX}{relative} in the workspace; a tool writes it first.")
     return path
 

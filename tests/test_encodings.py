@@ -221,3 +221,20 @@ async def test_two_non_latin_file_names_load_as_two_datasets(tmp_path: Path) -> 
     assert first.structured_content["name"] == "klienty"
     assert second.structured_content["name"] == "zakazchiki"
     assert (first.structured_content["rows"], second.structured_content["rows"]) == (30, 40)
+
+
+async def test_two_files_with_the_same_transliteration_get_two_names(tmp_path: Path) -> None:
+    """'Клиенты' and 'клиенты' both transliterate to 'klienty': the second file is loaded as 'klienty-2', never over
+    the first."""
+    data = tmp_path / "data"
+    data.mkdir()
+    _write(data / "Клиенты.csv", "utf-8", 30)
+    _write(data / "клиенты.csv", "cp1251", 40)
+    server = build_server(ServerConfig(data_dirs=(data,), workspace=tmp_path / "ws", raise_unexpected=True))
+    async with Client(server) as client:
+        first = await client.call_tool("load_accounts", {"path": str(data / "Клиенты.csv")})
+        second = await client.call_tool("load_accounts", {"path": str(data / "клиенты.csv")})
+        again = await client.call_tool("load_accounts", {"path": str(data / "Клиенты.csv")})
+    cards = [r.structured_content for r in (first, second, again)]
+    assert all(cards), [r.content for r in (first, second, again)]
+    assert [(c["name"], c["rows"]) for c in cards if c] == [("klienty", 30), ("klienty-2", 40), ("klienty", 30)]

@@ -179,18 +179,22 @@ async def test_each_kind_of_resource_lists_and_reads_what_the_tools_made(
         dataset = await _build_everything(client, server_config.workspace)
         static = {str(r.uri): r.mime_type for r in (await client.list_resources()).resources}
         templates = {t.uri_template: t.mime_type for t in (await client.list_resource_templates()).resource_templates}
-        index = {uri: json.loads((await _read(client, uri))[1]) for uri in static if uri != "icp://method"}
+        collections = [u for u in static if u.count("/") == 2 and u != "icp://method"]  # icp://<kind>
+        index = {uri: json.loads((await _read(client, uri))[1]) for uri in collections}
         items = {}
         for uri in [
             f"icp://datasets/{dataset}", "icp://segmentations/by-industry", "icp://icps/demo", "icp://icps/demo/v1",
             "icp://documents/demo-v2/icp-document.md", "icp://documents/demo-v2/icp-document.html",
         ]:  # fmt: skip
             items[uri] = await _read(client, uri)
-    assert static == {
+    assert {u: m for u, m in static.items() if u.count("/") == 2} == {
         "icp://method": "text/markdown", "icp://datasets": "application/json",
         "icp://segmentations": "application/json", "icp://icps": "application/json",
-        "icp://documents": "application/json",
+        "icp://documents": "application/json", "icp://profile": "application/json",
     }  # fmt: skip
+    # and each item the tools made, listed on its own
+    assert {f"icp://datasets/{dataset}", "icp://segmentations/by-industry", "icp://icps/demo"} <= set(static)
+    assert "icp://files/documents/demo-v2/icp-document.html" in static
     assert templates["icp://icps/{name}/v{version}"] == "application/json"
     assert templates["icp://documents/{folder}/{file}.html"] == "text/html"
     assert index["icp://datasets"] == [
