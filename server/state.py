@@ -75,13 +75,50 @@ class AppState:
         )
 
 
+HEARTBEAT_SECONDS = 1.0
+
+
 async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run blocking engine code in a worker thread, forwarding its progress to the client."""
+    """Run blocking engine code in a worker thread, forwarding its progress to the client: the engine's own stages
+    when it reports them, otherwise a heartbeat each second saying it is still working (no-ops when the client
+    sent no progress token)."""
 
     def progress(fraction: float, message: str) -> None:
         if ctx is not None:
             anyio.from_thread.run(functools.partial(ctx.report_progress, round(fraction * 100, 1), 100.0, message))
 
+    call = functools.partial(fn, *args, **kwargs)
     if "progress" in inspect.signature(fn).parameters:
-        kwargs["progress"] = progress
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+        return await anyio.to_thread.run_sync(functools.partial(call, progress=progress))
+    if ctx is None:
+        return await anyio.to_thread.run_sync(call)
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(_heartbeat, ctx, _step_name(fn))
+        try:
+            result = await anyio.to_thread.run_sync(call)
+        except Exception as exc:  # raised below, outside the group: not wrapped in an exception group
+            failure = exc
+        finally:
+            group.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return result
+
+
+async def _heartbeat(ctx: Context, step: str) -> None:
+    """Elapsed seconds as progress (no total: the step's length is not known), from the start, every second."""
+    started = anyio.current_time()
+    while True:
+        elapsed = anyio.current_time() - started
+        try:
+            await ctx.report_progress(round(elapsed, 1), None, f"{step}: working ({elapsed:.0f} s)")
+        except Exception:  # a closed session must not fail the tool
+            log.debug("progress not delivered", exc_info=True)
+            return
+        await anyio.sleep(HEARTBEAT_SECONDS)
+
+
+def _step_name(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", "working")
+    return name.replace("_", " ").capitalize()

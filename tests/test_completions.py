@@ -84,3 +84,31 @@ async def test_tools_that_only_touch_local_files_say_so(server_config: ServerCon
     open_world = {t.name for t in tools if t.annotations is None or t.annotations.open_world_hint is not False}
     # Only the drafting tools may reach an outside service (the Anthropic API, when a key is configured).
     assert open_world == {"draft_icp_document", "draft_messaging"}
+
+
+async def test_every_long_step_reports_progress_when_the_client_asks(server_config: ServerConfig) -> None:
+    seen: dict[str, list[tuple[float, str | None]]] = {}
+
+    async with Client(build_server(server_config), mode="legacy") as client:
+
+        async def call(tool: str, arguments: dict[str, Any]) -> None:
+            seen[tool] = []
+
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                seen[tool].append((progress, message))
+
+            result = await client.call_tool(tool, arguments, progress_callback=on_progress)
+            assert not result.is_error, result.content
+
+        await call("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv", "name": "acme"})
+        await call("segment_accounts", {"dataset": "acme", "dimensions": ["industry"], "name": "seg"})
+        await call("build_icp", {"dataset": "acme", "name": "core"})
+        await call("validate_icp", {"dataset": "acme", "icp": "core"})
+        await call("load_accounts", {"path": "next_quarter_accounts.csv", "deals_path": "next_quarter_deals.csv",
+                                     "name": "recent"})  # fmt: skip
+        await call("check_drift", {"dataset": "acme", "icp": "core", "recent": "recent"})
+        await call("draft_icp_document", {"icp": "core"})
+    assert all(seen[tool] for tool in seen), {tool: len(v) for tool, v in seen.items()}
+    heartbeats = seen["build_icp"]
+    assert heartbeats[0][1] is not None and "working" in heartbeats[0][1]
+    assert [p for p, _ in heartbeats] == sorted(p for p, _ in heartbeats)  # progress only goes up
