@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import anyio
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, Resource, Tool
-from pydantic import ValidationError
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    InputRequiredResult,
+    ListResourcesResult,
+    PaginatedRequestParams,
+    Resource,
+    Tool,
+)
+from pydantic import AnyUrl, ValidationError
 
 from . import (
     completions,
@@ -27,6 +38,7 @@ from . import (
     tools_messaging,
 )
 from .config import ServerConfig
+from .schemas import argument_errors, compact_schema
 from .state import AppState
 
 INSTRUCTIONS = """\
@@ -62,6 +74,9 @@ def package_version() -> str:
         return "0.0.0"
 
 
+RESOURCE_PAGE = 100  # resources per resources/list page
+
+
 class IcpServer(MCPServer):
     """The SDK's server, with errors a model can act on: an unknown prompt is invalid params (-32602) naming the
     prompts there are, and tool arguments that fail their schema get one sentence per bad argument (no pydantic
@@ -76,19 +91,44 @@ class IcpServer(MCPServer):
         lowlevel.create_initialization_options = functools.partial(  # type: ignore[method-assign]
             create, NotificationOptions(resources_changed=True)
         )
+        # Every dataset, ICP and generated file is a resource: the list comes in pages (the SDK's handler sends one).
+        lowlevel.add_request_handler("resources/list", PaginatedRequestParams, self._resource_page)
+
+    async def _resource_page(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
+        listed = await self.list_resources()
+        cursor = params.cursor if params is not None else None
+        if cursor is not None and not (cursor.isdigit() and 0 < int(cursor) < len(listed)):
+            raise MCPError(
+                INVALID_PARAMS, f"Cursor {cursor!r} is not one this server gave (or the list got shorter): list again "
+                "without a cursor."
+            )  # fmt: skip
+        start = int(cursor or 0)
+        end = start + RESOURCE_PAGE
+        return ListResourcesResult(resources=listed[start:end], next_cursor=str(end) if end < len(listed) else None)
 
     async def list_resources(self) -> list[Resource]:
         """The collections and templates' fixed resources, then each dataset, ICP, segmentation and file."""
         return [*await super().list_resources(), *await anyio.to_thread.run_sync(self.workspace_resources)]
 
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """A generated file read through the one ``icp://files/{+path}`` template carries its own MIME type (a PNG
+        is image/png, a CSV text/csv), not the template's single one."""
+        contents = await super().read_resource(uri, context)
+        mime = files.uri_mime_type(str(uri))
+        if mime is None or isinstance(contents, InputRequiredResult):
+            return contents
+        return [dataclasses.replace(item, mime_type=mime) for item in contents]
+
     async def list_tools(self) -> list[Tool]:
-        """The tools with compact schemas: pydantic's generated ``title`` keys dropped (names and descriptions say
-        it), which takes a third off what a client puts in the model's context for every conversation."""
+        """The tools with compact schemas (see :mod:`.schemas`): no pydantic ``title`` keys, ``type: [X, "null"]``
+        for an optional value, no annotations that cannot matter; descriptions and validation unchanged."""
         return [
             tool.model_copy(
                 update={
                     "input_schema": compact_schema(tool.input_schema),
-                    "output_schema": compact_schema(tool.output_schema) if tool.output_schema else None,
+                    "output_schema": compact_schema(tool.output_schema, output=True) if tool.output_schema else None,
                 }
             )
             for tool in await super().list_tools()
@@ -111,43 +151,6 @@ class IcpServer(MCPServer):
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(argument_errors(name, exc.__cause__)) from exc.__cause__
             raise
-
-
-_NAMED = {"properties", "$defs", "definitions", "patternProperties"}  # maps whose keys are names, not keywords
-
-
-def compact_schema(schema: Any, named: bool = False) -> Any:
-    """The JSON schema without ``title`` keywords (a property called ``title`` is kept)."""
-    if isinstance(schema, dict):
-        if named:
-            return {key: compact_schema(value) for key, value in schema.items()}
-        return {
-            key: compact_schema(value, key in _NAMED)
-            for key, value in schema.items()
-            if not (key == "title" and isinstance(value, str))
-        }
-    if isinstance(schema, list):
-        return [compact_schema(item) for item in schema]
-    return schema
-
-
-def argument_errors(tool: str, error: ValidationError) -> str:
-    """One sentence per bad argument: which, what was given, what is expected."""
-    sentences = []
-    for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"] if part != "arguments") or "arguments"
-        if item["type"] == "missing":
-            sentences.append(f"`{where}` is required.")
-            continue
-        if item["type"] == "extra_forbidden":
-            sentences.append(f"`{where}` is not an argument of {tool}.")
-            continue
-        given = repr(item.get("input"))
-        given = given if len(given) <= 60 else given[:57] + "..."
-        message = str(item["msg"]).rstrip(".")
-        sentences.append(f"`{where}`: {message[:1].lower()}{message[1:]}; got {given}.")
-    unique = list(dict.fromkeys(sentences))
-    return f"{tool} was called with arguments it cannot use: " + " ".join(unique[:6]) + " Fix them and call again."
 
 
 def build_server(config: ServerConfig | None = None) -> MCPServer:

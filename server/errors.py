@@ -20,7 +20,8 @@ R = TypeVar("R")
 # Tools that add or replace workspace resources (datasets, segmentations, ICPs, documents, generated files).
 CREATES_RESOURCES = {
     "load_accounts", "segment_accounts", "build_icp", "edit_icp", "export_icp", "score_prospects", "size_market",
-    "draft_icp_document", "draft_messaging", "set_product_profile",
+    "draft_icp_document", "draft_messaging", "set_product_profile", "find_best_customers", "find_patterns",
+    "find_red_flags", "rank_segments",
 }  # fmt: skip
 
 

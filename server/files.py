@@ -5,6 +5,7 @@ charts, tables) is readable at ``icp://files/<path inside the workspace>``, and 
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from .state import AppState
 
 PREFIX = "icp://files/"
+# Folders of files the tools write for the user (the datasets' tables and the ICP versions have resources of their own).
+SERVED_KINDS = ("documents", "exports", "prospect-lists", "markets", "analyses", "segmentations")
+NOT_SERVED = {"meta.json", "segmentation.json"}  # bookkeeping; icp://segmentations/{name} serves the segmentation
+ICP_VERSION_FILE = re.compile(r"v[0-9]+\.json")
+LINK_TITLES = {"icps": "ICP version", "profile": "Product profile", "files": "File"}  # titles of a bare `path`
 MAX_READ_BYTES = 20 * 1024 * 1024  # a resource read hands the whole file to the client: bigger ones are opened by path
 MAX_LINKS = 12
 TEXT_TYPES = {".md", ".csv", ".sql", ".json", ".txt", ".html", ".yaml", ".yml"}
@@ -37,16 +43,38 @@ def mime_type(path: Path) -> str:
     return EXTRA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+def served(parts: tuple[str, ...]) -> bool:
+    """Whether ``icp://files/`` serves the workspace file with these path parts: a generated folder, not hidden, not
+    the bookkeeping (``meta.json``) nor a file another resource serves (``segmentation.json``)."""
+    return (
+        len(parts) >= 2
+        and parts[0] in SERVED_KINDS
+        and not any(part.startswith(".") for part in parts)
+        and parts[-1] not in NOT_SERVED
+    )
+
+
 def file_uri(workspace: Workspace, path: Path) -> str | None:
-    """The resource URI of a file inside the workspace (None for anything else)."""
+    """The resource URI of a file inside the workspace: ``icp://files/...`` for a generated file, the ICP version's
+    or the product profile's own URI for those, None for anything else."""
     root = workspace.root.resolve()
     try:
         relative = path.resolve().relative_to(root)
     except (OSError, ValueError):
         return None
-    if any(part.startswith(".") for part in relative.parts):
-        return None
-    return PREFIX + relative.as_posix()
+    parts = relative.parts
+    if served(parts):
+        return PREFIX + relative.as_posix()
+    if len(parts) == 3 and parts[0] == "icps" and ICP_VERSION_FILE.fullmatch(parts[2]):
+        return f"icp://icps/{parts[1]}/{parts[2].removesuffix('.json')}"
+    if parts == ("profile", "product.json"):
+        return "icp://profile"
+    return None
+
+
+def uri_mime_type(uri: str) -> str | None:
+    """The MIME type a read of ``icp://files/...`` carries (by the file's suffix); None for other URIs."""
+    return mime_type(Path(uri.removeprefix(PREFIX))) if uri.startswith(PREFIX) else None
 
 
 def workspace_file(workspace: Workspace, relative: str) -> Path:
@@ -58,20 +86,20 @@ def workspace_file(workspace: Workspace, relative: str) -> Path:
             f"{PREFIX}{relative} is not a file of the workspace. List them with icp://documents."
         )
     path = (root / relative).resolve()
-    if parts[0] not in GENERATED_KINDS or not path.is_relative_to(root) or not path.is_file():
+    if not served(parts) or not path.is_relative_to(root) or not path.is_file():
         raise ResourceNotFoundError(f"No file {PREFIX}{relative} in the workspace; a tool writes it first.")
     return path
 
 
 def _paths(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    """(field, path) for every ``*_path`` string (or list of them) in a dumped result, depth first."""
+    """(field, path) for every ``path`` / ``*_path`` string (or list of them) in a dumped result, depth first."""
     if isinstance(value, dict):
         for k, v in value.items():
             yield from _paths(v, str(k))
     elif isinstance(value, list):
         for item in value:
             yield from _paths(item, key)
-    elif isinstance(value, str) and (key.endswith("_path") or key in ("tables", "files", "charts")) and "/" in value:
+    elif isinstance(value, str) and (key.endswith("path") or key in ("tables", "files", "charts")) and "/" in value:
         yield key, value
 
 
@@ -85,7 +113,8 @@ def links(workspace: Workspace, dumped: dict[str, Any]) -> list[ResourceLink]:
         if uri is None or uri in seen:
             continue
         seen.add(uri)
-        what = field_label(key.removesuffix("_path")) if key.endswith("_path") else field_label(key)
+        what = LINK_TITLES.get(uri.split("/", 3)[2]) if key == "path" else None
+        what = what or (field_label(key.removesuffix("_path")) if key.endswith("_path") else field_label(key))
         out.append(
             ResourceLink(
                 type="resource_link",
@@ -121,7 +150,7 @@ def register(mcp: MCPServer, state: AppState) -> None:
         return found.read_bytes()
 
 
-MAX_LISTED = 200  # resources/list stays small: the collections (icp://datasets, ...) list everything
+MAX_LISTED = 1_000  # resources/list pages through these (100 a page); the newest files first when there are more
 
 
 def workspace_resources(workspace: Workspace) -> list[Resource]:
@@ -142,7 +171,7 @@ def workspace_resources(workspace: Workspace) -> list[Resource]:
                     mime_type="application/json",
                 )
             )
-    files = [p for kind in GENERATED_KINDS for p in _files(workspace.root / kind)]
+    files = [p for kind in SERVED_KINDS for p in _files(workspace, kind)]
     files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for path in files[: max(0, MAX_LISTED - len(out))]:
         uri = file_uri(workspace, path)
@@ -159,10 +188,8 @@ def workspace_resources(workspace: Workspace) -> list[Resource]:
     return out[:MAX_LISTED]
 
 
-GENERATED_KINDS = ("documents", "exports", "prospect-lists", "markets", "analyses")
-
-
-def _files(folder: Path) -> list[Path]:
+def _files(workspace: Workspace, kind: str) -> list[Path]:
+    folder = workspace.root / kind
     if not folder.is_dir():
         return []
-    return [p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.parts[-3:])]
+    return [p for p in folder.rglob("*") if p.is_file() and served(p.relative_to(workspace.root).parts)]

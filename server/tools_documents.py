@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: the tool's signature names a res
 ``register`` (it needs the server's state), so annotations must be evaluated where they are written.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -75,9 +76,15 @@ def register(mcp: MCPServer, state: AppState) -> None:
         version when they exist. Returns the paths, the outline, the one-page summary and who wrote the words."""
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         contacts = contacts_file(contacts_path, roots)
-        facts, batch = await run_engine(
-            ctx, prepare_document, state.workspace, chosen, contacts, state.config.max_file_bytes
-        )
-        words = await run_engine(ctx, narrative_from, batch, narrative, state.config.fallback_writer())
-        result = await run_engine(ctx, write_document, state.workspace, chosen, facts, words)
+
+        def draft(progress: Callable[[float, str], None]) -> DocumentResult:
+            """The three stages in one worker-thread run, so progress climbs once from 0 to 100."""
+            progress(0.0, "gathering the facts")
+            facts, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
+            progress(0.4, "writing the narrative")
+            words = narrative_from(batch, narrative, state.config.fallback_writer())
+            progress(0.6, "rendering Markdown, HTML and charts")
+            return write_document(state.workspace, chosen, facts, words)
+
+        result = await run_engine(ctx, draft)
         return state.result("draft_icp_document", result)

@@ -188,7 +188,9 @@ def register_validation(mcp: MCPServer, state: AppState) -> None:
 
     @mcp.tool(
         title="Validate the ICP",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=ToolAnnotations(  # not read-only: it saves the report beside the version for the ICP document
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @guard
     async def validate_icp(

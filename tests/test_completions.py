@@ -3,6 +3,7 @@ errors as sentences, and annotations that say which tools stay on this machine."
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -74,8 +75,39 @@ async def test_bad_tool_arguments_read_as_sentences_without_the_pydantic_banner(
     assert result.is_error
     text = result.content[0].text  # type: ignore[union-attr]
     assert "`path` is required." in text
-    assert "`revenue_unit`: input should be greater than 0; got -5." in text
+    assert "`revenue_unit` must be greater than 0; got -5." in text
     assert "pydantic" not in text and "http" not in text and "validation error" not in text.lower()
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "sentence"),
+    [
+        ("segment_accounts", {"dataset": "acme", "min_size": 1}, "`min_size` must be at least 2; got 1."),
+        ("segment_accounts", {"dataset": "acme", "k": "many"}, '`k` must be a whole number; got "many".'),
+        ("find_patterns", {"dataset": "acme", "top_share": 2}, "`top_share` must be less than 1; got 2."),
+        (
+            "find_patterns",
+            {"dataset": "acme", "compare": "bestest"},
+            "`compare` must be one of 'best', 'won', 'churned' or 'condition'; got \"bestest\".",
+        ),
+        (
+            "find_patterns",
+            {"dataset": "acme", "compare": "condition", "condition": [{"column": "industry", "op": "~"}]},
+            "`condition[0].value` is required.",
+        ),
+        ("build_icp", {"dataset": "acme", "green": 200}, "`green` must be at most 100; got 200."),
+        ("build_icp", {"dataset": "acme", "must_haves": "EU only"}, '`must_haves` must be a list; got "EU only".'),
+    ],
+)
+async def test_each_bad_argument_is_one_sentence_naming_it_the_value_and_what_is_expected(
+    server_config: ServerConfig, tool: str, arguments: dict[str, Any], sentence: str
+) -> None:
+    async with Client(build_server(server_config)) as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert sentence in text, text
+    assert text.startswith("Invalid argument") and tool in text and "Error executing tool" not in text
 
 
 async def test_tools_that_only_touch_local_files_say_so(server_config: ServerConfig) -> None:
@@ -84,6 +116,8 @@ async def test_tools_that_only_touch_local_files_say_so(server_config: ServerCon
     open_world = {t.name for t in tools if t.annotations is None or t.annotations.open_world_hint is not False}
     # Only the drafting tools may reach an outside service (the Anthropic API, when a key is configured).
     assert open_world == {"draft_icp_document", "draft_messaging"}
+    read_only = {t.name for t in tools if t.annotations is not None and t.annotations.read_only_hint}
+    assert read_only == {"score_prospect", "check_drift"}  # validate_icp saves its report for the document
 
 
 async def test_every_long_step_reports_progress_when_the_client_asks(server_config: ServerConfig) -> None:
@@ -111,4 +145,29 @@ async def test_every_long_step_reports_progress_when_the_client_asks(server_conf
     assert all(seen[tool] for tool in seen), {tool: len(v) for tool, v in seen.items()}
     heartbeats = seen["build_icp"]
     assert heartbeats[0][1] is not None and "working" in heartbeats[0][1]
-    assert [p for p, _ in heartbeats] == sorted(p for p, _ in heartbeats)  # progress only goes up
+    for tool, reports in seen.items():  # the protocol: each notification's progress is above the one before
+        values = [p for p, _ in reports]
+        assert all(a < b for a, b in itertools.pairwise(values)), (tool, values)
+    assert [m for _, m in seen["draft_icp_document"]] == [
+        "gathering the facts", "writing the narrative", "rendering Markdown, HTML and charts"
+    ]  # fmt: skip
+
+
+async def test_no_progress_is_sent_when_the_client_sent_no_progress_token(server_config: ServerConfig) -> None:
+    methods: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        methods.append(str(getattr(getattr(message, "root", message), "method", "")))
+
+    async with Client(build_server(server_config), mode="legacy", message_handler=on_message) as client:
+        loaded = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        name = (loaded.structured_content or {})["name"]
+        for tool, arguments in (
+            ("build_icp", {"dataset": name, "name": "core"}),
+            ("draft_icp_document", {"icp": "core"}),
+        ):
+            result = await client.call_tool(tool, arguments)
+            assert not result.is_error, result.content
+        await client.list_tools()  # a round trip: anything sent before the last result has arrived
+    assert "notifications/resources/list_changed" in methods  # notifications do arrive here...
+    assert "notifications/progress" not in methods  # ...but no progress: none was asked for

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp.types import BlobResourceContents, ResourceLink, TextResourceContents
+from mcp.types import INVALID_PARAMS, BlobResourceContents, ResourceLink, TextResourceContents
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
@@ -71,3 +71,62 @@ async def test_the_server_says_the_resource_list_changed_after_a_tool_creates_on
         assert not result.is_error, result.content
         await client.list_tools()  # a round trip: the notification sent before the result has arrived
     assert "notifications/resources/list_changed" in seen
+
+
+async def test_every_generated_file_links_to_a_resource_that_reads_back_with_its_own_mime_type(
+    server_config: ServerConfig,
+) -> None:
+    async with Client(build_server(server_config)) as client:
+
+        async def links(tool: str, arguments: dict[str, Any]) -> dict[str, ResourceLink]:
+            result = await client.call_tool(tool, arguments)
+            assert not result.is_error, result.content
+            return {str(c.uri): c for c in result.content if isinstance(c, ResourceLink)}
+
+        await links("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv", "name": "acme"})
+        best = await links("find_best_customers", {"dataset": "acme", "chart": True})
+        segmented = await links("segment_accounts", {"dataset": "acme", "dimensions": ["industry"], "name": "seg"})
+        built = await links("build_icp", {"dataset": "acme", "name": "core", "segmentation": "seg"})
+        drafted = await links("draft_messaging", {"icp": "core", "segment": "0"})
+
+        chart = next(link for link in best.values() if link.name.endswith(".png"))
+        read = (await client.read_resource(chart.uri)).contents[0]
+        assert isinstance(read, BlobResourceContents) and read.mime_type == "image/png" == chart.mime_type
+        assert base64.b64decode(read.blob).startswith(b"\x89PNG")
+        assert "icp://files/segmentations/seg/segments.csv" in segmented  # served, not a dead link
+        table = (await client.read_resource("icp://files/segmentations/seg/segments.csv")).contents[0]
+        assert isinstance(table, TextResourceContents) and table.mime_type == "text/csv"
+        assert list(built) == ["icp://icps/core/v1"] and built["icp://icps/core/v1"].title == "ICP version: v1.json"
+        assert '"scorecard"' in (await client.read_resource("icp://icps/core/v1")).contents[0].text  # type: ignore[union-attr]
+        [draft] = drafted.values()
+        assert draft.mime_type == "text/markdown" and str(draft.uri).startswith("icp://files/documents/core-v1/")
+        text = (await client.read_resource(draft.uri)).contents[0]
+        assert isinstance(text, TextResourceContents) and text.mime_type == "text/markdown" and text.text.strip()
+        for bookkeeping in ("icp://files/segmentations/seg/meta.json", "icp://files/datasets/acme/card.json"):
+            with pytest.raises(MCPError, match="No file"):
+                await client.read_resource(bookkeeping)
+
+
+async def test_the_resource_list_comes_in_pages_and_a_foreign_cursor_is_invalid_params(
+    server_config: ServerConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from icp_assistant.server import app
+
+    monkeypatch.setattr(app, "RESOURCE_PAGE", 4)
+    async with Client(build_server(server_config), mode="legacy") as client:
+        result = await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv"})
+        assert not result.is_error, result.content
+        await client.call_tool("find_patterns", {"dataset": result.structured_content["name"], "chart": True})  # type: ignore[index]
+        pages, cursor = [], None
+        while True:
+            page = await client.list_resources(cursor=cursor, cache_mode="bypass")
+            pages.append([str(r.uri) for r in page.resources])
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        with pytest.raises(MCPError) as raised:
+            await client.list_resources(cursor="../../etc", cache_mode="bypass")
+    every = [uri for page in pages for uri in page]
+    assert len(pages) >= 3 and all(len(page) == 4 for page in pages[:-1]) and len(every) == len(set(every))
+    assert every[0] == "icp://method" and any(uri.endswith("patterns_best.png") for uri in every)
+    assert raised.value.error.code == INVALID_PARAMS and "../../etc" in raised.value.error.message

@@ -210,7 +210,7 @@ def segment_accounts(
     else:
         if k is not None and not 2 <= k <= 12:
             raise OptionError(f"k={k} is out of range: choose 2 to 12 segments, or leave k out to choose by stability.")
-        clustering = _discovered(dataset, frame, k, size, report)
+        clustering = _discovered(dataset, frame, k, size, lambda f, m: report(0.85 * f, m))  # then 0.9: describing
         labels, columns, definitions = pd.Series(clustering.labels, index=frame.index), [], {}
         mode, reason, stable = "discovered", clustering.reason, clustering.stable
         diagnostics = [dict(vars(d)) for d in clustering.diagnostics]
