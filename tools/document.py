@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
 
-from .charts import png_base64
+from .charts.palette import png_base64
 from .dataset import Dataset, open_dataset
 from .document_charts import CHART_SEGMENTS, draw_charts, table_frames
 from .document_facts import dataset_facts, icp_facts

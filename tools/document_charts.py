@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from .charts import SegmentPoint, bar_breakdown, segment_bubbles
-from .charts.style import COMPACT, GREEN, TIER_COLOURS, VERMILLION
+from . import charts
+from .charts.palette import COMPACT, GREEN, TIER_COLOURS, VERMILLION
 from .document_text import Formats, humanize
 from .labels import level_label
 
@@ -21,14 +21,14 @@ def _segment_chart(facts: dict[str, Any], path: Path) -> Path | None:
     if not segments:
         return None
     points = [
-        SegmentPoint(
+        charts.SegmentPoint(
             name=s["title"], value=s["outcomes"].get("median_value"), win_rate=s["outcomes"]["win_rate"]["rate"],
             win_low=s["outcomes"]["win_rate"]["low"], win_high=s["outcomes"]["win_rate"]["high"],
             accounts=s["accounts"], low_confidence=bool(s["outcomes"]["win_rate"]["small_sample"]),
         )
         for s in segments[:CHART_SEGMENTS]
     ]  # fmt: skip
-    return segment_bubbles(
+    return charts.segment_bubbles(
         points, path, title="Segments: value vs win rate", base_rate=segments[0]["outcomes"].get("base_win_rate"),
         value_label="Median customer value", numbered=True, symbol=facts["currency"]["symbol"] or "",
         subtitle="Numbers match the segment key below the chart", size=COMPACT,
@@ -36,13 +36,13 @@ def _segment_chart(facts: dict[str, Any], path: Path) -> Path | None:
 
 
 def draw_charts(facts: dict[str, Any], folder: Path) -> dict[str, Path]:
-    charts: dict[str, Path] = {}
+    drawn: dict[str, Path] = {}
     icp = facts["icp"]
     if (bubbles := _segment_chart(facts, folder / "segments.png")) is not None:
-        charts["segments"] = bubbles
+        drawn["segments"] = bubbles
     criteria = sorted(icp["scorecard"]["criteria"], key=lambda c: -abs(c["points"]))[:12]
     if criteria:
-        charts["points"] = bar_breakdown(
+        drawn["points"] = charts.bar_breakdown(
             [c["text"] for c in criteria], [c["points"] for c in criteria], folder / "points.png",
             title="Scorecard points per criterion", value_format="{:+,.0f}", value_label="points",
             subtitle=f"Every account starts at {icp['scorecard']['base']}; green from {icp['thresholds']['green']}",
@@ -50,12 +50,12 @@ def draw_charts(facts: dict[str, Any], folder: Path) -> dict[str, Path]:
         )  # fmt: skip
     if facts["validation"] and icp["scored"]:
         tiers = [t for t in facts["validation"]["evaluation"]["tiers"] if t["win_rate"]]
-        charts["validation"] = bar_breakdown(
+        drawn["validation"] = charts.bar_breakdown(
             [t["tier"] for t in tiers], [t["win_rate"]["rate"] for t in tiers], folder / "validation.png",
             title="Held-out win rate per tier", value_format="{:.0%}", value_label="win rate",
             subtitle=humanize(facts["validation"]["split"])[:90], colours=TIER_COLOURS, keep_order=True, size=COMPACT,
         )  # fmt: skip
-    return charts
+    return drawn
 
 
 def table_frames(facts: dict[str, Any]) -> dict[str, pd.DataFrame]:

@@ -11,18 +11,40 @@ canvas); nothing touches pyplot's global figure list or the global rcParams, so 
 from several worker threads at once. The same input gives the same PNG bytes: the file carries no
 software version or timestamp.
 
-Modules: ``style`` (palette, fonts, the figure and its title block, the atomic save, ``money`` and
-``png_base64``), ``lift`` (:func:`lift_bars`), ``bubbles`` (:func:`segment_bubbles`),
+Modules: ``palette`` (colours, sizes, ``money`` and ``png_base64``: no matplotlib), ``style`` (fonts, the figure
+and its title block, the atomic save), ``lift`` (:func:`lift_bars`), ``bubbles`` (:func:`segment_bubbles`),
 ``concentration`` (:func:`value_concentration`) and ``breakdown`` (:func:`bar_breakdown`).
 """
 
 from __future__ import annotations
 
-from .breakdown import bar_breakdown
-from .bubbles import SegmentPoint, segment_bubbles
-from .concentration import value_concentration
-from .lift import LiftBar, lift_bars
-from .style import money, png_base64
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .breakdown import bar_breakdown
+    from .bubbles import SegmentPoint, segment_bubbles
+    from .concentration import value_concentration
+    from .lift import LiftBar, lift_bars
+
+from .palette import money, png_base64
+
+# matplotlib is imported on first use of a chart (PEP 562), not when the server starts.
+_LAZY = {
+    "LiftBar": "lift",
+    "lift_bars": "lift",
+    "SegmentPoint": "bubbles",
+    "segment_bubbles": "bubbles",
+    "value_concentration": "concentration",
+    "bar_breakdown": "breakdown",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+
 
 __all__ = [
     "LiftBar",
