@@ -216,3 +216,26 @@ def test_bad_arguments_raise_errors_that_name_the_value() -> None:
         compare_samples(frame, frame, {})
     with pytest.raises(InsufficientDataError, match="recent 0"):
         compare_samples(frame, frame.iloc[:0], {"industry": "category"})
+
+
+@pytest.mark.parametrize("kind", ["category", "multi", "number"])
+def test_the_noise_floor_counts_each_sample_in_the_reference_bins_exactly_as_binning_it_anew(kind: str) -> None:
+    """The reference is binned once; each random sample's PSI equals the PSI of a table built from the sample."""
+    from icp_assistant.tools.drift_stats import _category_table, _filled, _noise, _number_table, psi
+
+    rng = np.random.default_rng(4)
+    if kind == "number":
+        cells = pd.Series(rng.lognormal(3, 1, 3000))
+    elif kind == "multi":
+        tools = ["Slack", "Salesforce", "HubSpot", "Zoom", "Jira", "Notion"]
+        cells = pd.Series(["; ".join(rng.choice(tools, rng.integers(0, 4), replace=False)) for _ in range(3000)])
+    else:
+        cells = pd.Series(rng.choice(["a", "b", "c", "Other", *[f"rare {i}" for i in range(30)]], 3000))
+    ref = _filled(cells, kind)  # type: ignore[arg-type]
+    draw = np.random.default_rng(0)
+    values = []
+    for _ in range(60):
+        sample = ref.iloc[draw.integers(0, len(ref), 80)]
+        table = _number_table(ref, sample) if kind == "number" else _category_table(ref, sample)
+        values.append(psi(table.reference / table.reference.sum(), table.recent / table.recent.sum()))
+    assert _noise(ref, 80, kind, 60, 0) == round(float(np.quantile(values, 0.95)), 4)  # type: ignore[arg-type]

@@ -292,3 +292,28 @@ def test_the_base_rate_baseline_is_chance_by_definition() -> None:
     base = baseline_base_rate()
     assert base.name == "base rate" and base.auc == 0.5
     assert "by definition" in base.note
+
+
+@pytest.mark.parametrize(("rows", "groups", "continuous"), [(400, 400, False), (1500, 300, True), (60, 15, False)])
+def test_the_vectorised_bootstrap_gives_the_auc_of_each_resample_drawn_one_by_one(
+    rows: int, groups: int, continuous: bool
+) -> None:
+    """Each resample's AUC equals roc_auc_score on the rows drawn as before (whole groups, same generator calls)."""
+    from sklearn.metrics import roc_auc_score
+
+    from icp_assistant.tools.evaluation import RESAMPLES, _bootstrap_aucs
+
+    rng = np.random.default_rng(rows)
+    won = (rng.random(rows) < 0.3).astype(int)
+    score = rng.random(rows) + 0.3 * won if continuous else rng.integers(0, 20, rows) + 3.0 * won
+    codes = np.unique(rng.integers(0, groups, rows), return_inverse=True)[1]
+    members = [np.flatnonzero(codes == g) for g in range(int(codes.max()) + 1)]
+    draw = np.random.default_rng(0)
+    expected = []
+    for _ in range(RESAMPLES):
+        picked = np.concatenate([members[g] for g in draw.integers(0, len(members), len(members))])
+        if 0 < won[picked].sum() < len(picked):
+            expected.append(roc_auc_score(won[picked], score[picked]))
+    got = _bootstrap_aucs(won, score, codes, np.random.default_rng(0))
+    assert len(got) == len(expected)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -272,3 +272,23 @@ def test_the_fast_value_matcher_agrees_with_trait_mask_and_with_the_exported_sql
             sql = f"SELECT COALESCE({condition_sql(criterion)}, FALSE) AS hit FROM messy"
             in_sql = duckdb.sql(sql).df()["hit"].tolist()
             assert fast.tolist() == in_sql, criterion.id
+
+
+def test_above_the_fitting_cap_the_regression_sees_a_seeded_sample_of_whole_accounts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every account is in or out whole, the sample is about the cap, the same seed draws the same rows, and
+    below the cap every row is used."""
+    from icp_assistant.tools import scorecard
+
+    monkeypatch.setattr(scorecard, "MAX_FIT_ROWS", 1_000)
+    rng = np.random.default_rng(2)
+    groups = np.repeat([f"acct {i}" for i in range(900)], rng.integers(1, 5, 900))
+    y = rng.integers(0, 2, len(groups))
+    sample = scorecard.fit_sample(y, groups, random_state=0)
+    assert sample is not None and 950 <= len(sample) <= 1_000
+    taken = set(groups[sample])
+    assert all((groups[groups == g].size == (groups[sample] == g).sum()) for g in taken)  # whole accounts
+    assert np.array_equal(sample, scorecard.fit_sample(y, groups, random_state=0))
+    assert not np.array_equal(sample, scorecard.fit_sample(y, groups, random_state=1))
+    assert scorecard.fit_sample(y[:900], groups[:900], random_state=0) is None

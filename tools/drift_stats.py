@@ -14,13 +14,12 @@ value mentions (a row with two values counts twice, so that p-value is approxima
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from scipy import stats
 
 from .errors import ColumnError, InsufficientDataError, OptionError, listing
 from .stats import MIN_N, round_sig
@@ -129,7 +128,7 @@ def _category_table(ref: pd.Series, rec: pd.Series) -> _Table:
     return _Table(labels, counts[0], counts[1])
 
 
-def _number_table(ref: pd.Series, rec: pd.Series) -> _Table:
+def _number_edges(ref: pd.Series) -> tuple[list[float], list[str]]:
     """Right-closed reference decile bins; empty ones merge into the next, except the open top bin (out of range)."""
     cuts = np.quantile(ref.to_numpy(), np.linspace(0, 1, NUMBER_BINS + 1)[1:-1])
     edges = list(np.unique(cuts))
@@ -142,6 +141,11 @@ def _number_table(ref: pd.Series, rec: pd.Series) -> _Table:
     labels = [f"<= {edges[0]:.4g}"] if edges else ["all values"]
     labels += [f"{low:.4g} to {high:.4g}" for low, high in itertools.pairwise(edges)]
     labels += [f"> {edges[-1]:.4g}"] if edges else []
+    return edges, labels
+
+
+def _number_table(ref: pd.Series, rec: pd.Series) -> _Table:
+    edges, labels = _number_edges(ref)
     ref_counts, rec_counts = (
         np.bincount(np.searchsorted(edges, s.to_numpy(), side="left"), minlength=len(labels)).astype(float)
         for s in (ref, rec)
@@ -151,6 +155,8 @@ def _number_table(ref: pd.Series, rec: pd.Series) -> _Table:
 
 def _test(table: _Table, ref: pd.Series, rec: pd.Series, kind: Kind) -> tuple[float | None, float | None]:
     """(p-value, effect): KS for numbers, chi-square with Cramer's V otherwise; (None, None) if untestable."""
+    from scipy import stats  # on first use: the server starts without scipy
+
     if kind == "number":
         result = stats.ks_2samp(ref.to_numpy(), rec.to_numpy())
         return float(result.pvalue), float(result.statistic)
@@ -209,16 +215,41 @@ def _statement(drift: AttributeDrift, unseen_share: float) -> str:
 
 
 def _noise(ref: pd.Series, size: int, kind: Kind, resamples: int, random_state: int) -> float | None:
-    """95th percentile of the PSI between the reference and random samples of it of ``size`` rows."""
+    """95th percentile of the PSI between the reference and random samples of it of ``size`` rows.
+
+    The reference is binned once (a sample of it has the same bins); each sample is then a count of the bins its
+    rows fall in, drawn exactly as ``rng.integers(0, len(ref), size)`` per resample."""
     if resamples < 1 or size < 1 or len(ref) < 2:
         return None
     rng = np.random.default_rng(random_state)
+    sample_counts = _bin_counter(ref, kind)
+    reference = sample_counts(np.arange(len(ref)))
     values = []
     for _ in range(resamples):
-        sample = ref.iloc[rng.integers(0, len(ref), size)]
-        table = _number_table(ref, sample) if kind == "number" else _category_table(ref, sample)
-        values.append(psi(table.reference / table.reference.sum(), table.recent / table.recent.sum()))
+        recent = sample_counts(rng.integers(0, len(ref), size))
+        values.append(psi(reference / reference.sum(), recent / recent.sum()))
     return round(float(np.quantile(values, 0.95)), 4)
+
+
+def _bin_counter(ref: pd.Series, kind: Kind) -> Callable[[np.ndarray], np.ndarray]:
+    """A function from row positions of ``ref`` (repeats allowed) to rows per bin of the reference's own table."""
+    if kind == "number":
+        edges, labels = _number_edges(ref)
+        codes = np.searchsorted(edges, ref.to_numpy(), side="left")
+        return lambda rows: np.bincount(codes[rows], minlength=len(labels)).astype(float)
+    labels = _category_table(ref, ref).labels
+    index = {label: i for i, label in enumerate(labels)}
+    exploded = ref.reset_index(drop=True).explode()
+    codes = exploded.map(index).fillna(index.get(OTHER, -1)).to_numpy(dtype=int)
+    pairs = pd.DataFrame({"row": exploded.index.to_numpy(dtype=int), "bin": codes})
+    pairs = pairs[pairs["bin"] >= 0].drop_duplicates()  # a row counts once in each bin it has
+    row_of, bin_of = pairs["row"].to_numpy(), pairs["bin"].to_numpy()
+
+    def counts(rows: np.ndarray) -> np.ndarray:
+        times = np.bincount(rows, minlength=len(ref)).astype(float)
+        return np.bincount(bin_of, weights=times[row_of], minlength=len(labels))
+
+    return counts
 
 
 def attribute_drift(

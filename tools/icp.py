@@ -248,6 +248,12 @@ def build_icp(
     how = "learned by regularised logistic regression" if method == "learned" else "from smoothed lift"
     rows = f"{learned.training_rows:,} {learned.training_unit} ({learned.positives:,} positive)"
     notes = [f"Points {how} on {rows}."]
+    if learned.fitted_rows is not None:
+        notes.append(
+            f"The regression was fitted on a seeded random sample of whole accounts ({learned.fitted_rows:,} of "
+            f"{learned.training_rows:,} {learned.training_unit}): more rows would not move the points; the levels, "
+            "their tests and the points' scale use every row."
+        )
     if method == "lift":
         notes.append("No lost deals or accounts: points say how customers differ from the whole list, not who wins.")
     if not learned.criteria:

@@ -23,20 +23,20 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
-from sklearn.model_selection import GroupKFold, StratifiedKFold
-from sklearn.tree import DecisionTreeClassifier
 
 from .attributes import MULTI_SEPARATOR, Attribute
 from .labels import level_label, missing_label, range_label
 from .stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
 from .values import PLACEHOLDERS, is_placeholder
 from .values.number_series import parse_number_series
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 Method = Literal["learned", "lift"]
 Kind = Literal["category", "multi", "range", "missing"]
@@ -128,6 +128,9 @@ class Scorecard(BaseModel):
     training_rows: int
     training_unit: Literal["deals", "accounts"]
     positives: int
+    fitted_rows: int | None = Field(
+        None, description="Rows the regression was fitted on when a seeded sample of whole accounts; None = all"
+    )
 
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
@@ -192,7 +195,11 @@ class Reader:
         if criterion.kind == "multi":
             if self._parts is None:
                 text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
-                self._parts = text.str.split(MULTI_SEPARATOR.strip()).explode().map(canonical)
+                parts = text.str.split(MULTI_SEPARATOR.strip()).explode()
+                codes, raws = pd.factorize(parts)  # each distinct part read once
+                read = np.full(len(parts), None, dtype=object)
+                read[codes >= 0] = np.array([canonical(raw) for raw in raws], dtype=object)[codes[codes >= 0]]
+                self._parts = pd.Series(read, index=parts.index, dtype=object)
             hit = np.zeros(len(self.uniques), dtype=bool)
             hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
             return self._spread(hit)
@@ -221,6 +228,8 @@ def _bins(values: pd.Series, y: np.ndarray, min_leaf: int, random_state: int) ->
     known = values.notna().to_numpy()
     if known.sum() < 2 * min_leaf or values[known].nunique() < 2:
         return []
+    from sklearn.tree import DecisionTreeClassifier  # imported on first fit: the server starts without sklearn
+
     tree = DecisionTreeClassifier(max_leaf_nodes=MAX_BINS, min_samples_leaf=min_leaf, random_state=random_state)
     tree.fit(values[known].to_numpy(dtype=float).reshape(-1, 1), y[known])
     edges = sorted({float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature, strict=True) if f >= 0})
@@ -260,11 +269,14 @@ def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: in
     spelled: dict[str, str] = {}
     if attr.kind == "multi":
         text = series.dropna().astype(str).str.split(MULTI_SEPARATOR.strip()).explode().str.strip()
-        tokens = text.map(canonical)
-        for token, raw in zip(tokens.to_numpy(), text.to_numpy(), strict=True):
+        codes, raws = pd.factorize(text)  # each distinct spelling read once, in order of first appearance
+        read = np.array([canonical(raw) for raw in raws], dtype=object)
+        for token, raw in zip(read, raws, strict=True):
             if token is not None:
                 spelled.setdefault(str(token), str(raw))
-        tokens = tokens.dropna()
+        per_row = np.full(len(codes), None, dtype=object)
+        per_row[codes >= 0] = read[codes[codes >= 0]]
+        tokens = pd.Series(per_row, index=text.index, dtype=object).dropna()
     else:
         per_row = reader.tokens()[np.maximum(reader.codes, 0)] if len(reader.tokens()) else np.full(len(rows), None)
         tokens = pd.Series(per_row, index=rows.index, dtype=object).where(reader.codes >= 0).dropna()
@@ -328,10 +340,32 @@ def _candidates(
     return candidates, schema
 
 
+MAX_FIT_ROWS = 200_000  # the regression sees at most this many rows: whole accounts drawn with a fixed seed
+
+
+def fit_sample(y: np.ndarray, groups: np.ndarray | None, random_state: int) -> np.ndarray | None:
+    """Rows of a seeded random sample of whole accounts (groups) of about ``MAX_FIT_ROWS`` rows, or None for all.
+
+    Above this size the weights barely move (their standard errors are a fraction of a point) while the cross-
+    validated fit grows with every row; levels, tests and the points' scale still use every row."""
+    if len(y) <= MAX_FIT_ROWS:
+        return None
+    codes = pd.factorize(groups)[0] if groups is not None else np.arange(len(y))
+    shuffled = np.random.default_rng(random_state).permutation(int(codes.max()) + 1)
+    rank = np.empty_like(shuffled)
+    rank[shuffled] = np.arange(len(shuffled))  # each account's place in a random order
+    sizes = np.bincount(rank[codes], minlength=len(shuffled))  # rows per account, in that order
+    take = int(np.searchsorted(np.cumsum(sizes), MAX_FIT_ROWS, side="right"))
+    return np.flatnonzero(rank[codes] < max(take, 1))
+
+
 def _weights_learned(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, random_state: int
+    x: np.ndarray | csr_matrix, y: np.ndarray, groups: np.ndarray | None, random_state: int
 ) -> tuple[np.ndarray, float]:
     """L2 logistic regression, its strength chosen by log-loss in folds that keep each account whole."""
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
     folds = min(5, int(min(y.sum(), len(y) - y.sum())), len(np.unique(groups)) if groups is not None else len(y))
     if folds >= 3:
         splitter = (
@@ -399,7 +433,16 @@ def fit_scorecard(
                          training_rows=len(rows), training_unit=unit, positives=int(y.sum()))  # fmt: skip
     x = np.column_stack([masks[c.id] for c in keys]).astype(float)
     group_array = groups.to_numpy() if groups is not None else None
-    raw, intercept = _weights_learned(x, y, group_array, random_state) if method == "learned" else _weights_lift(x, y)
+    from scipy.sparse import csr_matrix
+
+    sample = fit_sample(y, group_array, random_state) if method == "learned" else None
+    if method == "lift":
+        raw, intercept = _weights_lift(x, y)
+    elif sample is None:  # indicators are sparse: the solver's products run on the non-zeros only (same optimum)
+        raw, intercept = _weights_learned(csr_matrix(x), y, group_array, random_state)
+    else:
+        sampled_groups = group_array[sample] if group_array is not None else None
+        raw, intercept = _weights_learned(csr_matrix(x[sample]), y[sample], sampled_groups, random_state)
     weights, shift = _centre(raw, x, keys)
     logits = intercept + shift + x @ weights
     low, high = np.percentile(logits, [2, 98]) if len(logits) else (0.0, 1.0)
@@ -426,7 +469,7 @@ def fit_scorecard(
     return Scorecard(
         method=method, base=int(np.rint((intercept + shift - low) * scale)), criteria=criteria,
         attributes=sorted(used), schema=schema, scale=round(scale, 6), training_rows=len(rows), training_unit=unit,
-        positives=int(y.sum()),
+        positives=int(y.sum()), fitted_rows=None if sample is None else len(sample),
     )  # fmt: skip
 
 
