@@ -34,16 +34,38 @@ class Frame:
     dates: pd.Series | None = None  # deals: close date per row (for time splits)
 
 
-def value_tests(frame: Frame, attrs: list[Attribute], deff: float) -> pd.DataFrame:
+@dataclass
+class AttributeValues:
+    """One attribute's values per row (a multi-valued cell split once: its row repeated) and their counts."""
+
+    values: pd.Series
+    counts: pd.Series
+
+
+def attribute_values(rows: pd.DataFrame, attrs: list[Attribute]) -> dict[str, AttributeValues]:
+    """Every attribute's values, split and counted once, for contrasting many groups of the same rows."""
+    min_count = max(MIN_COUNT, math.ceil(0.005 * len(rows)))
+    out = {}
+    for attr in attrs:
+        values = values_of(rows, attr, min_count)
+        out[attr.column] = AttributeValues(values, values.value_counts())
+    return out
+
+
+def value_tests(
+    frame: Frame, attrs: list[Attribute], deff: float, known: dict[str, AttributeValues] | None = None
+) -> pd.DataFrame:
+    """Each value of each attribute tested for the group; ``known``: the rows' values from
+    :func:`attribute_values` when the same rows are contrasted for many groups."""
     group_size, total = int(frame.group.sum()), len(frame.rows)
-    min_count = max(MIN_COUNT, math.ceil(0.005 * total))
+    known = known if known is not None else attribute_values(frame.rows, attrs)
     records = []
     for attr in attrs:
-        values = values_of(frame.rows, attr, min_count)
+        values, counts = known[attr.column].values, known[attr.column].counts
         if values.empty:
             continue
         in_group = values[frame.group.reindex(values.index).to_numpy()].value_counts()
-        for value, with_value in values.value_counts().items():
+        for value, with_value in counts.items():
             records.append((attr.column, str(value), int(in_group.get(value, 0)), int(with_value)))
     table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value"])
     return score_counts(table, group_size, total, deff)

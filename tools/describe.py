@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from .attributes import OTHER, Attribute
-from .contrast import Frame, value_tests
+from .contrast import AttributeValues, Frame, value_tests
 from .stats import Rate, bh_adjust, quantiles, rate, round_sig
 
 MIN_SUPPORT, MIN_TRAIT_LIFT, MIN_TRAIT_COUNT = 0.2, 1.5, 5
@@ -53,9 +53,12 @@ class Outlier(BaseModel):
     reason: str
 
 
-def distinctive_traits(frame: pd.DataFrame, mask: pd.Series, attrs: list[Attribute]) -> list[Trait]:
-    """Traits of ``mask`` rows that pass support, lift, count and the corrected test."""
-    table = value_tests(Frame(frame, mask, "accounts", "segment vs all accounts"), attrs, deff=1.0)
+def distinctive_traits(
+    frame: pd.DataFrame, mask: pd.Series, attrs: list[Attribute], known: dict[str, AttributeValues] | None = None
+) -> list[Trait]:
+    """Traits of ``mask`` rows that pass support, lift, count and the corrected test (``known``: the frame's values,
+    split once for all segments)."""
+    table = value_tests(Frame(frame, mask, "accounts", "segment vs all accounts"), attrs, deff=1.0, known=known)
     if table.empty:
         return []
     table["q"] = bh_adjust(table["p_value"].to_numpy())

@@ -21,6 +21,7 @@ from . import describe as D
 from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column
 from .best_customers import primary_value
 from .clustering import Clustering, discover_segments
+from .contrast import attribute_values
 from .dataset import Dataset
 from .errors import InsufficientDataError, OptionError
 from .workspace import Workspace, check_name, slugify, write_json, write_table
@@ -126,10 +127,11 @@ def _describe(
     numbers = [c for c in ("employee_count", "annual_revenue", "company_age") if c in frame][:MAX_NUMERIC]
     value = primary_value(frame)
     base = D.base_win_rate(frame)
+    known = attribute_values(frame, attrs)  # multi-valued cells split once for every segment
     segments = []
     for segment_id, count in labels.value_counts().sort_index().items():
         mask = labels.eq(segment_id)
-        traits = D.distinctive_traits(frame, mask, attrs)
+        traits = D.distinctive_traits(frame, mask, attrs, known)
         definition = definitions.get(int(segment_id))
         defining = [v for v in (definition or {}).values() if v not in (OTHER, UNKNOWN)]
         name = OTHER_COMBINATIONS if definition is None and fixed else D.name_from(traits, defining, 1 if fixed else 3)
