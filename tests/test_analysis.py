@@ -215,3 +215,13 @@ def test_olist_segments_by_business_segment_and_lead_type_read_well(shared_data:
     names = [s.name for s in result.segments if s.definition]
     assert any("online_medium" in n for n in names)
     assert len(result.model_dump_json(exclude_none=True)) < BUDGET_CHARS
+
+
+def test_segments_by_a_multi_valued_field_put_each_account_under_its_most_common_value(
+    example: Dataset, ws: Workspace
+) -> None:
+    result = segment_accounts(example, ws, dimensions=["tech_stack"], name="by-stack")
+    saved = pd.read_csv(result.membership_path)
+    assert len(saved) == len(example.accounts) and saved["segment"].notna().all()
+    common = example.accounts["tech_stack"].dropna().str.split("; ").explode().value_counts().index[0]
+    assert any(common in s.name for s in result.segments)  # the most common tool names a segment

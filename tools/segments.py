@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -72,10 +73,12 @@ class Segmentation(BaseModel):
 def _dimension_values(frame: pd.DataFrame, column: str, kind: str | None, min_size: int) -> pd.Series:
     series = frame[column]
     if kind == "multi":  # an account goes with its most common value
-        exploded = series.dropna().astype(str).str.split("; ").explode()
-        rank = exploded.map(exploded.value_counts())
-        series = exploded.groupby(level=0).apply(lambda s: s.loc[rank.loc[s.index].idxmax()] if len(s) else None)
-        series = series.reindex(frame.index)
+        exploded = series.dropna().astype(str).str.split("; ").explode().dropna()
+        common = exploded.map(exploded.value_counts()).to_numpy()
+        row = frame.index.get_indexer(exploded.index)
+        order = np.lexsort((np.arange(len(row)), -common, row))  # per row: most common value, first listed on ties
+        first = order[np.r_[True, row[order][1:] != row[order][:-1]]] if len(order) else order
+        series = pd.Series(exploded.to_numpy()[first], index=frame.index[row[first]]).reindex(frame.index)
     elif kind in ("number", "money", "percent", "year") and column not in BANDED.values():
         series = pd.qcut(pd.to_numeric(series, errors="coerce"), 4, duplicates="drop").astype(str)
         series = series.where(series != "nan", None)
@@ -229,10 +232,27 @@ def segment_accounts(
         truncated=len(segments) > MAX_SEGMENTS, table_path="", membership_path="", notes=notes,
     )  # fmt: skip
     result = _save(workspace, result.model_copy(update={"segments": segments}), labels, frame)
-    result.segments = sorted(segments, key=lambda s: -s.accounts)[:MAX_SEGMENTS]
+    result = _within_budget(result, sorted(segments, key=lambda s: -s.accounts)[:MAX_SEGMENTS])
     if chart:
         result.chart_path = str(segment_chart(result.segments, workspace.folder(KIND, result.name) / "segments.png"))
     return result
+
+
+RESULT_CHARS = 7_600  # the result a model reads stays under ~1,900 tokens (the server's budget is 2,000)
+
+
+def _within_budget(result: Segmentation, shown: list[Segment]) -> Segmentation:
+    """The result with the largest segments that fit the budget: first one outlier each instead of three, then
+    fewer segments (the table file and the saved segmentation keep them all)."""
+    fitted = result.model_copy(update={"segments": shown})
+    if len(fitted.model_dump_json(exclude_none=True)) <= RESULT_CHARS:
+        return fitted
+    shown = [s.model_copy(update={"outliers": s.outliers[:1]}) for s in shown]
+    while True:
+        fitted = result.model_copy(update={"segments": shown, "truncated": len(shown) < result.segments_total})
+        if len(shown) <= 3 or len(fitted.model_dump_json(exclude_none=True)) <= RESULT_CHARS:
+            return fitted
+        shown = shown[:-1]
 
 
 def segment_chart(segments: list[Segment], path: Path) -> Path:
