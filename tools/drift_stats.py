@@ -105,22 +105,41 @@ def _filled(series: pd.Series, kind: Kind) -> pd.Series:
     if kind == "number":
         numbers = pd.Series(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
         return numbers[np.isfinite(numbers)]
-    cells = series.dropna().astype(str).map(lambda cell: cell.split(";") if kind == "multi" else [cell])
-    cells = cells.map(lambda values: tuple(sorted({v.strip() for v in values if v.strip()})))
-    return cells[cells.map(len) > 0]
+    text = series.dropna().astype(str)
+    codes, distinct = pd.factorize(text)  # each distinct cell read once
+    values = np.empty(len(distinct), dtype=object)
+    for i, cell in enumerate(distinct):  # a loop: numpy would read equal-length tuples as a second dimension
+        parts = cell.split(";") if kind == "multi" else [cell]
+        values[i] = tuple(sorted({v.strip() for v in parts if v.strip()}))
+    cells = pd.Series(values[codes], index=text.index, dtype=object)
+    return cells[np.array([len(v) > 0 for v in values], dtype=bool)[codes]]
+
+
+def _distinct_rows(cells: pd.Series) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """The distinct value tuples of ``cells`` and how many rows hold each (tuples are counted, not exploded)."""
+    codes, distinct = pd.factorize(cells)
+    return list(distinct), np.bincount(codes, minlength=len(distinct))
 
 
 def _value_rows(cells: pd.Series) -> pd.Series:
     """Rows having each value, most common first (ties by name)."""
-    return cells.explode().value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    counts: dict[str, int] = {}
+    for values, rows in zip(*_distinct_rows(cells), strict=True):
+        for value in values:
+            counts[value] = counts.get(value, 0) + int(rows)
+    return pd.Series(counts, dtype="int64").sort_index().sort_values(ascending=False, kind="stable")
 
 
 def _category_table(ref: pd.Series, rec: pd.Series) -> _Table:
     keep = list(_value_rows(ref).index[:MAX_CATEGORIES])
     kept = set(keep)
 
-    def bins(cells: pd.Series) -> pd.Series:
-        return cells.map(lambda row: tuple({v if v in kept else OTHER for v in row})).explode().value_counts()
+    def bins(cells: pd.Series) -> pd.Series:  # rows per bin: a row counts once in each bin it has
+        counts: dict[str, int] = {}
+        for values, rows in zip(*_distinct_rows(cells), strict=True):
+            for label in {v if v in kept else OTHER for v in values}:
+                counts[label] = counts.get(label, 0) + int(rows)
+        return pd.Series(counts, dtype="int64")
 
     ref_bins, rec_bins = bins(ref), bins(rec)
     labels = keep + ([OTHER] if OTHER not in kept and (OTHER in ref_bins or OTHER in rec_bins) else [])
@@ -177,9 +196,9 @@ def _shifts(table: _Table, reference_filled: int, recent_filled: int) -> list[tu
 
 def _unseen(ref: pd.Series, rec: pd.Series) -> tuple[list[str], float]:
     """Recent values the reference never had (most common first) and the share of recent rows carrying one."""
-    known = set(ref.explode())
+    known = set().union(*_distinct_rows(ref)[0])
     new = [str(v) for v in _value_rows(rec).index if v not in known]
-    carrying = sum(any(v not in known for v in row) for row in rec)
+    carrying = sum(int(rows) for values, rows in zip(*_distinct_rows(rec), strict=True) if not known.issuperset(values))
     return new[:MAX_NEW_VALUES], carrying / max(len(rec), 1)
 
 
@@ -239,15 +258,15 @@ def _bin_counter(ref: pd.Series, kind: Kind) -> Callable[[np.ndarray], np.ndarra
         return lambda rows: np.bincount(codes[rows], minlength=len(labels)).astype(float)
     labels = _category_table(ref, ref).labels
     index = {label: i for i, label in enumerate(labels)}
-    exploded = ref.reset_index(drop=True).explode()
-    codes = exploded.map(index).fillna(index.get(OTHER, -1)).to_numpy(dtype=int)
-    pairs = pd.DataFrame({"row": exploded.index.to_numpy(dtype=int), "bin": codes})
-    pairs = pairs[pairs["bin"] >= 0].drop_duplicates()  # a row counts once in each bin it has
-    row_of, bin_of = pairs["row"].to_numpy(), pairs["bin"].to_numpy()
+    codes, distinct = pd.factorize(ref)
+    pairs = {  # (distinct tuple, bin): a row counts once in each bin it has
+        (i, index.get(v, index.get(OTHER, -1))) for i, values in enumerate(distinct) for v in values
+    }
+    tuple_of, bin_of = (np.array([p[k] for p in sorted(pairs) if p[1] >= 0], dtype=np.intp) for k in (0, 1))
 
     def counts(rows: np.ndarray) -> np.ndarray:
-        times = np.bincount(rows, minlength=len(ref)).astype(float)
-        return np.bincount(bin_of, weights=times[row_of], minlength=len(labels))
+        times = np.bincount(codes[rows], minlength=len(distinct)).astype(float)
+        return np.bincount(bin_of, weights=times[tuple_of], minlength=len(labels))
 
     return counts
 

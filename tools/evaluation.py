@@ -27,6 +27,7 @@ from .stats import Rate, rate
 Tier = Literal["green", "yellow", "red"]
 TIERS: tuple[Tier, ...] = ("green", "yellow", "red")
 RESAMPLES = 500
+MAX_BASELINE_ROWS = 200_000  # training rows the logistic baseline is fitted on (a seeded sample above this)
 MIN_TIER_ROWS = 5  # below this a tier's win rate is too noisy to order
 MIN_SPLIT_ROWS = 20
 WIDE_INTERVAL = 0.25  # an AUC interval wider than this on a small sample says nothing
@@ -244,6 +245,10 @@ def baseline_logistic(
         raise OptionError(f"test_X lacks columns {listing(missing, 10)}; pass the same features on both sides.")
     if len(np.unique(y_train)) < 2:
         raise InsufficientDataError("The training rows are all one outcome; a baseline needs both wins and losses.")
+    fitted = len(y_train)
+    if fitted > MAX_BASELINE_ROWS:  # a seeded sample: more rows would not change the baseline's AUC
+        keep = np.sort(np.random.default_rng(random_state).choice(fitted, MAX_BASELINE_ROWS, replace=False))
+        train_X, y_train = train_X.iloc[keep], y_train[keep]
     features, kinds = _prepare(train_X)
     if not kinds:
         raise InsufficientDataError("train_X has no usable feature columns; pass categories, lists or numbers.")
@@ -252,7 +257,9 @@ def baseline_logistic(
     predicted = model.predict_proba(_prepare(test_X[train_X.columns], kinds)[0])[:, 1]
     auc, interval = _auc(y_test, predicted, None, random_state)
     counts = ", ".join(f"{list(kinds.values()).count(kind)} {kind}" for kind in ("categorical", "multi", "numeric"))
-    note = f"L2 logistic regression on {len(kinds)} columns ({counts}); {len(y_train)} train, {len(y_test)} test rows"
+    sampled = f" (fitted on a random {len(y_train):,})" if len(y_train) < fitted else ""
+    note = f"L2 logistic regression on {len(kinds)} columns ({counts}); {fitted} train{sampled}, "
+    note += f"{len(y_test)} test rows"
     note += "; the test rows are all one outcome, so AUC is undefined." if auc is None else "."
     return Baseline(name="logistic regression", auc=auc, auc_interval=interval, note=note)
 

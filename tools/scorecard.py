@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .attributes import MULTI_SEPARATOR, Attribute
+from .attributes import MULTI_SEPARATOR, Attribute, split_cells
 from .labels import level_label, missing_label, range_label
 from .stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
 from .values import PLACEHOLDERS, is_placeholder
 from .values.number_series import parse_number_series
 
 if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csc_matrix, csr_matrix
 
 Method = Literal["learned", "lift"]
 Kind = Literal["category", "multi", "range", "missing"]
@@ -195,7 +195,7 @@ class Reader:
         if criterion.kind == "multi":
             if self._parts is None:
                 text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
-                parts = text.str.split(MULTI_SEPARATOR.strip()).explode()
+                parts = split_cells(text, MULTI_SEPARATOR.strip())
                 codes, raws = pd.factorize(parts)  # each distinct part read once
                 read = np.full(len(parts), None, dtype=object)
                 read[codes >= 0] = np.array([canonical(raw) for raw in raws], dtype=object)[codes[codes >= 0]]
@@ -268,7 +268,7 @@ def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: in
     reader = Reader(series)
     spelled: dict[str, str] = {}
     if attr.kind == "multi":
-        text = series.dropna().astype(str).str.split(MULTI_SEPARATOR.strip()).explode().str.strip()
+        text = split_cells(series.dropna().astype(str), MULTI_SEPARATOR.strip()).str.strip()
         codes, raws = pd.factorize(text)  # each distinct spelling read once, in order of first appearance
         read = np.array([canonical(raw) for raw in raws], dtype=object)
         for token, raw in zip(read, raws, strict=True):
@@ -383,27 +383,28 @@ def _weights_learned(
     return model.coef_[0], float(model.intercept_[0])
 
 
-def _weights_lift(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+def _weights_lift(x: csc_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
     positives, total = max(int(y.sum()), 1), len(y)
-    a = x[y == 1].sum(axis=0)
-    n = x.sum(axis=0)
+    a = np.asarray(x[np.flatnonzero(y == 1)].sum(axis=0)).ravel()
+    n = np.asarray(x.sum(axis=0)).ravel()
     values = x.shape[1] or 1
     weights = np.log((a + 1) / (positives + values)) - np.log((n + 1) / (total + values))
     return weights, float(np.log(positives / max(total - positives, 1)))
 
 
-def _centre(weights: np.ndarray, x: np.ndarray, keys: list[Criterion]) -> tuple[np.ndarray, float]:
+def _centre(weights: np.ndarray, x: csc_matrix, keys: list[Criterion]) -> tuple[np.ndarray, float]:
     """Shift each attribute's weights so the average account with a known level gets 0 from it."""
     centred = weights.copy()
     shift_total = 0.0
     for column in dict.fromkeys(c.attribute for c in keys):
         idx = [i for i, c in enumerate(keys) if c.attribute == column]
         block = x[:, idx]
-        known = block.sum(axis=1) > 0
+        levels_per_row = np.asarray(block.sum(axis=1)).ravel()
+        known = levels_per_row > 0
         if not known.any():
             continue
-        mean = float((block[known] @ weights[idx]).mean())
-        centred[idx] = weights[idx] - mean / np.maximum(block[known].sum(axis=1).mean(), 1.0)
+        mean = float((block @ weights[idx])[known].mean())
+        centred[idx] = weights[idx] - mean / max(levels_per_row[known].mean(), 1.0)
         shift_total += mean
     return centred, shift_total
 
@@ -431,18 +432,22 @@ def fit_scorecard(
     if not keys:  # nothing separates the outcome: an honest, empty scorecard
         return Scorecard(method=method, base=NEUTRAL_BASE, criteria=[], attributes=[], schema=[], scale=0.0,
                          training_rows=len(rows), training_unit=unit, positives=int(y.sum()))  # fmt: skip
-    x = np.column_stack([masks[c.id] for c in keys]).astype(float)
-    group_array = groups.to_numpy() if groups is not None else None
-    from scipy.sparse import csr_matrix
+    # one column per criterion, sparse (a row matches a few of them): memory and the solver's products scale with
+    # the matches, not rows x criteria
+    from scipy.sparse import csc_matrix  # on first fit: the server starts without scipy
 
+    matched = [np.flatnonzero(masks[c.id]) for c in keys]
+    starts = np.r_[0, np.cumsum([len(m) for m in matched])]
+    x = csc_matrix((np.ones(starts[-1]), np.concatenate(matched), starts), shape=(len(y), len(keys)))
+    group_array = groups.to_numpy() if groups is not None else None
     sample = fit_sample(y, group_array, random_state) if method == "learned" else None
     if method == "lift":
         raw, intercept = _weights_lift(x, y)
-    elif sample is None:  # indicators are sparse: the solver's products run on the non-zeros only (same optimum)
-        raw, intercept = _weights_learned(csr_matrix(x), y, group_array, random_state)
+    elif sample is None:  # the solver's products run on the non-zeros only (same optimum as dense)
+        raw, intercept = _weights_learned(x.tocsr(), y, group_array, random_state)
     else:
         sampled_groups = group_array[sample] if group_array is not None else None
-        raw, intercept = _weights_learned(csr_matrix(x[sample]), y[sample], sampled_groups, random_state)
+        raw, intercept = _weights_learned(x.tocsr()[sample], y[sample], sampled_groups, random_state)
     weights, shift = _centre(raw, x, keys)
     logits = intercept + shift + x @ weights
     low, high = np.percentile(logits, [2, 98]) if len(logits) else (0.0, 1.0)

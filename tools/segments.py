@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import describe as D
-from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column
+from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column, split_cells
 from .best_customers import primary_value
 from .clustering import Clustering, discover_segments
 from .contrast import attribute_values
@@ -73,7 +73,7 @@ class Segmentation(BaseModel):
 def _dimension_values(frame: pd.DataFrame, column: str, kind: str | None, min_size: int) -> pd.Series:
     series = frame[column]
     if kind == "multi":  # an account goes with its most common value
-        exploded = series.dropna().astype(str).str.split("; ").explode().dropna()
+        exploded = split_cells(series.dropna().astype(str), "; ")
         common = exploded.map(exploded.value_counts()).to_numpy()
         row = frame.index.get_indexer(exploded.index)
         order = np.lexsort((np.arange(len(row)), -common, row))  # per row: most common value, first listed on ties
