@@ -304,7 +304,7 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
     ) -> Annotated[CallToolResult, ProspectList]:
         """Score a whole prospect file with an ICP into a prioritised target account list (score, tier, top
         reasons, next step): every row in CSV and Parquet, and an Excel workbook for the sales team (formatted,
-        tier colours, a summary sheet; the top 100,000 rows by score when longer). Returns counts per tier, the
+        tier colours, a summary sheet; the top 25,000 rows by score when longer). Returns counts per tier, the
         top accounts, the file paths and data-quality notes. Progress is reported for big files."""
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)

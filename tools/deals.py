@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from .company_keys import normalize_names
@@ -76,9 +77,9 @@ class DealJoin:
 def _join_key(accounts: pd.DataFrame, deals: pd.DataFrame) -> Literal["id", "name"]:
     if "account_id" not in accounts or "deal_account" not in deals:
         return "name"
-    ids = set(accounts["account_id"].dropna().astype(str))
     refs = deals["deal_account"].dropna().astype(str)
-    return "id" if len(refs) and refs.isin(ids).mean() > 0.5 else "name"
+    ids = pd.Index(accounts["account_id"].dropna().astype(str).unique())
+    return "id" if len(refs) and (ids.get_indexer(refs) >= 0).mean() > 0.5 else "name"
 
 
 def join_deals(
@@ -97,8 +98,7 @@ def join_deals(
     key = _join_key(accounts, deals)
     if key == "id":
         lookup = pd.Series(accounts.index, index=accounts["account_id"].astype(str))
-        refs = deals["deal_account"].astype("object").where(deals["deal_account"].notna(), None)
-        refs = refs.map(lambda v: None if v is None else str(v))
+        refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
     else:
         names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
         lookup = pd.Series(accounts.index, index=normalize_names(names))
@@ -125,29 +125,35 @@ def join_deals(
 
 
 def aggregate_deals(deals: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """Per-account deal outcomes: counts, win rate, won value, sales cycle, first/last close."""
+    """Per-account deal outcomes: counts, win rate, won value, sales cycle, first/last close.
+
+    Deals are grouped by their account's row position (integers), so counting is a bincount and the rest are
+    compiled group reductions, whatever the account keys look like."""
     matched = deals[deals["account_key"].notna()]
-    grouped = matched.groupby("account_key")
+    position = index.get_indexer(matched["account_key"])
+    matched, position = matched[position >= 0], position[position >= 0]
+    outcome = matched["outcome"].to_numpy()
     out = pd.DataFrame(index=index)
-    counts = pd.crosstab(matched["account_key"], matched["outcome"])
-    for outcome in ("won", "lost", "open"):
-        column = counts[outcome] if outcome in counts else pd.Series(0, index=counts.index)
-        out[f"deals_{outcome}"] = column.reindex(index).fillna(0).astype("int64")
+    for label in ("won", "lost", "open"):
+        out[f"deals_{label}"] = np.bincount(position[outcome == label], minlength=len(index)).astype("int64")
     closed = out["deals_won"] + out["deals_lost"]
     out["win_rate"] = (out["deals_won"] / closed).where(closed > 0)
-    won = matched[matched["outcome"] == "won"]
-    won_groups = won.groupby("account_key")
-    if "deal_amount" in won:
-        out["won_value"] = won_groups["deal_amount"].sum(min_count=1).reindex(index)
-    if "cycle_days" in won:
-        out["median_cycle_days"] = won_groups["cycle_days"].median().reindex(index)
-    if "deal_closed" in won:
-        out["first_won"] = won_groups["deal_closed"].min().reindex(index)
-        out["last_won"] = won_groups["deal_closed"].max().reindex(index)
+    won = outcome == "won"
+
+    def per_account(values: pd.Series, rows: np.ndarray, how: str) -> np.ndarray:
+        reduced = getattr(values[rows].groupby(position[rows]), how)(**({"min_count": 1} if how == "sum" else {}))
+        return reduced.reindex(range(len(index))).to_numpy()
+
+    if "deal_amount" in matched:
+        out["won_value"] = per_account(matched["deal_amount"], won, "sum")
+    if "cycle_days" in matched:
+        out["median_cycle_days"] = per_account(matched["cycle_days"], won, "median")
     if "deal_closed" in matched:
-        out["last_close"] = grouped["deal_closed"].max().reindex(index)
-    outcome = pd.Series(None, index=index, dtype="object")
+        out["first_won"] = per_account(matched["deal_closed"], won, "min")
+        out["last_won"] = per_account(matched["deal_closed"], won, "max")
+        out["last_close"] = per_account(matched["deal_closed"], np.ones(len(matched), dtype=bool), "max")
+    outcome_per_account = pd.Series(None, index=index, dtype="object")
     for label in ("open", "lost", "won"):  # later wins: any won deal makes the account won
-        outcome = outcome.mask(out[f"deals_{label}"] > 0, label)
-    out["outcome"] = outcome
+        outcome_per_account = outcome_per_account.mask(out[f"deals_{label}"] > 0, label)
+    out["outcome"] = outcome_per_account
     return out

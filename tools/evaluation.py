@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from pydantic import BaseModel
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GroupShuffleSplit
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from .errors import InsufficientDataError, OptionError, listing
 from .stats import Rate, rate
+
+if TYPE_CHECKING:  # sklearn is imported by the first evaluation: the server starts without it
+    from sklearn.compose import ColumnTransformer
 
 Tier = Literal["green", "yellow", "red"]
 TIERS: tuple[Tier, ...] = ("green", "yellow", "red")
@@ -154,6 +149,8 @@ def _auc(y: np.ndarray, s: np.ndarray, codes: np.ndarray | None, seed: int) -> t
     codes = np.arange(len(y)) if codes is None else codes
     groups = int(codes.max()) + 1
     values = _bootstrap_aucs(y, s, codes, np.random.default_rng(seed))
+    from sklearn.metrics import roc_auc_score
+
     auc = round(float(roc_auc_score(y, s)), 4)
     if len(values) < RESAMPLES // 5 or groups < 10:  # one outcome per resample, or too few accounts to vary
         return auc, None
@@ -252,6 +249,9 @@ def baseline_logistic(
     features, kinds = _prepare(train_X)
     if not kinds:
         raise InsufficientDataError("train_X has no usable feature columns; pass categories, lists or numbers.")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
     model = make_pipeline(_encoder(features, kinds), LogisticRegression(max_iter=2000))
     model.fit(features, y_train)
     predicted = model.predict_proba(_prepare(test_X[train_X.columns], kinds)[0])[:, 1]
@@ -286,6 +286,12 @@ def _kind(column: pd.Series) -> str:
 
 def _encoder(features: pd.DataFrame, kinds: dict[str, str]) -> ColumnTransformer:
     """log1p + median + standardise numbers; one-hot categories (rare pooled); indicators for the top list values."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
     signed_log1p = FunctionTransformer(lambda v: np.sign(v) * np.log1p(np.abs(v)), feature_names_out="one-to-one")
     numbers = make_pipeline(signed_log1p, SimpleImputer(strategy="median"), StandardScaler())
     onehot = OneHotEncoder(min_frequency=max(5, len(features) // 100), handle_unknown="infrequent_if_exist")
@@ -319,6 +325,8 @@ def group_split(groups: pd.Series, *, test_share: float = 0.3, random_state: int
     codes = _group_codes(groups, len(groups))
     if np.unique(codes).size < 2:
         raise InsufficientDataError("All rows belong to one account; a split by account needs at least two.")
+    from sklearn.model_selection import GroupShuffleSplit
+
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_share, random_state=random_state)
     test = np.isin(np.arange(len(codes)), next(splitter.split(np.zeros((len(codes), 1)), groups=codes))[1])
     accounts = np.unique(codes[~test]).size, np.unique(codes[test]).size

@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import sqlglot
 from pydantic import BaseModel, Field
-from sqlglot import exp
 
 from .attributes import AGE_BANDS, REVENUE_BANDS
 from .conditions import Condition
@@ -47,17 +45,23 @@ class Export(BaseModel):
 
 def _quote(text: str) -> str:
     """A string literal, escaped by the dialect (data values never become SQL)."""
+    from sqlglot import exp
+
     return exp.Literal.string(text).sql(dialect=DIALECT)
 
 
 def _column(name: str) -> str:
     """A quoted column identifier, escaped by the dialect."""
+    from sqlglot import exp
+
     return exp.to_identifier(name, quoted=True).sql(dialect=DIALECT)
 
 
 def table_identifier(table: str) -> str:
     """``table`` (optionally ``schema.table`` or ``catalog.schema.table``) as quoted identifiers; anything else
     (spaces, quotes, semicolons, comments) is refused rather than escaped: it is a name, not SQL."""
+    from sqlglot import exp
+
     parts = str(table).split(".")
     if not 1 <= len(parts) <= 3 or not all(TABLE_PART.match(part) for part in parts):
         raise OptionError(
@@ -69,6 +73,9 @@ def table_identifier(table: str) -> str:
 
 def _single_select(sql: str) -> str:
     """Refuse to write anything but exactly one SELECT statement (a last guard against injected SQL)."""
+    import sqlglot
+    from sqlglot import exp
+
     statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     if len(statements) != 1 or not isinstance(statements[0], exp.Select):
         raise AssertionError("the scoring SQL must be exactly one SELECT statement")
@@ -175,6 +182,8 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
 
 def spark_sql(sql: str) -> str:
     """The DuckDB scoring SELECT in Spark SQL's dialect."""
+    import sqlglot  # imported when a Spark file is written: the server starts without it
+
     return sqlglot.transpile(sql, read="duckdb", write="spark", pretty=True)[0] + "\n"
 
 

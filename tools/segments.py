@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,13 @@ from pydantic import BaseModel, Field
 from . import describe as D
 from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column, split_cells
 from .best_customers import primary_value
-from .clustering import Clustering, discover_segments
 from .contrast import attribute_values
 from .dataset import Dataset
 from .errors import InsufficientDataError, OptionError
 from .workspace import Workspace, check_name, slugify, write_json, write_table
+
+if TYPE_CHECKING:
+    from .clustering import Clustering
 
 KIND = "segmentations"
 MAX_SEGMENTS = 10
@@ -110,6 +112,8 @@ def _discovered(dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: 
     categorical = [a.column for a in attrs if not (a.column == "size_band" and "employee_count" in numeric)]
     outcome = frame["outcome"].map({"won": 1.0, "lost": 0.0}) if "outcome" in frame else None
     value_column = primary_value(frame)
+    from .clustering import discover_segments  # sklearn loads with the first clustering, not with the server
+
     return discover_segments(
         frame, categorical, numeric,
         outcome=outcome if outcome is not None and outcome.nunique() == 2 else None,

@@ -9,11 +9,11 @@ are not treated as 8,000 independent observations.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from scipy import stats
 
 MIN_N = 30  # below this many observations a rate is called a small sample
 ALPHA = 0.05
@@ -30,11 +30,18 @@ class Rate(BaseModel):
     small_sample: bool = Field(description=f"True when n < {MIN_N}: treat as weak evidence")
 
 
+def _scipy_stats() -> ModuleType:
+    """scipy.stats, imported on the first test rather than when the server starts (it costs ~0.5 s)."""
+    from scipy import stats
+
+    return stats
+
+
 def wilson(hits: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:
     """Wilson score interval (scipy's binomtest)."""
     if n <= 0:
         return None
-    ci = stats.binomtest(int(hits), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    ci = _scipy_stats().binomtest(int(hits), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
 
@@ -57,8 +64,8 @@ def two_by_two_p(a: float, b: float, c: float, d: float) -> float:
     if table.min() < 0 or table.sum(axis=1).min() == 0 or table.sum(axis=0).min() == 0:
         return 1.0
     if table.sum() <= 2000 or table.min() < 5:
-        return float(stats.fisher_exact(np.round(table).astype(int))[1])
-    return float(stats.chi2_contingency(table, correction=True)[1])
+        return float(_scipy_stats().fisher_exact(np.round(table).astype(int))[1])
+    return float(_scipy_stats().chi2_contingency(table, correction=True)[1])
 
 
 def bh_adjust(pvalues: list[float] | np.ndarray) -> np.ndarray:
@@ -66,7 +73,7 @@ def bh_adjust(pvalues: list[float] | np.ndarray) -> np.ndarray:
     values = np.asarray(pvalues, dtype=float)
     if values.size == 0:
         return values
-    return np.asarray(stats.false_discovery_control(np.clip(values, 0, 1), method="bh"))
+    return np.asarray(_scipy_stats().false_discovery_control(np.clip(values, 0, 1), method="bh"))
 
 
 def design_effect(outcome: pd.Series, cluster: pd.Series) -> float:
@@ -91,7 +98,7 @@ def mann_whitney_p(inside: pd.Series, outside: pd.Series) -> float:
     a, b = inside.dropna(), outside.dropna()
     if len(a) < 3 or len(b) < 3 or (a.nunique() == 1 and b.nunique() == 1 and a.iloc[0] == b.iloc[0]):
         return 1.0
-    return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return float(_scipy_stats().mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
 def spearman(x: pd.Series, y: pd.Series) -> tuple[float, float, int] | None:
@@ -99,7 +106,7 @@ def spearman(x: pd.Series, y: pd.Series) -> tuple[float, float, int] | None:
     both = pd.DataFrame({"x": x, "y": y}).dropna()
     if len(both) < 10 or both["x"].nunique() < 2 or both["y"].nunique() < 2:
         return None
-    result = stats.spearmanr(both["x"], both["y"])
+    result = _scipy_stats().spearmanr(both["x"], both["y"])
     return float(result.statistic), float(result.pvalue), len(both)
 
 

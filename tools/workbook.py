@@ -7,7 +7,7 @@ colours of the charts. A number the file gave as a range ("201-500") shows as th
 midpoint, and a column of whole numbers shows whole numbers. A column empty in every row shown is left out (the
 CSV keeps it) and the summary sheet says so. Sheet two ("Summary") says what made the list and how to read it.
 
-The sheet holds at most ``cap`` rows (100,000 by default, well under Excel's 1,048,576): the first rows of the
+The sheet holds at most ``cap`` rows (25,000 by default, well under Excel's 1,048,576): the first rows of the
 frame, which the caller sorts best first. Rows are prepared ``CHUNK`` at a time and streamed to disk by openpyxl's
 write-only mode, so the writer's memory stays flat however long the list. Every text cell and header goes through
 the workspace's spreadsheet-safe conversion (:func:`~.workspace.worksheet_text`, then
@@ -22,20 +22,19 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from .charts.style import FAINT, TIER_COLOURS
-from .charts.style import money as compact_money
+from .charts.palette import FAINT, TIER_COLOURS
+from .charts.palette import money as compact_money
 from .workspace import atomic_write, spreadsheet_safe, worksheet_text
 
-XLSX_ROW_CAP = 100_000
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the server starts without it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+XLSX_ROW_CAP = 25_000  # rows a person works in a sheet; CSV and Parquet hold every row (a sheet row costs ~0.18 ms)
 EXCEL_MAX_ROWS = 1_048_576
 SAMPLE = 2_000  # rows read to size the columns (the top of the list: what a reader sees first)
 CHUNK = 10_000  # rows prepared at a time
@@ -139,6 +138,8 @@ def _unique(columns: Sequence[SheetColumn]) -> list[SheetColumn]:
 
 def _save(tmp: Path, shown: pd.DataFrame, columns: list[SheetColumn], notes: list[Note], currency: str | None,
           sheet: str) -> None:  # fmt: skip
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _list_sheet(book.create_sheet(sheet), shown, columns, currency)
     _summary_sheet(book.create_sheet("Summary"), notes)
@@ -243,6 +244,8 @@ def _is_dates(series: pd.Series) -> bool:
 
 
 def _list_sheet(ws: WriteOnlyWorksheet, shown: pd.DataFrame, columns: list[SheetColumn], currency: str | None) -> None:
+    from openpyxl.utils import get_column_letter
+
     formats = [_number_format(c, shown, currency) for c in columns]
     starts = range(0, max(len(shown), 1), CHUNK)
     chunks = (_prepared(shown.iloc[i : i + CHUNK], columns, currency) for i in starts)
@@ -269,6 +272,9 @@ def _list_sheet(ws: WriteOnlyWorksheet, shown: pd.DataFrame, columns: list[Sheet
 
 
 def _header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     cell = WriteOnlyCell(ws, value=text)
     cell.font = Font(bold=True)
     cell.fill = PatternFill(fill_type="solid", fgColor=FAINT.lstrip("#"))
@@ -278,6 +284,9 @@ def _header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
 
 def _maker(ws: WriteOnlyWorksheet, kind: str, number_format: str | None) -> Callable[[Any], Any] | None:
     """How a value becomes a styled cell; one reused cell per style (the writer serialises a cell as it is sent)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+
     if kind == "tier":
         fills = {tier: _tier_cell(ws, colour) for tier, colour in TIER_COLOURS.items()}
         return lambda v: _filled(fills.get(v), v)
@@ -297,6 +306,9 @@ def _filled(cell: WriteOnlyCell | None, value: Any) -> Any:
 
 
 def _tier_cell(ws: WriteOnlyWorksheet, colour: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     cell = WriteOnlyCell(ws)
     cell.fill = PatternFill(fill_type="solid", fgColor=colour.lstrip("#"))
     cell.font = Font(bold=True, color=_ink_on(colour))
@@ -386,6 +398,9 @@ def _summary_sheet(ws: WriteOnlyWorksheet, notes: Sequence[Note]) -> None:
 
 
 def _heading(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(ws, value=text)
     cell.font = Font(bold=True, size=12)
     return cell
@@ -398,12 +413,18 @@ def _plain(value: object) -> object:
 
 
 def _summary_label(ws: WriteOnlyWorksheet, label: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+
     cell = WriteOnlyCell(ws, value=label)
     cell.alignment = Alignment(vertical="top", wrap_text=True)
     return cell
 
 
 def _summary_value(ws: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, int | float):
         cell.number_format = "#,##0"

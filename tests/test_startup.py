@@ -1,0 +1,31 @@
+"""A host waits for the server's first answer before the user can type: the server starts without the heavy libraries
+(statistics, machine learning, plotting, spreadsheets, SQL engines), which load on the first tool that needs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("scipy", "sklearn", "matplotlib", "openpyxl", "duckdb", "pyspark", "sqlglot")
+
+
+def _modules_after(statement: str) -> set[str]:
+    """Top-level modules a fresh interpreter holds after ``statement``."""
+    code = f"import sys, json; {statement}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_building_the_server_imports_none_of_the_heavy_libraries() -> None:
+    loaded = _modules_after(
+        "from icp_assistant.server.app import build_server; from icp_assistant.server.config import ServerConfig; "
+        "import tempfile, pathlib; t = pathlib.Path(tempfile.mkdtemp()); "
+        "build_server(ServerConfig(data_dirs=(t,), workspace=t / 'ws'))"
+    )
+    assert loaded.isdisjoint(HEAVY), f"imported at start-up: {sorted(loaded & set(HEAVY))}"
+
+
+def test_a_tool_that_needs_a_heavy_library_still_gets_it() -> None:
+    loaded = _modules_after("from icp_assistant.tools.charts import lift_bars")
+    assert "matplotlib" in loaded  # the lazy attribute really imports the chart module
