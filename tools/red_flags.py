@@ -8,6 +8,7 @@ candidate disqualifier for the ICP.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -55,8 +56,8 @@ class RedFlags(BaseModel):
     chart_path: str | None = None
 
 
-def _frames(dataset: Dataset, top_share: float) -> dict[Source, Frame]:
-    frames: dict[Source, Frame] = {}
+def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Frame]]:
+    """Each bad outcome's comparison, built when it is tested (one deal-level frame in memory at a time)."""
     for source, compare in (("churned", "churned"), ("lost", "won")):
         try:
             frame = comparison_frame(dataset, compare, None, top_share)  # type: ignore[arg-type]
@@ -64,17 +65,17 @@ def _frames(dataset: Dataset, top_share: float) -> dict[Source, Frame]:
             continue
         if source == "lost":
             frame = Frame(frame.rows, ~frame.group, frame.unit, "lost vs won", frame.cluster)
-        frames[source] = frame  # type: ignore[index]
+        yield source, frame  # type: ignore[misc]
+        del frame  # released before the next comparison is built
     try:
         low = ~best_mask(dataset, 1 - top_share)  # bottom share by value among customers
         customers = dataset.accounts["outcome"].eq("won") if "outcome" in dataset.accounts else low | True
         from .attributes import add_bands
 
         rows = add_bands(dataset.accounts)[customers]
-        frames["low_value"] = Frame(rows, low[customers], "accounts", "low-value customers vs other customers")
+        yield "low_value", Frame(rows, low[customers], "accounts", "low-value customers vs other customers")
     except InsufficientDataError:
         pass
-    return frames
 
 
 def _flags_for(dataset: Dataset, source: Source, frame: Frame) -> pd.DataFrame:
@@ -116,21 +117,24 @@ def _flag(row: pd.Series) -> RedFlag:
 
 
 def find_red_flags(dataset: Dataset, output_dir: Path, *, top_share: float = 0.2, chart: bool = False) -> RedFlags:
-    frames = _frames(dataset, top_share)
-    if not frames:
+    tables, sources = [], {}
+    for source, frame in _frames(dataset, top_share):
+        tables.append(_flags_for(dataset, source, frame))
+        sources[source] = f"{int(frame.group.sum()):,} of {len(frame.rows):,} {frame.unit}"
+        del frame
+    if not tables:
         raise InsufficientDataError(
             "No bad outcomes to learn from: the dataset has no churned, lost or low-value accounts. Load a deals "
             "file with lost deals, or accounts with a churn date / status."
         )
-    table = pd.concat([_flags_for(dataset, s, f) for s, f in frames.items()], ignore_index=True)
+    table = pd.concat(tables, ignore_index=True)
     chosen = select(table, over=True)
     chosen = chosen.assign(conservative=[_conservative_lift(r) for _, r in chosen.iterrows()])
     chosen = chosen.sort_values(["conservative", "q_value"], ascending=[False, True], kind="stable")
     flags = [_flag(row) for _, row in chosen.head(MAX_FLAGS).iterrows()]
     path = write_table(table.sort_values("q_value", kind="stable"), output_dir / "red_flags.csv")
-    sources = {s: f"{int(f.group.sum()):,} of {len(f.rows):,} {f.unit}" for s, f in frames.items()}
     verdict = (
-        f"{len(chosen)} trait(s) mark accounts that {', '.join(WORDS[s] for s in frames)} more often than the "
+        f"{len(chosen)} trait(s) mark accounts that {', '.join(WORDS[s] for s in sources)} more often than the "
         "base rate; "
         f"top: {flags[0].statement}."
         if flags
