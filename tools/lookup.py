@@ -154,9 +154,19 @@ class DatasetIndex:
             self._numbers = _row_numbers(self.folder, self.rows)
         return self._numbers
 
+    def key_column(self, kind: str) -> pa.ChunkedArray | None:
+        """The normalised keys of ``kind``; company names are normalised on the first name query (a lookup by id or
+        domain never pays for a million names)."""
+        if kind == "name" and "name" not in self.keys and "name" in self.raw:
+            self.keys["name"] = _names(self.raw["name"])
+        return self.keys.get(kind)
+
+    def searchable(self) -> list[str]:
+        return [k for k in KEYS if k in self.keys or (k == "name" and "name" in self.raw)]
+
     def hits(self, kind: str, value: str) -> np.ndarray:
         """Row positions (0-based) whose ``kind`` key equals ``value``."""
-        columns = [c for c in [self.keys.get(kind), *(self.more_ids if kind == "id" else [])] if c is not None]
+        columns = [c for c in [self.key_column(kind), *(self.more_ids if kind == "id" else [])] if c is not None]
         if not columns or not value:
             return np.empty(0, dtype=np.int64)
         equal = [pc.fill_null(pc.equal(c, pa.scalar(value, c.type)), False).to_numpy() for c in columns]
@@ -170,12 +180,14 @@ class DatasetIndex:
         return None if found is None or str(found).strip() == "" else str(found)
 
     def key(self, kind: str, position: int) -> str:
+        if kind == "name" and "name" not in self.keys and "name" in self.raw:  # one row: normalise just its name
+            return normalize_name(self.raw["name"][position].as_py())
         column = self.keys.get(kind)
         return "" if column is None else str(column[position].as_py() or "")
 
     def distinct_names(self) -> pa.Array:
         if self._distinct_names is None:
-            names = self.keys.get("name")
+            names = self.key_column("name")
             unique = pc.unique(names) if names is not None else pa.array([], pa.large_string())
             self._distinct_names = pc.drop_null(pc.filter(unique, pc.not_equal(unique, "")))
         return self._distinct_names
@@ -199,8 +211,6 @@ def _build(dataset: str, path: Path) -> DatasetIndex:
     keys: dict[str, pa.ChunkedArray] = {}
     if "domain" in raw:
         keys["domain"] = _domains(raw["domain"])
-    if "name" in raw:
-        keys["name"] = _names(raw["name"])
     id_keys = [pc.utf8_trim_whitespace(pc.cast(table[c], pa.large_string())) for c in ids]
     if ids:
         raw["id"], keys["id"] = pc.cast(table[ids[0]], pa.large_string()), id_keys[0]
@@ -426,7 +436,7 @@ def suggestions(company: str, indexes: list[DatasetIndex]) -> list[Candidate]:
 
 
 def _not_found(company: str, indexes: list[DatasetIndex]) -> NotFoundError:
-    searched = ", ".join(f"{i.dataset} ({i.rows:,} rows by {'/'.join(k for k in KEYS if k in i.keys) or 'nothing'})"
+    searched = ", ".join(f"{i.dataset} ({i.rows:,} rows by {'/'.join(i.searchable()) or 'nothing'})"
                          for i in indexes[:10])  # fmt: skip
     close = suggestions(company, indexes)
     hint = "Close names: " + "; ".join(c.line() for c in close) + "." if close else "No close names either."
