@@ -88,24 +88,41 @@ class ProspectList(BaseModel):
 
 def _reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:
     """Per row, the (up to) three criteria with the largest points in the scorecard that it meets, with their
-    points: "Industry is Fintech (+27); Tech stack includes Salesforce (+16)". Columnar: one pass per slot."""
+    points: "Industry is Fintech (+27); Tech stack includes Salesforce (+16)". Columnar: each row's three (criterion,
+    points) pairs become one integer code, and each distinct code's text is written once."""
     labels = {c.id: (c.label, c.points) for c in icp.scorecard.criteria if c.id in scored}
     ordered = sorted(labels, key=lambda k: -abs(labels[k][1]))
-    out = np.full(len(scored), "", dtype=object)
     if not ordered or not len(scored):
-        return pd.Series(out, index=scored.index, dtype=object)
+        return pd.Series(np.full(len(scored), "", dtype=object), index=scored.index, dtype=object)
     points = scored[ordered].to_numpy(dtype=float)
     met = points != 0
     rank = met.cumsum(axis=1)
+    rows = np.arange(len(scored))
+    slots = []  # per slot: (criterion position, whole points) of each row, or None where the row has no such slot
     for slot in (1, 2, 3):
         hit = met & (rank == slot)
-        has = hit.any(axis=1)
-        where = hit.argmax(axis=1)[has]
-        value = np.trunc(points[has, where]).astype(np.int64)
-        keys, inverse = np.unique(np.stack([where, value]), axis=1, return_inverse=True)
-        texts = np.array([f"{labels[ordered[k]][0]} ({v:+d})" for k, v in keys.T.tolist()], dtype=object)
-        out[has] = out[has] + ("; " if slot > 1 else "") + texts[inverse.reshape(-1)]
-    return pd.Series(out, index=scored.index, dtype=object)
+        where = hit.argmax(axis=1)
+        slots.append((hit.any(axis=1), where, np.trunc(points[rows, where]).astype(np.int64)))
+    low = min(int(v[h].min()) for h, _, v in slots if h.any())
+    span = max(int(v[h].max()) for h, _, v in slots if h.any()) - low + 1
+    width = len(ordered) * span + 1  # 0 = no reason in this slot
+    code = np.zeros(len(scored), dtype=np.int64)
+    for has, where, value in slots:
+        code = code * width + np.where(has, 1 + where * span + (value - low), 0)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    texts = np.array([_reason_text(int(c), ordered, labels, width, span, low) for c in distinct], dtype=object)
+    return pd.Series(texts[inverse], index=scored.index, dtype=object)
+
+
+def _reason_text(code: int, ordered: list[str], labels: dict[str, tuple[str, int]], width: int, span: int,
+                 low: int) -> str:  # fmt: skip
+    parts = []
+    for _ in range(3):
+        code, slot = divmod(code, width)
+        if slot:
+            where, value = divmod(slot - 1, span)
+            parts.append(f"{labels[ordered[where]][0]} ({value + low:+d})")
+    return "; ".join(reversed(parts))
 
 
 def _grid(listing: pd.DataFrame) -> dict[str, int]:
