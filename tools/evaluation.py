@@ -164,24 +164,29 @@ BLOCK_CELLS = 4_000_000  # resamples x rows held at once: bounds memory (~100 MB
 def _bootstrap_aucs(y: np.ndarray, s: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """AUC on each of ``RESAMPLES`` resamples of whole groups (drawn with replacement), vectorised.
 
-    A resample is a count per group; each row weighs its group's count. AUC is then the Mann-Whitney statistic on
-    weighted counts per score level (ties count half), exactly what ``roc_auc_score`` gives on the resampled rows.
-    The draws are those of one ``rng.integers(0, groups, groups)`` per resample, in the same order as drawing them
-    one by one. Resamples with only one outcome are left out."""
+    A resample is a count per group. The wins and losses of each group at each score level are tallied once (two
+    sparse level x group matrices), so a block of resamples' wins and losses per level is one sparse product with
+    their counts; AUC is then the Mann-Whitney statistic on those weighted counts (ties count half), exactly what
+    ``roc_auc_score`` gives on the resampled rows. The draws are those of one ``rng.integers(0, groups, groups)`` per
+    resample, in the same order as drawing them one by one. Resamples with only one outcome are left out."""
+    from scipy.sparse import csr_matrix
+
     groups = int(codes.max()) + 1
-    level_of_row = np.unique(s, return_inverse=True)[1]
-    order = np.argsort(level_of_row, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(level_of_row[order]) != 0])
-    won, row_codes = y[order].astype(float), codes[order]
-    block = max(1, min(RESAMPLES, BLOCK_CELLS // max(groups, len(y))))
+    level = np.unique(s, return_inverse=True)[1]
+    levels = int(level.max()) + 1
+    won = y.astype(bool)
+
+    def tally(rows: np.ndarray) -> csr_matrix:  # rows of each group at each level (duplicates summed)
+        return csr_matrix((np.ones(int(rows.sum())), (level[rows], codes[rows])), shape=(levels, groups))
+
+    wins, losses = tally(won), tally(~won)
+    block = max(1, min(RESAMPLES, BLOCK_CELLS // max(groups, levels)))
     values: list[np.ndarray] = []
     for done in range(0, RESAMPLES, block):
         size = min(block, RESAMPLES - done)
         draws = rng.integers(0, groups, (size, groups)) + groups * np.arange(size)[:, None]
-        counts = np.bincount(draws.ravel(), minlength=size * groups).reshape(size, groups).astype(float)
-        weight = counts[:, row_codes]  # rows in score order, each weighing its group's count
-        positives = np.add.reduceat(weight * won, starts, axis=1)
-        negatives = np.add.reduceat(weight, starts, axis=1) - positives
+        counts = np.bincount(draws.ravel(), minlength=size * groups).reshape(size, groups).T.astype(float)
+        positives, negatives = np.asarray(wins @ counts).T, np.asarray(losses @ counts).T  # resamples x levels
         below = np.cumsum(negatives, axis=1) - negatives
         total_pos, total_neg = positives.sum(axis=1), negatives.sum(axis=1)
         usable = (total_pos > 0) & (total_neg > 0)
