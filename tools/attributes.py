@@ -145,22 +145,39 @@ def split_cells(cells: pd.Series, separator: str) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(cells.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    arrow_backed = isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow"
+    if arrow_backed:  # read in place: no Python string per cell or per part (millions of them at 1M rows)
+        array = pa.chunked_array(pa.array(cells.array)).combine_chunks()
+    else:
+        array = pa.array(cells.to_numpy(dtype=object, na_value=None), type=pa.large_string())
     lists = pc.split_pattern(array, pattern=separator)
-    parts = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
     rows = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.intp)
+    index = cells.index.take(rows)
+    if arrow_backed:
+        return pd.Series(pd.array(pc.list_flatten(lists), dtype=cells.dtype), index=index)
+    parts = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
     dtype = cells.dtype if pd.api.types.is_string_dtype(cells.dtype) else object  # as explode keeps it
-    return pd.Series(parts, index=cells.index.take(rows), dtype=dtype)
+    return pd.Series(parts, index=index, dtype=dtype)
 
 
 def values_of(frame: pd.DataFrame, attribute: Attribute, min_count: int) -> pd.Series:
     """Attribute values per row (index repeated for multi-valued cells), rare values pooled."""
+    return pool_values(raw_values(frame, attribute), attribute, min_count)
+
+
+def raw_values(frame: pd.DataFrame, attribute: Attribute) -> pd.Series:
+    """Attribute values per row before pooling (index repeated for multi-valued cells): split once, then any
+    subset of rows is a subset of this series, in the same order as if its rows were split on their own."""
     series = frame[attribute.column]
     if attribute.kind == "multi":
         series = split_cells(series.dropna().astype(str), MULTI_SEPARATOR)
     else:
         series = series.dropna().astype(str)
-    series = series[series.str.len() > 0]
+    return series[series.str.len() > 0]
+
+
+def pool_values(series: pd.Series, attribute: Attribute, min_count: int) -> pd.Series:
+    """Values of :func:`raw_values` with rare ones pooled into "Other" (categories) or dropped (multi-valued)."""
     counts = series.value_counts()
     keep = counts[counts >= min_count].head(MAX_VALUES).index
     if attribute.kind == "multi":

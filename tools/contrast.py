@@ -44,12 +44,12 @@ class AttributeValues:
 
 def attribute_values(rows: pd.DataFrame, attrs: list[Attribute]) -> dict[str, AttributeValues]:
     """Every attribute's values, split and counted once, for contrasting many groups of the same rows."""
-    min_count = max(MIN_COUNT, math.ceil(0.005 * len(rows)))
-    out = {}
-    for attr in attrs:
-        values = values_of(rows, attr, min_count)
-        out[attr.column] = AttributeValues(values, values.value_counts())
-    return out
+    return {attr.column: _values(rows, attr) for attr in attrs}
+
+
+def _values(rows: pd.DataFrame, attr: Attribute) -> AttributeValues:
+    values = values_of(rows, attr, max(MIN_COUNT, math.ceil(0.005 * len(rows))))
+    return AttributeValues(values, values.value_counts())
 
 
 def value_tests(
@@ -58,10 +58,10 @@ def value_tests(
     """Each value of each attribute tested for the group; ``known``: the rows' values from
     :func:`attribute_values` when the same rows are contrasted for many groups."""
     group_size, total = int(frame.group.sum()), len(frame.rows)
-    known = known if known is not None else attribute_values(frame.rows, attrs)
     records = []
-    for attr in attrs:
-        values, counts = known[attr.column].values, known[attr.column].counts
+    for attr in attrs:  # without ``known``, one attribute's values in memory at a time
+        found = known[attr.column] if known is not None else _values(frame.rows, attr)
+        values, counts = found.values, found.counts
         if values.empty:
             continue
         in_group = values[frame.group.reindex(values.index).to_numpy()].value_counts()

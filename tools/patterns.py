@@ -87,7 +87,9 @@ class PatternReport(BaseModel):
     chart_path: str | None = None
 
 
-def _deal_rows(dataset: Dataset, accounts: pd.DataFrame) -> Frame | None:
+def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: list[str] | None = None) -> Frame | None:
+    """Closed deals, each carrying its account's attributes; ``columns``: only these account columns (a caller
+    that reads a few attributes need not copy every account column onto millions of deals)."""
     deals = dataset.deals
     if deals is None or "outcome" not in deals:
         return None
@@ -95,14 +97,21 @@ def _deal_rows(dataset: Dataset, accounts: pd.DataFrame) -> Frame | None:
     if closed["outcome"].nunique() < 2:
         return None
     keys = closed["account_key"].astype(int)
-    rows = accounts.loc[keys].reset_index(drop=True)
+    rows = (accounts if columns is None else accounts[columns]).loc[keys].reset_index(drop=True)
     group = pd.Series(closed["outcome"].eq("won").to_numpy(), index=rows.index)
     cluster = pd.Series(keys.to_numpy(), index=rows.index)
     dates = pd.Series(closed["deal_closed"].to_numpy(), index=rows.index) if "deal_closed" in closed else None
     return Frame(rows, group, "deals", "won deals vs lost deals", cluster, dates)
 
 
-def comparison_frame(dataset: Dataset, compare: Compare, condition: list[Condition] | None, top_share: float) -> Frame:
+def comparison_frame(
+    dataset: Dataset,
+    compare: Compare,
+    condition: list[Condition] | None,
+    top_share: float,
+    columns: list[str] | None = None,
+) -> Frame:
+    """The rows to compare and the group; ``columns``: the only account columns a deal-level frame needs."""
     accounts = add_bands(dataset.accounts)
     if compare == "best":
         mask = best_mask(dataset, top_share)
@@ -118,7 +127,7 @@ def comparison_frame(dataset: Dataset, compare: Compare, condition: list[Conditi
             f"{describe(condition)} vs the rest",
         )
     if compare == "won":
-        found = _deal_rows(dataset, accounts)
+        found = _deal_rows(dataset, accounts, columns)
         if found is not None:
             return found
         return _labelled(accounts, "outcome", {"won": True, "lost": False}, "won vs lost accounts", "won")

@@ -486,10 +486,20 @@ def placeholders_sql() -> list[str]:
 LEAK_AUC = 0.97
 
 
+def level_auc(scores: np.ndarray, y: np.ndarray) -> float:
+    """ROC AUC of ``scores`` for the 0/1 outcome ``y`` (ties count half), as ``roc_auc_score`` computes it (equal to
+    ~1e-15), counted per distinct score level instead of sorting every row: at two million deals the sort was
+    seconds per column."""
+    levels, inverse = np.unique(scores, return_inverse=True)
+    positive = np.bincount(inverse, weights=y, minlength=len(levels))
+    negative = np.bincount(inverse, minlength=len(levels)) - positive
+    below = np.cumsum(negative) - negative  # negatives scored lower than each level
+    wins = float(np.dot(positive, below) + 0.5 * np.dot(positive, negative))
+    return wins / (float(positive.sum()) * float(negative.sum()))
+
+
 def single_auc(series: pd.Series, y: np.ndarray, kind: str) -> float | None:
     """How well one column alone separates the outcome (AUC, 0.5-1; a level's rate is its score)."""
-    from sklearn.metrics import roc_auc_score
-
     if y.min() == y.max():
         return None
     reader = Reader(series)
@@ -498,11 +508,11 @@ def single_auc(series: pd.Series, y: np.ndarray, kind: str) -> float | None:
         known = ~np.isnan(values)
         if known.sum() < 2 * MIN_VALUE_COUNT or len(np.unique(y[known])) < 2:
             return None
-        auc = float(roc_auc_score(y[known], values[known]))
+        auc = level_auc(values[known], y[known])
         return max(auc, 1 - auc) * known.mean() + 0.5 * (1 - known.mean())
     tokens = pd.Series(np.where(reader.codes >= 0, reader.codes, -1))
     rates = pd.Series(y).groupby(tokens.to_numpy()).mean()
-    auc = float(roc_auc_score(y, tokens.map(rates).to_numpy()))
+    auc = level_auc(tokens.map(rates).to_numpy(), y)
     return max(auc, 1 - auc)
 
 

@@ -11,10 +11,13 @@ nearest segment.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from .attributes import Attribute, add_bands, attributes, trait_mask, values_of
+from .attributes import MAX_VALUES, Attribute, add_bands, attributes, pool_values, raw_values, trait_mask
 from .best_customers import primary_value
 from .dataset import Dataset
 from .describe import Outcomes, family
@@ -98,21 +101,40 @@ def _examples(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
     return [str(n) for n in part["name"].dropna().head(MAX_EXAMPLES)]
 
 
-def _negative(frame: pd.DataFrame, mask: pd.Series, attrs: list[Attribute], segment: Segment) -> list[str]:
-    """Common values (>= 10% of accounts) of describing attributes at most half as common in the segment;
-    attributes of the same family as a defining one (size band when the segment is defined by size) say nothing new."""
-    defined = set().union(*(family(a) for a in (segment.definition or {})))
-    rows = []
+@dataclass
+class _Known:
+    """One describing attribute over all accounts, split once for every segment: its unpooled values (indexed by
+    row position) and the share of each pooled value among all accounts."""
+
+    values: pd.Series
+    positions: np.ndarray
+    everyone: pd.Series
+
+
+def _known(frame: pd.DataFrame, attrs: list[Attribute]) -> dict[str, _Known]:
+    positional = frame.set_axis(pd.RangeIndex(len(frame)))
+    out = {}
     for attr in attrs:
-        if attr.column in defined:
+        values = raw_values(positional, attr)
+        everyone = pool_values(values, attr, 5).value_counts(normalize=True)
+        out[attr.column] = _Known(values, values.index.to_numpy(), everyone)
+    return out
+
+
+def _negative(mask: pd.Series, known: dict[str, _Known], segment: Segment) -> list[str]:
+    """Common values (>= 10% of accounts) of describing attributes at most half as common in the segment;
+    attributes of the same family as a defining one (size band when the segment is defined by size) say nothing new.
+    A value counts in the segment when it is among the segment's MAX_VALUES most common (as values_of pools)."""
+    defined = set().union(*(family(a) for a in (segment.definition or {})))
+    inside_rows, size, rows = mask.to_numpy(dtype=bool), max(int(mask.sum()), 1), []
+    for column, found in known.items():
+        if column in defined:
             continue
-        everyone = values_of(frame, attr, 5).value_counts(normalize=True)
-        inside = values_of(frame[mask], attr, 1).value_counts().reindex(everyone.index, fill_value=0) / max(
-            int(mask.sum()), 1
-        )
-        for value, base in everyone.items():
+        counts = found.values[inside_rows[found.positions]].value_counts().head(MAX_VALUES)
+        inside = counts.reindex(found.everyone.index, fill_value=0) / size
+        for value, base in found.everyone.items():
             if value != "Other" and base >= NEGATIVE_MIN_BASE and inside[value] <= NEGATIVE_RATIO * base:
-                rows.append((inside[value] / base, attr.column, str(value), inside[value], base))
+                rows.append((inside[value] / base, column, str(value), inside[value], base))
     rows.sort()
     return [f"not {a} {v} ({share:.0%} of the segment vs {base:.0%} of all accounts)"
             for _, a, v, share, base in rows[:MAX_NEGATIVE]]  # fmt: skip
@@ -138,7 +160,7 @@ def target_segments(
     labels = labels.reindex(frame.index)
     attrs = attributes(dataset, frame)
     kinds: dict[str, str] = {a.column: a.kind for a in attrs}
-    describing = [a for a in attrs if a.column in DESCRIBING or a.column in scored]
+    describing = _known(frame, [a for a in attrs if a.column in DESCRIBING or a.column in scored])
     out = []
     for segment in result.segments:
         mask = labels.eq(segment.id)
@@ -150,7 +172,7 @@ def target_segments(
                 id=segment.id, name=segment.name, accounts=segment.accounts, target=median >= yellow,
                 median_score=median, fit_share=round(fit, 3), who=_who(segment), why=_why(segment, median, fit),
                 when=_when(frame, mask, segment), examples=_examples(frame, mask),
-                negative=_negative(frame, mask, describing, segment), outcomes=segment.outcomes,
+                negative=_negative(mask, describing, segment), outcomes=segment.outcomes,
                 profile=_profile(segment, kinds),
             )
         )  # fmt: skip
