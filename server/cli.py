@@ -29,6 +29,12 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     _folder_arguments(parser)
     parser.add_argument("--max-file-mb", type=float, help="largest input file accepted, in MB (default 500)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--spark",
+        metavar="URL",
+        help="Spark master or Spark Connect URL (local[2], spark://host:7077, sc://host:15002) for scoring big "
+        "prospect files and universes; default $ICP_ASSISTANT_SPARK, else an embedded DuckDB",
+    )
     parser.add_argument("--model", help="Anthropic model for narrative text when ANTHROPIC_API_KEY is set")
     parser.add_argument(
         "--narrative",
@@ -96,6 +102,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         max_file_bytes=max_bytes,
         model=getattr(args, "model", None),
         narrative=getattr(args, "narrative", None),
+        spark=getattr(args, "spark", None),
     )
 
 

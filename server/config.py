@@ -17,6 +17,7 @@ ENV_WORKSPACE = "ICP_ASSISTANT_WORKSPACE"
 ENV_API_KEY = "ANTHROPIC_API_KEY"
 ENV_MODEL = "ICP_ASSISTANT_MODEL"
 ENV_BASE_URL = "ANTHROPIC_BASE_URL"
+ENV_SPARK = "ICP_ASSISTANT_SPARK"
 
 EXAMPLE_DATA_DIR = "/path/to/your/exports"  # the placeholder in the README and examples/clients/ configs
 UNFILLED_VARIABLE = re.compile(r"\$\{[^}]*\}")  # "${user_config.x}": a variable the MCP host did not substitute
@@ -70,6 +71,8 @@ class ServerConfig:
     it, else the Anthropic API when ``anthropic_api_key`` is set, else templates; "sampling", "anthropic"
     and "template" force one source (falling back to templates when it is unavailable). ``model`` is the
     Anthropic model id; ``anthropic_base_url`` points the SDK at another endpoint (a proxy, a test fake).
+    ``spark``: a Spark master or Spark Connect URL (``local[2]``, ``spark://host:7077``, ``sc://host:15002``) that
+    scores big prospect files and universes with the ICP's Spark SQL; without it they run on an embedded DuckDB.
     """
 
     data_dirs: tuple[Path, ...] = (DEFAULT_DATA_DIR,)
@@ -82,6 +85,7 @@ class ServerConfig:
     model: str = DEFAULT_MODEL
     anthropic_base_url: str | None = None
     narrative: Narration = "auto"
+    spark: str | None = None
 
     def __post_init__(self) -> None:
         dirs = tuple(Path(d).expanduser().resolve() for d in self.data_dirs)
@@ -108,6 +112,7 @@ class ServerConfig:
             ("anthropic_api_key", ENV_API_KEY),
             ("model", ENV_MODEL),
             ("anthropic_base_url", ENV_BASE_URL),
+            ("spark", ENV_SPARK),
         ):
             value = os.environ.get(env, "").strip()
             if value and not UNFILLED_VARIABLE.fullmatch(value):  # an optional bundle setting left empty

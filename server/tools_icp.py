@@ -49,6 +49,15 @@ Points = Annotated[
 ]
 
 
+EngineChoice = Annotated[
+    Literal["auto", "memory", "duckdb", "spark"],
+    Field(
+        description="Where scoring runs: auto (in memory up to 2M rows, else out of core: Spark when the server has "
+        "--spark, else DuckDB), memory, duckdb (out of core, the ICP's SQL), spark (needs --spark). Same results."
+    ),
+]
+
+
 def register(mcp: MCPServer, state: AppState) -> None:
     guard = tool_errors(state.config.raise_unexpected)
     register_validation(mcp, state)
@@ -301,16 +310,20 @@ def register_bulk(mcp: MCPServer, state: AppState) -> None:
             list[str] | None,
             Field(description="Columns of the file to carry into the list as they are (headers as in the file)"),
         ] = None,
+        engine: EngineChoice = "auto",
     ) -> Annotated[CallToolResult, ProspectList]:
         """Score a whole prospect file with an ICP into a prioritised target account list (score, tier, top
         reasons, next step): every row in CSV and Parquet, and an Excel workbook for the sales team (formatted,
         tier colours, a summary sheet; the top 25,000 rows by score when longer). Returns counts per tier, the
-        top accounts, the file paths and data-quality notes. Progress is reported for big files."""
+        top accounts, the file paths and data-quality notes. Files of millions of rows are scored out of core
+        (the ICP's SQL on an embedded DuckDB, or on Spark when the server has --spark), with the same results.
+        Progress is reported for big files."""
         chosen = icp_engine.open_icp(state.workspace, icp, version)
         options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
         result = await run_engine(
-            ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options, carry=carry
-        )
+            ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options, carry=carry,
+            engine=engine, spark=state.config.spark,
+        )  # fmt: skip
         return state.result("score_prospects", result)
 
 
@@ -338,16 +351,19 @@ def register_market(mcp: MCPServer, state: AppState) -> None:
         contract_value: Annotated[
             float | None, Field(gt=0, description="Annual value per account, if not from won deals")
         ] = None,
+        engine: EngineChoice = "auto",
     ) -> Annotated[CallToolResult, MarketSize]:
         """TAM / SAM / SOM bottom-up from an account universe: every account scored with the ICP, contract value
         from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
-        x value), sensitivity to the assumptions, and the ranked SOM account list written to a file."""
+        x value), sensitivity to the assumptions, and the ranked SOM account list written to a file. Universes of
+        millions of rows are scored out of core (DuckDB, or Spark with --spark), with the same results."""
         reference = open_dataset(state.workspace, dataset)
         chosen = icp_engine.open_icp(state.workspace, icp)
         options = LoadOptions(max_bytes=state.config.max_file_bytes)
         result = await run_engine(
             ctx, size_market_engine, reference, chosen, state.resolve(universe, roots), state.workspace,
             share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value, options=options,
+            engine=engine, spark=state.config.spark,
         )  # fmt: skip
         icp_engine.save_result(state.workspace, chosen, "market", result)
         return state.result("size_market", result)

@@ -17,7 +17,8 @@ from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools import workbook
 from icp_assistant.tools.attributes import add_bands
-from icp_assistant.tools.bulk import _reasons, score_prospects
+from icp_assistant.tools.bulk import reasons as _reasons
+from icp_assistant.tools.bulk import score_prospects
 from icp_assistant.tools.charts.style import TIER_COLOURS
 from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.icp import ICPVersion, build_icp, score_rows

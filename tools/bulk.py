@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,10 @@ from .labels import field_label
 from .readiness import READY, grid_actions, readiness
 from .targets import segment_labels
 from .workbook import XLSX_ROW_CAP, Note, SheetColumn, SheetKind, WrittenWorkbook, write_workbook
-from .workspace import Workspace, write_table
+from .workspace import Workspace, slugify, write_table
 
 TOP = 10
+UNSCORED = "No attribute predicts the outcome in this data: prospects are left unscored, not called red."
 IDENTITY = ("account_id", "name", "domain")
 KEEP = ("industry", "employee_count", "annual_revenue", "country", "region", "size_band")
 Progress = Callable[[float, str], None]
@@ -86,7 +88,7 @@ class ProspectList(BaseModel):
     data_notes: list[str] = Field(description="Data-quality notes from loading the file (capped)")
 
 
-def _reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:
+def reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:
     """Per row, the (up to) three criteria with the largest points in the scorecard that it meets, with their
     points: "Industry is Fintech (+27); Tech stack includes Salesforce (+16)". Columnar: each row's three (criterion,
     points) pairs become one integer code, and each distinct code's text is written once."""
@@ -140,17 +142,21 @@ def _is_identity(column: str, kinds: dict[str, str]) -> bool:
     return column in IDENTITY or kinds.get(column) == "id" or bool(re.search(r"(^|[\s_])id$", column, re.IGNORECASE))
 
 
-def _identity(card: DatasetCard, rows: pd.DataFrame, kinds: dict[str, str], carry: list[str]) -> pd.DataFrame:
+def headers(card: DatasetCard) -> dict[str, str]:
+    """Dataset column -> its header in the file (derived columns under their own name)."""
+    return {f.field: f.source or f.field for f in card.fields}
+
+
+def identity(header: dict[str, str], rows: pd.DataFrame, kinds: dict[str, str], carry: list[str]) -> pd.DataFrame:
     """The row number, the input's id / name / domain columns under their own headers, and the carried columns."""
-    header = {f.field: f.source or f.field for f in card.fields}
     by_header = {source: field for field, source in header.items()}
     unknown = [c for c in carry if c not in by_header and c not in rows]
     if unknown:
         known = [header.get(c, c) for c in rows.columns if not c.endswith(("_low", "_high"))]
         raise OptionError(f"carry: no column {unknown} in the file. Its columns are: {listing(known, 60)}.")
     out = pd.DataFrame({"row": rows.index + 1}, index=rows.index)
-    identity = [c for c in IDENTITY if c in rows] + [c for c in rows if c not in IDENTITY and _is_identity(c, kinds)]
-    for column in identity + [by_header.get(c, c) for c in carry]:
+    shown = [c for c in IDENTITY if c in rows] + [c for c in rows if c not in IDENTITY and _is_identity(c, kinds)]
+    for column in shown + [by_header.get(c, c) for c in carry]:
         out[header.get(column, column)] = rows[column]
     return out
 
@@ -170,19 +176,32 @@ def score_prospects(
     progress: Progress | None = None,
     carry: list[str] | None = None,
     xlsx_cap: int = XLSX_ROW_CAP,
+    engine: str = "auto",
+    spark: str | None = None,
 ) -> ProspectList:
-    """Score every row of a prospect file (duplicates flagged, never removed) into a target list."""
+    """Score every row of a prospect file (duplicates flagged, never removed) into a target list. ``engine``:
+    "memory", "duckdb" (out of core: the ICP's SQL on an embedded DuckDB), "spark" (its Spark SQL on the ``spark``
+    master or Spark Connect URL), or "auto": in memory unless the file is big (:func:`.out_of_core.choose_engine`).
+    Every engine gives the same list."""
     report = progress or (lambda _f, _m: None)
+    from .out_of_core import choose_engine, score_list
+
+    chosen = choose_engine(path, engine, spark, options.max_bytes)
+    if chosen != "memory":
+        folder = workspace.folder("prospect-lists", f"{slugify(path.stem)}-{icp.name}-v{icp.version}")
+        return score_list(icp, path, workspace, options, folder, spark=spark if chosen == "spark" else None,
+                          carry=carry, xlsx_cap=xlsx_cap, progress=report)  # fmt: skip
     options = dataclasses.replace(options, keep_duplicates=True)
     card = load_accounts(path, workspace, options, progress=lambda f, m: report(f * 0.5, m))
     data = open_dataset(workspace, card.name)
     report(0.6, "scoring")
     rows = add_bands(data.accounts)
     scored = score_rows(icp, rows)
-    listing_ = _identity(card, data.accounts, data.kinds, carry or []).join(rows[[c for c in KEEP if c in rows]])
+    listing_ = identity(headers(card), data.accounts, data.kinds, carry or [])
+    listing_ = listing_.join(rows[[c for c in KEEP if c in rows]])
     listing_ = listing_.join(scored[["score", "tier", "gate"]])
     listing_["score"] = listing_["score"].astype("Int64").where(listing_["tier"].ne("unscored"))
-    listing_["reasons"] = _reasons(icp, scored)
+    listing_["reasons"] = reasons(icp, scored)
     if icp.segments:
         listing_["segment"] = segment_labels(icp.segments, rows)
     listing_["readiness"] = readiness(rows)
@@ -195,12 +214,14 @@ def score_prospects(
     csv_path = write_table(listing_, folder / "prospects_scored.csv")
     parquet_path = write_table(listing_, folder / "prospects_scored.parquet")
     report(0.9, "writing the workbook")
-    summary = _summary(icp, card, listing_, csv_path, parquet_path)
+    header = headers(card)
+    summary = list_summary(icp, listing_.head(TOP), counts(listing_), card.rows, _notes_of(icp, card.warnings),
+                           header, csv_path, parquet_path)  # fmt: skip
     book = write_workbook(
-        folder / "prospects_scored.xlsx", listing_, _sheet_columns(card, listing_, rows, data.kinds),
-        _notes(icp, path, summary), currency=card.currency, cap=xlsx_cap, full_list=(csv_path, parquet_path),
+        folder / "prospects_scored.xlsx", listing_, sheet_columns(header, listing_, rows, data.kinds),
+        sheet_notes(icp, path, summary), currency=card.currency, cap=xlsx_cap, full_list=(csv_path, parquet_path),
     )  # fmt: skip
-    return _with_workbook(summary, book)
+    return with_workbook(summary, book)
 
 
 def _whole_numbers(listing_: pd.DataFrame) -> pd.DataFrame:
@@ -214,24 +235,24 @@ def _whole_numbers(listing_: pd.DataFrame) -> pd.DataFrame:
     return listing_
 
 
-def _sheet_columns(
-    card: DatasetCard, listing_: pd.DataFrame, rows: pd.DataFrame, kinds: dict[str, str]
+def sheet_columns(
+    header: dict[str, str], listing_: pd.DataFrame, rows: pd.DataFrame, kinds: dict[str, str]
 ) -> list[SheetColumn]:
     """Each list column for the workbook: the file's own headers for its id / name / domain and carried columns,
     labels for the rest; the number format from the column's kind; range ends where the file gave ranges."""
-    by_header = {f.source or f.field: f.field for f in card.fields}
+    by_header = {source: column for column, source in header.items()}
     columns = []
     for column in listing_.columns:
         own = column not in ENGINE_COLUMNS
         name = by_header.get(column, column) if own else column
         kind = LIST_KINDS.get(column) or SHEET_KINDS.get(kinds.get(name, ""), "text")
-        header = column if own else LIST_HEADERS.get(column) or field_label(column)
+        title = column if own else LIST_HEADERS.get(column) or field_label(column)
         low, high = rows.get(f"{name}_low"), rows.get(f"{name}_high")
-        columns.append(SheetColumn(column, header, kind, low, high))
+        columns.append(SheetColumn(column, title, kind, low, high))
     return columns
 
 
-def _notes(icp: ICPVersion, path: Path, summary: ProspectList) -> list[Note]:
+def sheet_notes(icp: ICPVersion, path: Path, summary: ProspectList) -> list[Note]:
     """The summary sheet: what scored the list, when, the counts, and how to read it."""
     built = icp.created_at[:10]
     notes = [
@@ -275,7 +296,7 @@ def _how_to_read(icp: ICPVersion) -> list[Note]:
     ]  # fmt: skip
 
 
-def _with_workbook(summary: ProspectList, book: WrittenWorkbook) -> ProspectList:
+def with_workbook(summary: ProspectList, book: WrittenWorkbook) -> ProspectList:
     note = None
     if book.capped:
         note = (
@@ -284,35 +305,52 @@ def _with_workbook(summary: ProspectList, book: WrittenWorkbook) -> ProspectList
     return summary.model_copy(update={"xlsx_path": str(book.path), "xlsx_rows": book.rows, "xlsx_note": note})
 
 
-def _summary(
-    icp: ICPVersion, card: DatasetCard, listing_: pd.DataFrame, csv_path: Path, parquet_path: Path
+def counts(listing_: pd.DataFrame) -> dict[str, object]:
+    """The list's counts for its summary: per tier, capped, duplicates, per grid cell, per nearest segment."""
+    return {
+        "tiers": listing_["tier"].value_counts().to_dict(),
+        "gated": int(listing_["gate"].ne("").sum()),
+        "duplicates": int(listing_["duplicate_of"].notna().sum()),
+        "grid": _grid(listing_),
+        "segments": _segments(listing_),
+    }
+
+
+def _notes_of(icp: ICPVersion, warnings: list[str]) -> list[str]:
+    notes = warnings[:5]
+    if not icp.scorecard.scored:
+        notes = [UNSCORED, *notes]
+    return notes[:5]
+
+
+def list_summary(
+    icp: ICPVersion,
+    head: pd.DataFrame,
+    tallies: dict[str, Any],
+    rows_in: int,
+    notes: list[str],
+    header: dict[str, str],
+    csv_path: Path,
+    parquet_path: Path,
 ) -> ProspectList:
-    name_column = next((c for c in listing_.columns if c in _name_headers(card)), None)
+    """The compact result: ``head`` is the top of the list (sorted), ``tallies`` its :func:`counts`."""
+    name_column = header.get("name") if header.get("name") in head else None
     top = [
         TopProspect(
-            name=str(listing_.at[i, name_column]) if name_column else f"row {listing_.at[i, 'row']}",
-            row=int(listing_.at[i, "row"]),
-            score=None if pd.isna(listing_.at[i, "score"]) else int(listing_.at[i, "score"]),
-            tier=str(listing_.at[i, "tier"]), reasons=str(listing_.at[i, "reasons"]),
-            action=str(listing_.at[i, "action"]),
-            segment=(str(listing_.at[i, "segment"]) or None) if "segment" in listing_ else None,
+            name=str(row[name_column]) if name_column else f"row {row['row']}", row=int(row["row"]),
+            score=None if pd.isna(row["score"]) else int(row["score"]),
+            tier=str(row["tier"]), reasons=str(row["reasons"]), action=str(row["action"]),
+            segment=(str(row["segment"]) or None) if "segment" in head else None,
         )
-        for i in listing_.index[:TOP]
+        for _, row in head.head(TOP).iterrows()
     ]  # fmt: skip
-    duplicates = int(listing_["duplicate_of"].notna().sum())
-    notes = card.warnings[:5]
-    if not icp.scorecard.scored:
-        notes = ["No attribute predicts the outcome in this data: prospects are left unscored, not called red.", *notes]
+    tiers = tallies["tiers"]
+    rows = int(sum(tiers.values()))
     return ProspectList(
-        icp=icp.name, version=icp.version, rows=len(listing_), rows_in=card.rows, rows_out=len(listing_),
-        duplicates=duplicates,
-        tiers={t: int(listing_["tier"].eq(t).sum()) for t in ("green", "yellow", "red", "unscored")
+        icp=icp.name, version=icp.version, rows=rows, rows_in=rows_in, rows_out=rows,
+        duplicates=int(tallies["duplicates"]),
+        tiers={t: int(tiers.get(t, 0)) for t in ("green", "yellow", "red", "unscored")
                if t != "unscored" or icp.scorecard.scored is False},
-        gated=int(listing_["gate"].ne("").sum()), grid=_grid(listing_), segments=_segments(listing_), top=top,
-        csv_path=str(csv_path), parquet_path=str(parquet_path), xlsx_path="", xlsx_rows=0, data_notes=notes[:5],
+        gated=int(tallies["gated"]), grid=tallies["grid"], segments=tallies["segments"], top=top,
+        csv_path=str(csv_path), parquet_path=str(parquet_path), xlsx_path="", xlsx_rows=0, data_notes=notes,
     )  # fmt: skip
-
-
-def _name_headers(card: DatasetCard) -> set[str]:
-    """The header of the company-name column in the input (as kept in the list)."""
-    return {f.source or f.field for f in card.fields if f.field == "name"}

@@ -70,17 +70,27 @@ def _read_mapped(
     max_bytes: int | None,
 ) -> tuple[RawTable, HeaderMapping]:
     check_file(path, max_bytes)  # a folder, a pipe or an empty file is named before anything opens it
-    text_columns: list[str] = []
-    if path.suffix.lower() in {".csv", ".tsv", ".txt", ".tab", ""} and path.exists() and path.stat().st_size:
-        header = read_header(path)
-        pre = map_headers(header, table, overrides)  # type: ignore[arg-type]
-        text_columns = [m.column for f, m in pre.matches.items() if FIELD_BY_NAME[f].kind in TEXT_KINDS]
+    text_columns = text_columns_of(path, table, overrides)
     raw = read_table(path, sheet=sheet, max_bytes=max_bytes, text_columns=text_columns)
-    mapping = map_headers(list(raw.frame.columns), table, overrides)  # type: ignore[arg-type]
-    mapping, notes = fit_values(raw.frame, mapping, keep=set(overrides or {}))
+    return raw, map_frame(raw.frame, table, overrides)
+
+
+def text_columns_of(path: Path, table: str, overrides: Mapping[str, str | None] | None) -> list[str]:
+    """Columns of a text file to read as text (identifiers keep their leading zeros), from its header."""
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt", ".tab", ""} or not path.stat().st_size:
+        return []
+    pre = map_headers(read_header(path), table, overrides)  # type: ignore[arg-type]
+    return [m.column for f, m in pre.matches.items() if FIELD_BY_NAME[f].kind in TEXT_KINDS]
+
+
+def map_frame(frame: pd.DataFrame, table: str, overrides: Mapping[str, str | None] | None) -> HeaderMapping:
+    """Which column is which field: headers first, then the values (a column whose values do not fit its header's
+    field is left unmapped, a column of country names is the country)."""
+    mapping = map_headers(list(frame.columns), table, overrides)  # type: ignore[arg-type]
+    mapping, notes = fit_values(frame, mapping, keep=set(overrides or {}))
     if table == "accounts" and not (overrides and "country" in overrides):
-        mapping = _sniff_country(raw.frame, mapping)
-    return raw, dataclasses.replace(mapping, notes=notes)
+        mapping = _sniff_country(frame, mapping)
+    return dataclasses.replace(mapping, notes=notes)
 
 
 def _sniff_country(frame: pd.DataFrame, mapping: HeaderMapping) -> HeaderMapping:

@@ -36,6 +36,7 @@ class Derivation:
     fields: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unknown_countries: list[str] = field(default_factory=list)
+    revenue_scale: float = 1.0  # annual revenue multiplied by this (written in millions or thousands)
 
 
 def size_band(employees: pd.Series, revenue: pd.Series | None) -> pd.Series:
@@ -72,10 +73,13 @@ def infer_revenue_scale(revenue: pd.Series, employees: pd.Series) -> tuple[float
     return None
 
 
-def derive_account_fields(frame: pd.DataFrame, revenue_scaled_by_header: bool) -> Derivation:
-    """Add derived columns to ``frame`` in place and say what was done."""
+def derive_account_fields(
+    frame: pd.DataFrame, revenue_scaled_by_header: bool, revenue_scale: float | None = None
+) -> Derivation:
+    """Add derived columns to ``frame`` in place and say what was done. ``revenue_scale``: the revenue unit already
+    found on the first rows of the same file (:attr:`Derivation.revenue_scale`), applied instead of guessed again."""
     info = Derivation()
-    _revenue_units(frame, info, revenue_scaled_by_header)
+    _revenue_units(frame, info, revenue_scaled_by_header, revenue_scale)
     if "mrr" in frame and "contract_value" not in frame:
         frame["contract_value"] = frame["mrr"] * 12
         info.fields.append("contract_value")
@@ -98,13 +102,19 @@ def derive_account_fields(frame: pd.DataFrame, revenue_scaled_by_header: bool) -
     return info
 
 
-def _revenue_units(frame: pd.DataFrame, info: Derivation, scaled_by_header: bool) -> None:
-    if scaled_by_header or "annual_revenue" not in frame or "employee_count" not in frame:
+def _revenue_units(frame: pd.DataFrame, info: Derivation, scaled_by_header: bool, known: float | None) -> None:
+    if scaled_by_header or "annual_revenue" not in frame or "employee_count" not in frame or known == 1:
         return
-    found = infer_revenue_scale(frame["annual_revenue"], frame["employee_count"])
+    words = {scale: word for _, scale, word in REVENUE_SCALES}
+    found = (
+        (known, words[known])
+        if known is not None
+        else infer_revenue_scale(frame["annual_revenue"], frame["employee_count"])
+    )
     if found is None:
         return
     scale, word = found
+    info.revenue_scale = scale
     for column in ("annual_revenue", "annual_revenue_low", "annual_revenue_high"):
         if column in frame:
             frame[column] = frame[column] * scale

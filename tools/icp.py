@@ -402,6 +402,17 @@ def columns_read(icp: ICPVersion) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def gates(icp: ICPVersion, rows: pd.DataFrame) -> pd.Series:
+    """Per row, the first disqualifier it meets or must-have it misses ("disqualified: ..."), else ''."""
+    gate = pd.Series("", index=rows.index)
+    for conditions, word in ((icp.disqualifiers, "disqualified"), (icp.must_haves, "must-have not met")):
+        for condition in conditions:
+            hit = condition_mask(rows, [condition], split=False)
+            violated = hit if word == "disqualified" else ~hit
+            gate = gate.mask(violated & gate.eq(""), f"{word}: {describe([condition])}")
+    return gate
+
+
 def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
     """Score, tier, gate and the points of every criterion for each row (vectorised), every value read by the
     scorecard's frozen rule whatever type this file gave it."""
@@ -409,12 +420,7 @@ def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
     points = card.points(rows)
     raw = card.base + points.sum(axis=1).astype(int)
     score = raw.clip(0, 100).astype(int)
-    gate = pd.Series("", index=rows.index)
-    for conditions, word in ((icp.disqualifiers, "disqualified"), (icp.must_haves, "must-have not met")):
-        for condition in conditions:
-            hit = condition_mask(rows, [condition], split=False)
-            violated = hit if word == "disqualified" else ~hit
-            gate = gate.mask(violated & gate.eq(""), f"{word}: {describe([condition])}")
+    gate = gates(icp, rows)
     capped = score.where(gate.eq(""), np.minimum(score, icp.thresholds.yellow - 1))
     tier = tier_of(capped, icp.thresholds, card.scored)
     if not card.scored:  # gates still apply: a disqualified account is red even without a fit model

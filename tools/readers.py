@@ -19,7 +19,7 @@ import stat
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -299,7 +299,18 @@ def detect_delimiter(text: str, suffix: str) -> str:
     return best if min(counts[best]) > 0 else ","
 
 
-def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
+@dataclass(frozen=True)
+class TextDialect:
+    """How a text export is read: encoding, delimiter, line ending, and pandas' options for it."""
+
+    encoding: str
+    delimiter: str
+    line_ending: str
+    options: dict[str, Any]
+
+
+def text_dialect(path: Path, text_columns: Collection[str] = ()) -> TextDialect:
+    """The encoding and delimiter of a text export, from its first bytes, and the reading options they imply."""
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     encoding = detect_encoding(sample)
@@ -309,10 +320,16 @@ def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
         "sep": delimiter,
         "keep_default_na": False,
         "na_values": [""],
-        "low_memory": False,
         "skipinitialspace": True,
         "dtype": dict.fromkeys(text_columns, str) or None,
     }
+    return TextDialect(encoding, delimiter, detect_line_ending(head_text), options)
+
+
+def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
+    dialect = text_dialect(path, text_columns)
+    encoding, delimiter = dialect.encoding, dialect.delimiter
+    options = {**dialect.options, "low_memory": False}
     try:
         frame = pd.read_csv(path, encoding=encoding, **options)
     except UnicodeDecodeError:
@@ -325,7 +342,7 @@ def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
             f"{path.name} could not be read as {delimiter!r}-separated text: {exc}. "
             "Check that it is a CSV export (not a report with merged cells), or save it as XLSX."
         ) from exc
-    return RawTable(frame, "csv", encoding, delimiter, detect_line_ending(head_text))
+    return RawTable(frame, "csv", encoding, delimiter, dialect.line_ending)
 
 
 def excel_sheets(path: Path) -> list[str]:
@@ -494,12 +511,7 @@ def _read_parquet(path: Path, max_bytes: int | None) -> RawTable:
         raise UnreadableFileError(
             f"{path.name} is not a readable Parquet file ({exc}). Write it again, or export the data as CSV."
         ) from exc
-    for column in frame.columns:
-        if frame[column].map(lambda v: isinstance(v, bytes)).any():
-            frame[column] = frame[column].map(
-                lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
-            )
-    return RawTable(frame, "parquet")
+    return RawTable(_decoded(frame), "parquet")
 
 
 def _drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -577,3 +589,85 @@ def read_header(path: Path) -> list[str]:
     delimiter = detect_delimiter(text, path.suffix.lower())
     first = next(csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), [])
     return [c.strip() for c in first]
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet binary cells as text (UTF-8, undecodable bytes replaced), as :func:`read_table` gives them."""
+    for column in frame.columns:
+        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, bytes)).any():
+            frame[column] = frame[column].map(
+                lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
+            )
+    return frame
+
+
+def _raw_batches(path: Path, fmt: FileFormat, rows: int, text_columns: Collection[str]) -> Iterator[pd.DataFrame]:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield _decoded(batch.to_pandas())
+        return
+    dialect = text_dialect(path, text_columns)
+    # A stream cannot go back to re-read in cp1252: bytes the detected encoding cannot decode become U+FFFD.
+    options = {**dialect.options, "encoding": dialect.encoding, "encoding_errors": "replace"}
+    # A column the first rows hold as text stays text in every batch: a later batch of "2.500" alone would
+    # otherwise arrive as the number 2.5 before the column's decimal comma could be applied.
+    first = pd.read_csv(path, nrows=rows, **options)
+    text = {c: str for c in first.columns if not pd.api.types.is_numeric_dtype(first[c])}
+    options["dtype"] = {**text, **(options.get("dtype") or {})}
+    with pd.read_csv(path, chunksize=rows, **options) as chunks:
+        yield from chunks
+
+
+def read_batches(path: Path, rows: int, text_columns: Collection[str] = ()) -> Iterator[pd.DataFrame]:
+    """A CSV or Parquet file ``rows`` rows at a time, each batch read as :func:`read_table` reads the whole file
+    (same headers, encoding, delimiter, text columns; a report footer dropped from the last batch). The batches are
+    numbered from 0 in their index, continuing across batches."""
+    check_file(path)
+    with path.open("rb") as handle:
+        fmt = detect_format(path, handle.read(8))
+    if fmt not in ("csv", "parquet"):
+        raise OptionError(
+            f"{path.name} is {fmt.upper()}: files read in batches must be CSV or Parquet. Save it as CSV, or score it "
+            "in memory (engine='memory')."
+        )
+    start, held = 0, None
+    try:
+        for batch in _raw_batches(path, fmt, rows, text_columns):
+            batch.columns = _unique_columns([str(c).strip() for c in batch.columns])
+            if held is not None:
+                yield held
+            batch.index = pd.RangeIndex(start, start + len(batch))
+            start += len(batch)
+            held = batch
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} could not be read in batches after row {start:,}: {exc}. Check that it is one table "
+            "(not a report with merged cells)."
+        ) from exc
+    if held is None or held.empty:
+        raise EmptyFileError(f"{path.name} has no data rows. Export again with the records included.")
+    yield _drop_footer(held)[0]
+
+
+def row_estimate(path: Path) -> int:
+    """Data rows in a file without reading it: exact for Parquet, from the first bytes' line length for text, the
+    row limit of a sheet for Excel, 0 when the file cannot tell."""
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    try:
+        fmt = detect_format(path, head[:8])
+    except (OptionError, UnreadableFileError):
+        return 0
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:  # pyarrow raises ArrowInvalid, OSError...: the in-memory reader names the problem
+            return 0
+    if fmt == "csv":
+        lines = max(head.count(b"\n"), 1)
+        return int(path.stat().st_size / (len(head) / lines))
+    return 0

@@ -106,9 +106,11 @@ def write_workbook(
     cap: int = XLSX_ROW_CAP,
     full_list: Sequence[Path] = (),
     sheet: str = "Target accounts",
+    total: int | None = None,
 ) -> WrittenWorkbook:
     """Write the first ``cap`` rows of ``frame`` as the list sheet and ``notes`` (plus what this sheet leaves out)
-    as the summary sheet, atomically. ``full_list`` names the files that hold every row (said when capped)."""
+    as the summary sheet, atomically. ``full_list`` names the files that hold every row (said when capped);
+    ``total``: the rows of the whole list when ``frame`` holds only its top."""
     if not 1 <= cap < EXCEL_MAX_ROWS:
         raise ValueError(
             f"cap {cap} is outside 1-{EXCEL_MAX_ROWS - 1:,} (an Excel sheet holds {EXCEL_MAX_ROWS:,} rows with its "
@@ -119,7 +121,7 @@ def write_workbook(
     kept = [c for c in columns if not _all_empty(shown[c.key])]
     dropped = [c.header for c in columns if c not in kept]
     ranges = sum(_range_count(shown, c) for c in kept)
-    written = WrittenWorkbook(path, len(shown), len(frame), dropped, ranges)
+    written = WrittenWorkbook(path, len(shown), len(frame) if total is None else total, dropped, ranges)
     lines = [*notes, *_sheet_notes(written, full_list)]
     atomic_write(path, lambda tmp: _save(tmp, shown, kept, lines, currency, sheet))
     return written

@@ -39,6 +39,7 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SEGMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")  # a folder name made of names ('acme-icp-v2')
 KINDS = (
     "datasets", "icps", "segmentations", "analyses", "exports", "documents", "prospect-lists", "markets", "profile",
+    "scratch",
 )  # fmt: skip
 LEFTOVER_RE = re.compile(r"^\.(?:.*\.)?(?:tmp|staging|trash)-(\d+)-")
 
@@ -138,6 +139,12 @@ class Workspace:
         path = self.path(kind) if name is None else self.path(kind, name)
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def scratch(self, name: str) -> Path:
+        """A new private folder for one job's intermediate files (out-of-core staging, engine spill). The caller
+        removes it; a server killed mid-job leaves it to :meth:`clean_leftovers` of the next one."""
+        base = self.folder("scratch")
+        return Path(tempfile.mkdtemp(dir=base, prefix=f".{segment(name)}.{_pid_prefix('staging')}"))
 
     def names(self, kind: str) -> list[str]:
         base = self.root / kind

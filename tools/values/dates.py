@@ -33,8 +33,10 @@ def parse_date_series(series: pd.Series, *, dayfirst: bool | None = None) -> pd.
 
     Reads ISO dates and times, US and European numeric dates (``dayfirst`` guessed per column when
     None, month-first when undecidable), month names, Excel serial numbers (20000-80000) and, when
-    the whole column is 10- or 13-digit integers, Unix epoch seconds or milliseconds.
+    the whole column is 10- or 13-digit integers, Unix epoch seconds or milliseconds. The day order
+    used for numeric dates is in ``attrs["dayfirst"]`` (None when no text was read as such).
     """
+    first: bool | None = None
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         dates = _to_ns(series)
     elif pd.api.types.is_bool_dtype(series.dtype):
@@ -44,9 +46,11 @@ def parse_date_series(series: pd.Series, *, dayfirst: bool | None = None) -> pd.
     else:
         codes, uniques = pd.factorize(series)
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        parsed = _dates_from_texts(_date_texts(np.asarray(uniques, dtype=object)), counts, dayfirst)
+        parsed, first = _dates_from_texts(_date_texts(np.asarray(uniques, dtype=object)), counts, dayfirst)
         dates = np.concatenate([parsed, _nat(1)])[codes]
-    return pd.Series(dates, index=series.index, name=series.name, dtype="datetime64[ns]")
+    out = pd.Series(dates, index=series.index, name=series.name, dtype="datetime64[ns]")
+    out.attrs["dayfirst"] = first
+    return out
 
 
 def _to_ns(values: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
@@ -110,16 +114,17 @@ def _date_texts(uniques: np.ndarray) -> pd.Series:
     return texts.mask(placeholder.to_numpy(dtype=bool))
 
 
-def _dates_from_texts(texts: pd.Series, counts: np.ndarray, dayfirst: bool | None) -> np.ndarray:
-    """Parse distinct texts; ``counts`` (rows per text) weigh the day-first guess."""
+def _dates_from_texts(texts: pd.Series, counts: np.ndarray, dayfirst: bool | None) -> tuple[np.ndarray, bool | None]:
+    """Parse distinct texts; ``counts`` (rows per text) weigh the day-first guess. Returns the dates and the day
+    order used (None when the texts were epoch numbers or empty)."""
     dates = _nat(len(texts))
     live = texts.notna().to_numpy(dtype=bool)
     if not live.any():
-        return dates
+        return dates, dayfirst
     epoch = _text_epoch(texts[live])
     if epoch is not None:
         dates[live] = epoch
-        return dates
+        return dates, dayfirst
     first = bool(_dayfirst_from_texts(texts[live], counts[live])) if dayfirst is None else dayfirst
     steps: tuple[_DateStep, ...] = (_iso_step, _excel_step, _numeric_step, _loose_step)
     for step in steps:
@@ -127,7 +132,7 @@ def _dates_from_texts(texts: pd.Series, counts: np.ndarray, dayfirst: bool | Non
         if len(todo) == 0:
             break
         dates[todo] = step(texts.iloc[todo], first)
-    return dates
+    return dates, first
 
 
 def _text_epoch(texts: pd.Series) -> np.ndarray | None:

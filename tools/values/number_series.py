@@ -18,7 +18,8 @@ def parse_number_series(series: pd.Series, *, decimal: DecimalMark | None = None
     """Parse a whole column: float columns ``value``, ``low``, ``high`` and a bool column ``parsed``.
 
     Numeric columns are taken as they are. Text columns are parsed once per distinct value, with one
-    decimal mark for the whole column (guessed when ``decimal`` is None).
+    decimal mark for the whole column (guessed when ``decimal`` is None); the mark used is in
+    ``attrs["decimal"]`` (None for a numeric column), so more rows of the same column can be read alike.
     """
     _check_decimal(decimal)
     if pd.api.types.is_bool_dtype(series.dtype):
@@ -30,14 +31,16 @@ def parse_number_series(series: pd.Series, *, decimal: DecimalMark | None = None
         return _number_frame(series.index, numbers, numbers, numbers)
     codes, uniques = pd.factorize(series)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    value, low, high = _parse_unique_numbers(np.asarray(uniques, dtype=object), counts, decimal)
+    value, low, high, mark = _parse_unique_numbers(np.asarray(uniques, dtype=object), counts, decimal)
     missing = np.array([np.nan])
-    return _number_frame(
+    frame = _number_frame(
         series.index,
         np.concatenate([value, missing])[codes],
         np.concatenate([low, missing])[codes],
         np.concatenate([high, missing])[codes],
     )
+    frame.attrs["decimal"] = mark
+    return frame
 
 
 def _number_frame(index: pd.Index, value: np.ndarray, low: np.ndarray, high: np.ndarray) -> pd.DataFrame:
@@ -60,7 +63,7 @@ def _is_text(uniques: np.ndarray) -> np.ndarray:
 
 def _parse_unique_numbers(
     uniques: np.ndarray, counts: np.ndarray, decimal: DecimalMark | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, DecimalMark]:
     """Parse each distinct cell once; ``counts`` (rows per cell) weigh the decimal-mark guess."""
     value, low, high = (np.full(len(uniques), np.nan) for _ in range(3))
     is_text = _is_text(uniques)
@@ -77,7 +80,7 @@ def _parse_unique_numbers(
             value[position] = parsed.value
             low[position] = np.nan if parsed.low is None else parsed.low
             high[position] = np.nan if parsed.high is None else parsed.high
-    return value, low, high
+    return value, low, high, mark
 
 
 def _fast_floats(texts: pd.Series, mark: DecimalMark) -> np.ndarray:
