@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 Engine = Literal["auto", "memory", "duckdb", "spark"]
 ENGINES = ("auto", "memory", "duckdb", "spark")
 OUT_OF_CORE_ROWS = 2_000_000  # above this many rows (or the in-memory file limit) "auto" reads in batches
-MEMORY_LIMIT = "400MB"  # DuckDB's own budget; it spills sorts and windows to disk beyond it
+MEMORY_LIMIT = "300MB"  # DuckDB's own budget; it spills sorts and windows to disk beyond it
 CSV_BATCH = 100_000
 Progress = Callable[[float, str], None]
 

@@ -605,7 +605,9 @@ def _raw_batches(path: Path, fmt: FileFormat, rows: int, text_columns: Collectio
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+        # Pages are read as they are needed (no whole row group buffered): a million-row group stays on disk.
+        source = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        for batch in source.iter_batches(batch_size=rows, use_threads=False):
             yield _decoded(batch.to_pandas())
         return
     dialect = text_dialect(path, text_columns)

@@ -25,7 +25,7 @@ from .mapping import HeaderMapping
 from .readers import read_batches
 from .workspace import atomic_write
 
-BATCH_ROWS = 200_000
+BATCH_ROWS = 50_000
 Progress = Callable[[float, str], None]
 
 
