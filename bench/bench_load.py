@@ -28,8 +28,8 @@ def _measure(kind: str, csv_path: Path, workspace: Path) -> dict[str, float]:
         frame = pd.read_csv(csv_path, low_memory=False)
         rows = len(frame)
     else:
-        from icp_assistant.tools.dataset import LoadOptions, load_accounts
-        from icp_assistant.tools.workspace import Workspace
+        from icp_assistant.tools.store.datasets import LoadOptions, load_accounts
+        from icp_assistant.tools.store.workspace import Workspace
 
         card = load_accounts(csv_path, Workspace(workspace), LoadOptions(use_cache=False))
         rows = card.rows

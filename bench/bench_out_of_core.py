@@ -20,9 +20,9 @@ RESULTS = HERE / "results" / "out_of_core.json"
 
 
 def _workspace(root: Path) -> None:
-    from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-    from icp_assistant.tools.icp import build_icp
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.model.icp import build_icp
+    from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+    from icp_assistant.tools.store.workspace import Workspace
 
     ws = Workspace(root)
     load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="example"))
@@ -39,11 +39,11 @@ def _read(path: Path) -> dict:
 
 
 def _score(root: Path, path: Path, engine: str, market: bool) -> dict:
-    from icp_assistant.tools.bulk import score_prospects
-    from icp_assistant.tools.dataset import LoadOptions, open_dataset
-    from icp_assistant.tools.icp import open_icp
-    from icp_assistant.tools.market import size_market
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.model.bulk import score_prospects
+    from icp_assistant.tools.model.icp import open_icp
+    from icp_assistant.tools.model.market import size_market
+    from icp_assistant.tools.store.datasets import LoadOptions, open_dataset
+    from icp_assistant.tools.store.workspace import Workspace
 
     ws = Workspace(root)
     icp = open_icp(ws, "core")

@@ -21,10 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _score(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str, float]:
     """Run inside the child process."""
-    from icp_assistant.tools.attributes import add_bands
-    from icp_assistant.tools.export import icp_sql
-    from icp_assistant.tools.icp import columns_read, open_icp, score_rows
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.analysis.attributes import add_bands
+    from icp_assistant.tools.model.export import icp_sql
+    from icp_assistant.tools.model.icp import columns_read, open_icp, score_rows
+    from icp_assistant.tools.store.workspace import Workspace
 
     ws = Workspace(workspace)
     icp = open_icp(ws, icp_name)
@@ -49,10 +49,10 @@ def _score(kind: str, workspace: Path, icp_name: str, dataset: str) -> dict[str,
 
 
 def run(rows_list: list[int]) -> list[dict[str, object]]:
-    from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-    from icp_assistant.tools.icp import build_icp
+    from icp_assistant.tools.model.icp import build_icp
+    from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+    from icp_assistant.tools.store.workspace import Workspace
     from icp_assistant.tools.synthetic import generate_large_accounts
-    from icp_assistant.tools.workspace import Workspace
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -134,7 +134,7 @@ def run_method(method: str, name: str, frame: pd.DataFrame, won: pd.Series) -> d
         data, cat_index = _kprototypes_input(frame, categorical, numeric)
         model = KPrototypes(n_clusters=4, init="Cao", n_init=4, random_state=0, n_jobs=1)
         return {"labels": model.fit_predict(data, categorical=cat_index), "k": 4}
-    from icp_assistant.tools.clustering import discover_segments
+    from icp_assistant.tools.analysis.clustering import discover_segments
 
     fixed = 4 if method == "discover_segments_k4" else None
     result = discover_segments(frame, categorical, numeric, outcome=won, k=fixed, random_state=0)
@@ -167,7 +167,7 @@ def measure(method: str, name: str, rows: int) -> dict[str, object]:
     import kmodes.kprototypes  # noqa: F401  (imported before the peak resets: not the method's memory)
     from sklearn.metrics import adjusted_rand_score
 
-    import icp_assistant.tools.clustering  # noqa: F401
+    import icp_assistant.tools.analysis.clustering  # noqa: F401
 
     frame, truth, won = dataset(name, rows)
     if method == "kprototypes" and rows > KPROTO_ROWS:

@@ -99,8 +99,8 @@ def _row_id(accounts: Path) -> str:
 
 
 def _first_segment(workspace: Path) -> str:
-    from icp_assistant.tools.icp import open_icp
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.model.icp import open_icp
+    from icp_assistant.tools.store.workspace import Workspace
 
     segments = open_icp(Workspace(workspace), "core").segments
     return segments[0].name if segments else "none"
@@ -144,8 +144,8 @@ def _score_universe(kind: str, universe: Path, workspace: Path, data: Path) -> d
     """Run inside the child process: score the universe with the tool (DuckDB), the Python scorer, or just read it."""
     import pyarrow.parquet as pq
 
-    from icp_assistant.tools.icp import columns_read, open_icp
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.model.icp import columns_read, open_icp
+    from icp_assistant.tools.store.workspace import Workspace
 
     icp = open_icp(Workspace(workspace), "core")
     present = set(pq.read_schema(universe).names)
@@ -158,8 +158,8 @@ def _score_universe(kind: str, universe: Path, workspace: Path, data: Path) -> d
     else:
         import pandas as pd
 
-        from icp_assistant.tools.attributes import add_bands
-        from icp_assistant.tools.icp import score_rows
+        from icp_assistant.tools.analysis.attributes import add_bands
+        from icp_assistant.tools.model.icp import score_rows
 
         frame = pd.read_parquet(universe, columns=[c for c in columns_read(icp) if c in present])
         rows = len(score_rows(icp, add_bands(frame)))

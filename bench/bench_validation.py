@@ -17,11 +17,11 @@ from pathlib import Path
 
 from measure import HERE, write_results
 
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.icp import build_icp
+from icp_assistant.tools.model.icp import build_icp
+from icp_assistant.tools.model.validation import ValidationReport, validate_icp, validate_on
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 from icp_assistant.tools.synthetic.generate import generate_accounts_and_deals
-from icp_assistant.tools.validation import ValidationReport, validate_icp, validate_on
-from icp_assistant.tools.workspace import Workspace
 
 REPO = HERE.parent
 SHARED = REPO.parent / "shared" / "data"

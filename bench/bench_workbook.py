@@ -47,10 +47,10 @@ def _write(kind: str, workspace: Path, listing: Path, dataset: str, out: Path) -
     """Run inside the child process: write the scored list one way and measure that step."""
     import pandas as pd
 
-    from icp_assistant.tools.bulk import _sheet_columns
-    from icp_assistant.tools.dataset import open_dataset
-    from icp_assistant.tools.workbook import XLSX_ROW_CAP, Note, write_workbook
-    from icp_assistant.tools.workspace import Workspace, write_table
+    from icp_assistant.tools.model.bulk import _sheet_columns
+    from icp_assistant.tools.model.workbook import XLSX_ROW_CAP, Note, write_workbook
+    from icp_assistant.tools.store.datasets import open_dataset
+    from icp_assistant.tools.store.workspace import Workspace, write_table
 
     frame = pd.read_parquet(listing)
     data = open_dataset(Workspace(workspace), dataset)
@@ -74,11 +74,11 @@ def _reasons(workspace: Path, icp_name: str, dataset: str) -> dict[str, object]:
     """Run inside the child process: the reasons text row by row (as before) and columnar (now)."""
     import pandas as pd
 
-    from icp_assistant.tools.attributes import add_bands
-    from icp_assistant.tools.bulk import _reasons as columnar
-    from icp_assistant.tools.dataset import open_dataset
-    from icp_assistant.tools.icp import open_icp, score_rows
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.analysis.attributes import add_bands
+    from icp_assistant.tools.model.bulk import _reasons as columnar
+    from icp_assistant.tools.model.icp import open_icp, score_rows
+    from icp_assistant.tools.store.datasets import open_dataset
+    from icp_assistant.tools.store.workspace import Workspace
 
     ws = Workspace(workspace)
     icp = open_icp(ws, icp_name)
@@ -101,11 +101,11 @@ def _reasons(workspace: Path, icp_name: str, dataset: str) -> dict[str, object]:
 
 
 def _one_size(ws_root: Path, rows: int, tmp: Path) -> dict[str, object]:
-    from icp_assistant.tools.bulk import score_prospects
-    from icp_assistant.tools.dataset import LoadOptions
-    from icp_assistant.tools.icp import open_icp
+    from icp_assistant.tools.model.bulk import score_prospects
+    from icp_assistant.tools.model.icp import open_icp
+    from icp_assistant.tools.store.datasets import LoadOptions
+    from icp_assistant.tools.store.workspace import Workspace
     from icp_assistant.tools.synthetic import generate_large_accounts
-    from icp_assistant.tools.workspace import Workspace
 
     ws = Workspace(ws_root)
     path = tmp / f"prospects_{rows}.csv"
@@ -123,9 +123,9 @@ def _one_size(ws_root: Path, rows: int, tmp: Path) -> dict[str, object]:
 
 
 def run(rows_list: list[int]) -> list[dict[str, object]]:
-    from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-    from icp_assistant.tools.icp import build_icp
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.model.icp import build_icp
+    from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+    from icp_assistant.tools.store.workspace import Workspace
 
     results = []
     with tempfile.TemporaryDirectory() as folder:

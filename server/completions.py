@@ -11,11 +11,11 @@ from pathlib import Path
 from mcp.server.mcpserver import MCPServer
 from mcp.types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
-from icp_assistant.tools import icp as icp_engine
-from icp_assistant.tools.errors import IcpError
-from icp_assistant.tools.readers import SUPPORTED_SUFFIXES
-from icp_assistant.tools.segments import open_segmentation
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.segments import open_segmentation
+from icp_assistant.tools.core.errors import IcpError
+from icp_assistant.tools.ingest.readers import SUPPORTED_SUFFIXES
+from icp_assistant.tools.model import icp as icp_engine
+from icp_assistant.tools.store.workspace import Workspace
 
 from .resources import documents
 from .state import AppState

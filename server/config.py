@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from icp_assistant.tools.narrative import DEFAULT_MODEL, AnthropicWriter, TemplateWriter
+from icp_assistant.tools.report.narrative import DEFAULT_MODEL, AnthropicWriter, TemplateWriter
 
 DEFAULT_WORKSPACE = Path("~/.icp-assistant/workspace")
 DEFAULT_DATA_DIR = Path("~/ICP-Assistant/data")  # never the working directory: a host may start servers in /

@@ -15,9 +15,9 @@ import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from icp_assistant.tools.card import DatasetCard
+from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.store.workspace import write_json
 from icp_assistant.tools.synthetic import write_example_set
-from icp_assistant.tools.workspace import write_json
 
 
 def _out(text: str = "") -> None:

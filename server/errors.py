@@ -10,7 +10,7 @@ from typing import ParamSpec, TypeVar
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
-from icp_assistant.tools.errors import IcpError
+from icp_assistant.tools.core.errors import IcpError
 
 log = logging.getLogger("icp_assistant.server")
 P = ParamSpec("P")

@@ -14,8 +14,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import Resource, ResourceLink
 
-from icp_assistant.tools.labels import field_label
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.core.labels import field_label
+from icp_assistant.tools.store.workspace import Workspace
 
 if TYPE_CHECKING:
     from .state import AppState

@@ -23,7 +23,7 @@ from typing import Any
 from mcp.server.mcpserver import Context, Sample
 from mcp.types import CreateMessageResult, SamplingMessage, TextContent
 
-from icp_assistant.tools.narrative import AnthropicWriter, Batch, Narrative, TemplateWriter, accept, prompt
+from icp_assistant.tools.report.narrative import AnthropicWriter, Batch, Narrative, TemplateWriter, accept, prompt
 
 MAX_TOKENS = 2000
 

@@ -29,12 +29,12 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from pydantic import BaseModel
 
 from icp_assistant.prompts import TEMPLATE_DIR
-from icp_assistant.tools import icp as icp_engine
-from icp_assistant.tools.card import DatasetCard
-from icp_assistant.tools.errors import IcpError, NotFoundError, listing
-from icp_assistant.tools.profile import read_profile
-from icp_assistant.tools.segments import open_segmentation
-from icp_assistant.tools.workspace import Workspace, read_json
+from icp_assistant.tools.analysis.segments import open_segmentation
+from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.core.errors import IcpError, NotFoundError, listing
+from icp_assistant.tools.model import icp as icp_engine
+from icp_assistant.tools.store.profile import read_profile
+from icp_assistant.tools.store.workspace import Workspace, read_json
 
 from .state import AppState
 

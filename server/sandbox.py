@@ -10,7 +10,7 @@ import difflib
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from icp_assistant.tools.errors import FileMissingError, FileNotAllowedError
+from icp_assistant.tools.core.errors import FileMissingError, FileNotAllowedError
 
 
 def _inside(path: Path, roots: tuple[Path, ...]) -> bool:

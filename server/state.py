@@ -17,7 +17,7 @@ from mcp.server.mcpserver import Context, ListRoots
 from mcp.types import CallToolResult, ContentBlock, ListRootsResult, TextContent
 from pydantic import BaseModel
 
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.store.workspace import Workspace
 
 from .config import ServerConfig
 from .files import links

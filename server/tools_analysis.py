@@ -10,10 +10,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from icp_assistant.tools import best_customers as best
-from icp_assistant.tools import patterns, ranking, red_flags, segments
-from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import open_dataset
+from icp_assistant.tools.analysis import best_customers as best
+from icp_assistant.tools.analysis import patterns, ranking, red_flags, segments
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.store.datasets import open_dataset
 
 from .errors import tool_errors
 from .state import AppState, run_engine

@@ -8,10 +8,10 @@ from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
-from icp_assistant.tools.card import DatasetCard
-from icp_assistant.tools.dataset import LoadOptions
-from icp_assistant.tools.dataset import load_accounts as load_accounts_engine
-from icp_assistant.tools.outcomes import OutcomeSpec
+from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.ingest.outcomes import OutcomeSpec
+from icp_assistant.tools.store.datasets import LoadOptions
+from icp_assistant.tools.store.datasets import load_accounts as load_accounts_engine
 
 from .errors import tool_errors
 from .state import AppState, client_roots, run_engine, sheet_arg

@@ -12,9 +12,9 @@ from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
 from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
-from icp_assistant.tools import icp as icp_engine
-from icp_assistant.tools.document import DocumentResult, prepare_document, write_document
-from icp_assistant.tools.errors import IcpError
+from icp_assistant.tools.core.errors import IcpError
+from icp_assistant.tools.model import icp as icp_engine
+from icp_assistant.tools.report.document import DocumentResult, prepare_document, write_document
 
 from .errors import tool_errors
 from .narrative import narrative_from, sample_for, will_sample

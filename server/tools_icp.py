@@ -8,22 +8,22 @@ from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
-from icp_assistant.tools import icp as icp_engine
-from icp_assistant.tools.bulk import ProspectList
-from icp_assistant.tools.bulk import score_prospects as score_prospects_engine
-from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import LoadOptions, open_dataset
-from icp_assistant.tools.drift import DriftCheck
-from icp_assistant.tools.drift import check_drift as check_drift_engine
-from icp_assistant.tools.export import Export
-from icp_assistant.tools.export import export_icp as export_engine
-from icp_assistant.tools.market import MarketSize
-from icp_assistant.tools.market import size_market as size_market_engine
-from icp_assistant.tools.outcomes import OutcomeSpec
-from icp_assistant.tools.prospect import ProspectScore, score_any
-from icp_assistant.tools.rubric import RubricGroup
-from icp_assistant.tools.validation import ValidationReport, validate_on
-from icp_assistant.tools.validation import validate_icp as validate_icp_engine
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.ingest.outcomes import OutcomeSpec
+from icp_assistant.tools.model import icp as icp_engine
+from icp_assistant.tools.model.bulk import ProspectList
+from icp_assistant.tools.model.bulk import score_prospects as score_prospects_engine
+from icp_assistant.tools.model.drift import DriftCheck
+from icp_assistant.tools.model.drift import check_drift as check_drift_engine
+from icp_assistant.tools.model.export import Export
+from icp_assistant.tools.model.export import export_icp as export_engine
+from icp_assistant.tools.model.market import MarketSize
+from icp_assistant.tools.model.market import size_market as size_market_engine
+from icp_assistant.tools.model.prospect import ProspectScore, score_any
+from icp_assistant.tools.model.rubric import RubricGroup
+from icp_assistant.tools.model.validation import ValidationReport, validate_on
+from icp_assistant.tools.model.validation import validate_icp as validate_icp_engine
+from icp_assistant.tools.store.datasets import LoadOptions, open_dataset
 
 from .errors import tool_errors
 from .state import AppState, client_roots, run_engine, sheet_arg
@@ -370,7 +370,7 @@ def register_market(mcp: MCPServer, state: AppState) -> None:
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:
-    from icp_assistant.tools.errors import OptionError
+    from icp_assistant.tools.core.errors import OptionError
 
     if yellow >= green:
         raise OptionError(f"Thresholds out of order: yellow ({yellow}) must be below green ({green}).")

@@ -17,11 +17,11 @@ from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
 from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
 from pydantic import Field
 
-from icp_assistant.tools import messaging as engine
-from icp_assistant.tools.errors import IcpError
-from icp_assistant.tools.icp import open_icp
-from icp_assistant.tools.narrative import Batch, Narrative
-from icp_assistant.tools.profile import ProfileChanges, ProfileUpdate, update_profile
+from icp_assistant.tools.core.errors import IcpError
+from icp_assistant.tools.model.icp import open_icp
+from icp_assistant.tools.report import messaging as engine
+from icp_assistant.tools.report.narrative import Batch, Narrative
+from icp_assistant.tools.store.profile import ProfileChanges, ProfileUpdate, update_profile
 
 from .errors import tool_errors
 from .narrative import narrative_from, sample_for, will_sample

@@ -8,8 +8,8 @@ import pytest
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"

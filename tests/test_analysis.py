@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from icp_assistant.tools.best_customers import find_best_customers
-from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import ColumnError, InsufficientDataError, OptionError
-from icp_assistant.tools.patterns import find_patterns
-from icp_assistant.tools.ranking import rank_segments
-from icp_assistant.tools.red_flags import find_red_flags
-from icp_assistant.tools.segments import segment_accounts
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.best_customers import find_best_customers
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.analysis.patterns import find_patterns
+from icp_assistant.tools.analysis.ranking import rank_segments
+from icp_assistant.tools.analysis.red_flags import find_red_flags
+from icp_assistant.tools.analysis.segments import segment_accounts
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, OptionError
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 BUDGET_CHARS = 2000 * 4

@@ -42,6 +42,6 @@ def test_the_wheel_contains_only_the_icp_assistant_package(built_wheel: Path) ->
     assert top == {"icp_assistant"}
     assert {
         "icp_assistant/server/app.py",
-        "icp_assistant/tools/dataset.py",
+        "icp_assistant/tools/store/datasets.py",
         "icp_assistant/prompts/__init__.py",
     } <= set(names)

@@ -14,8 +14,8 @@ import matplotlib.image
 import pytest
 from matplotlib.figure import Figure
 
-from icp_assistant.tools import charts
-from icp_assistant.tools.charts import (
+from icp_assistant.tools.core import charts
+from icp_assistant.tools.core.charts import (
     LiftBar,
     SegmentPoint,
     bar_breakdown,
@@ -30,7 +30,7 @@ from icp_assistant.tools.charts import (
     style,
     value_concentration,
 )
-from icp_assistant.tools.errors import OptionError
+from icp_assistant.tools.core.errors import OptionError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH_PX, HEIGHT_PX = 1200, 675  # 8 x 4.5 inches at 150 dpi

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
-from icp_assistant.tools.clustering import Clustering, discover_segments
-from icp_assistant.tools.errors import ColumnError, InsufficientDataError, OptionError
+from icp_assistant.tools.analysis.clustering import Clustering, discover_segments
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, OptionError
 
 INDUSTRIES = ("Software", "Manufacturing", "Retail", "Healthcare", "Media", "Logistics", "Energy", "Travel")
 TOOLS = ("AWS", "Slack", "HubSpot", "SAP", "Microsoft 365", "Shopify", "Google Workspace", "Epic", "Zoom")

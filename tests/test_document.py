@@ -18,8 +18,8 @@ from mcp.types import CreateMessageResult, TextContent
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.markup import md_escape
-from icp_assistant.tools.narrative import grounding_problems
+from icp_assistant.tools.core.markup import md_escape
+from icp_assistant.tools.report.narrative import grounding_problems
 
 pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"

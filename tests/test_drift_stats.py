@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icp_assistant.tools.drift_stats import Kind, attribute_drift, compare_samples, psi
-from icp_assistant.tools.errors import ColumnError, InsufficientDataError, OptionError
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, OptionError
+from icp_assistant.tools.model.drift_stats import Kind, attribute_drift, compare_samples, psi
 
 
 def _column(counts: dict[str | None, int]) -> list[str | None]:
@@ -221,7 +221,7 @@ def test_bad_arguments_raise_errors_that_name_the_value() -> None:
 @pytest.mark.parametrize("kind", ["category", "multi", "number"])
 def test_the_noise_floor_counts_each_sample_in_the_reference_bins_exactly_as_binning_it_anew(kind: str) -> None:
     """The reference is binned once; each random sample's PSI equals the PSI of a table built from the sample."""
-    from icp_assistant.tools.drift_stats import _category_table, _filled, _noise, _number_table, psi
+    from icp_assistant.tools.model.drift_stats import _category_table, _filled, _noise, _number_table, psi
 
     rng = np.random.default_rng(4)
     if kind == "number":

@@ -12,10 +12,10 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.company_keys import normalize_name, normalize_names
-from icp_assistant.tools.deals import join_deals
-from icp_assistant.tools.readers import detect_encoding
-from icp_assistant.tools.workspace import is_name, slugify
+from icp_assistant.tools.core.company_keys import normalize_name, normalize_names
+from icp_assistant.tools.ingest.deals import join_deals
+from icp_assistant.tools.ingest.readers import detect_encoding
+from icp_assistant.tools.store.workspace import is_name, slugify
 
 pytestmark = pytest.mark.anyio
 
@@ -87,8 +87,8 @@ async def test_an_export_in_its_code_page_loads_with_its_names_and_the_card_says
     else:
         assert detect_encoding((data / f"accounts_{encoding}.csv").read_bytes()[:262144]) == read_as
         assert len(guessed) == 1 and label in guessed[0], card["warnings"]
-    from icp_assistant.tools.dataset import open_dataset
-    from icp_assistant.tools.workspace import Workspace
+    from icp_assistant.tools.store.datasets import open_dataset
+    from icp_assistant.tools.store.workspace import Workspace
 
     dataset = open_dataset(Workspace(tmp_path / "ws"), card["name"])
     assert list(dataset.accounts["name"]) == names

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icp_assistant.tools.errors import InsufficientDataError, OptionError
-from icp_assistant.tools.evaluation import (
+from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
+from icp_assistant.tools.model.evaluation import (
     Evaluation,
     baseline_base_rate,
     baseline_logistic,
@@ -301,7 +301,7 @@ def test_the_vectorised_bootstrap_gives_the_auc_of_each_resample_drawn_one_by_on
     """Each resample's AUC equals roc_auc_score on the rows drawn as before (whole groups, same generator calls)."""
     from sklearn.metrics import roc_auc_score
 
-    from icp_assistant.tools.evaluation import RESAMPLES, _bootstrap_aucs
+    from icp_assistant.tools.model.evaluation import RESAMPLES, _bootstrap_aucs
 
     rng = np.random.default_rng(rows)
     won = (rng.random(rows) < 0.3).astype(int)

@@ -9,12 +9,12 @@ import duckdb
 import pytest
 import sqlglot
 
-from icp_assistant.tools.attributes import add_bands
-from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.export import export_icp
-from icp_assistant.tools.icp import build_icp, score_rows
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.attributes import add_bands
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.model.export import export_icp
+from icp_assistant.tools.model.icp import build_icp, score_rows
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
@@ -109,8 +109,8 @@ def test_a_prospect_list_puts_the_planted_best_segment_in_green_and_is_safe_in_e
 ) -> None:
     import pandas as pd
 
-    from icp_assistant.tools.bulk import score_prospects
-    from icp_assistant.tools.workspace import spreadsheet_safe
+    from icp_assistant.tools.model.bulk import score_prospects
+    from icp_assistant.tools.store.workspace import spreadsheet_safe
 
     icp = build_icp(open_dataset(ws, "example"), ws, name="bulk-test")
     result = score_prospects(icp, EXAMPLES / "prospects.csv", ws, LoadOptions(name="prospects-bulk"))
@@ -126,7 +126,7 @@ def test_a_prospect_list_puts_the_planted_best_segment_in_green_and_is_safe_in_e
 
 
 def test_market_size_states_its_assumptions_and_orders_tam_sam_som(ws: Workspace) -> None:
-    from icp_assistant.tools.market import size_market
+    from icp_assistant.tools.model.market import size_market
 
     reference = open_dataset(ws, "example")
     icp = build_icp(reference, ws, name="market-test")

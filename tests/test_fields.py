@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from icp_assistant.tools.fields import (
+from icp_assistant.tools.core.fields import (
     FIELD_BY_NAME,
     FIELDS,
     FieldsFileError,
@@ -107,7 +107,7 @@ def test_a_file_without_field_tables_is_refused(tmp_path: Path, text: str) -> No
 def test_the_wheel_ships_the_fields_file(built_wheel: Path, tmp_path: Path) -> None:
     wheel = built_wheel
     with zipfile.ZipFile(wheel) as archive:
-        assert "icp_assistant/tools/data/fields.toml" in archive.namelist()
-        shipped = archive.read("icp_assistant/tools/data/fields.toml").decode("utf-8")
-    assert shipped == (REPO / "tools" / "data" / "fields.toml").read_text(encoding="utf-8")
+        assert "icp_assistant/tools/core/data/fields.toml" in archive.namelist()
+        shipped = archive.read("icp_assistant/tools/core/data/fields.toml").decode("utf-8")
+    assert shipped == (REPO / "tools" / "core" / "data" / "fields.toml").read_text(encoding="utf-8")
     assert load_fields(_write(tmp_path, shipped)) == FIELDS

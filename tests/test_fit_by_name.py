@@ -18,14 +18,20 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.bulk import score_prospects
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import NotFoundError, OptionError
-from icp_assistant.tools.icp import ICPVersion, build_icp
-from icp_assistant.tools.lookup import AmbiguousCompanyError, _domains, dataset_index, find_company, normalize_domain
-from icp_assistant.tools.outcomes import OutcomeSpec
-from icp_assistant.tools.prospect import ProspectScore, score_company, score_prospect
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.core.errors import NotFoundError, OptionError
+from icp_assistant.tools.ingest.outcomes import OutcomeSpec
+from icp_assistant.tools.model.bulk import score_prospects
+from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.model.prospect import ProspectScore, score_company, score_prospect
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.lookup import (
+    AmbiguousCompanyError,
+    _domains,
+    dataset_index,
+    find_company,
+    normalize_domain,
+)
+from icp_assistant.tools.store.workspace import Workspace
 
 pytestmark = pytest.mark.anyio
 

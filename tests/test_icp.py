@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from icp_assistant.tools.attributes import add_bands
-from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import NotFoundError, OptionError
-from icp_assistant.tools.icp import ICPVersion, Thresholds, build_icp, edit_icp, open_icp, score_rows
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.attributes import add_bands
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.core.errors import NotFoundError, OptionError
+from icp_assistant.tools.model.icp import ICPVersion, Thresholds, build_icp, edit_icp, open_icp, score_rows
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
@@ -121,7 +121,7 @@ def test_customers_without_lost_accounts_get_lift_points_and_say_so(tmp_path: Pa
 
 
 def test_a_prospect_score_is_explained_point_by_point(icp: ICPVersion) -> None:
-    from icp_assistant.tools.prospect import score_prospect
+    from icp_assistant.tools.model.prospect import score_prospect
 
     result = score_prospect(
         icp, {"Company": "Acme Pay", "Industry": "Fintech", "Employees": "250", "Technologies": "Salesforce; Slack"}
@@ -134,7 +134,7 @@ def test_a_prospect_score_is_explained_point_by_point(icp: ICPVersion) -> None:
 
 
 def test_field_names_in_any_common_naming_read_the_same(icp: ICPVersion) -> None:
-    from icp_assistant.tools.prospect import score_prospect
+    from icp_assistant.tools.model.prospect import score_prospect
 
     hubspot = score_prospect(icp, {"Industry": "Fintech", "Number of Employees": "250"})
     apollo = score_prospect(icp, {"industry": "fintech", "# Employees": "201-300"})
@@ -143,7 +143,7 @@ def test_field_names_in_any_common_naming_read_the_same(icp: ICPVersion) -> None
 
 
 def test_missing_attributes_are_listed_with_the_range_they_could_move(icp: ICPVersion) -> None:
-    from icp_assistant.tools.prospect import score_prospect
+    from icp_assistant.tools.model.prospect import score_prospect
 
     result = score_prospect(icp, {"employees": 450, "country": "Germany"})
     missing = {m.attribute: m for m in result.missing}
@@ -153,8 +153,8 @@ def test_missing_attributes_are_listed_with_the_range_they_could_move(icp: ICPVe
 
 
 def test_a_prospect_with_nothing_the_icp_scores_is_a_clear_error(icp: ICPVersion) -> None:
-    from icp_assistant.tools.errors import InsufficientDataError
-    from icp_assistant.tools.prospect import score_prospect
+    from icp_assistant.tools.core.errors import InsufficientDataError
+    from icp_assistant.tools.model.prospect import score_prospect
 
     with pytest.raises(InsufficientDataError, match=r"None of the given fields \(shoe size\).*It uses: .*industry"):
         score_prospect(icp, {"shoe size": 42})
@@ -165,7 +165,7 @@ def test_a_noise_column_carries_no_points(icp: ICPVersion) -> None:
 
 
 def test_out_of_sample_green_wins_clearly_more_than_red_on_a_time_split(icp: ICPVersion, example: Dataset) -> None:
-    from icp_assistant.tools.validation import validate_icp
+    from icp_assistant.tools.model.validation import validate_icp
 
     report = validate_icp(example, icp)
     assert report.split.startswith("train: closed before")
@@ -180,7 +180,7 @@ def test_out_of_sample_green_wins_clearly_more_than_red_on_a_time_split(icp: ICP
 
 @pytest.mark.shared_data
 def test_on_maven_firmographic_fit_does_not_predict_winning(shared_data: Path, tmp_path: Path) -> None:
-    from icp_assistant.tools.validation import validate_icp
+    from icp_assistant.tools.model.validation import validate_icp
 
     ws = Workspace(tmp_path / "ws")
     folder = shared_data / "maven_crm"
@@ -208,7 +208,7 @@ def quarters(ws: Workspace) -> dict[str, Dataset]:
 def test_check_drift_finds_the_planted_shift_in_a_later_quarter(
     icp: ICPVersion, example: Dataset, quarters: dict[str, Dataset]
 ) -> None:
-    from icp_assistant.tools.drift import check_drift
+    from icp_assistant.tools.model.drift import check_drift
 
     result = check_drift(example, icp, recent=quarters["shifted"])
     assert result.enough
@@ -223,7 +223,7 @@ def test_check_drift_finds_the_planted_shift_in_a_later_quarter(
 def test_check_drift_finds_none_in_an_unchanged_quarter(
     icp: ICPVersion, example: Dataset, quarters: dict[str, Dataset]
 ) -> None:
-    from icp_assistant.tools.drift import check_drift
+    from icp_assistant.tools.model.drift import check_drift
 
     result = check_drift(example, icp, recent=quarters["stable"])
     assert result.verdict.startswith("No meaningful drift")
@@ -231,7 +231,7 @@ def test_check_drift_finds_none_in_an_unchanged_quarter(
 
 
 def test_check_drift_needs_a_recent_sample_or_a_date(icp: ICPVersion, example: Dataset) -> None:
-    from icp_assistant.tools.drift import check_drift
+    from icp_assistant.tools.model.drift import check_drift
 
     with pytest.raises(OptionError, match="Give recent"):
         check_drift(example, icp)
@@ -240,7 +240,7 @@ def test_check_drift_needs_a_recent_sample_or_a_date(icp: ICPVersion, example: D
 
 
 def test_intent_signals_place_a_prospect_on_the_fit_and_readiness_grid(icp: ICPVersion) -> None:
-    from icp_assistant.tools.prospect import score_prospect
+    from icp_assistant.tools.model.prospect import score_prospect
 
     fields = {"Industry": "Fintech", "Employees": "250", "Technologies": "Salesforce"}
     ready = score_prospect(icp, {**fields, "6sense Buying Stage": "Decision", "Composite Score": "85"})
@@ -256,8 +256,8 @@ def test_the_fast_value_matcher_agrees_with_trait_mask_and_with_the_exported_sql
 ) -> None:
     import duckdb
 
-    from icp_assistant.tools.attributes import Attribute, ValueMatcher, trait_mask
-    from icp_assistant.tools.export import condition_sql
+    from icp_assistant.tools.analysis.attributes import Attribute, ValueMatcher, trait_mask
+    from icp_assistant.tools.model.export import condition_sql
 
     rows = add_bands(example.accounts)
     for criterion in icp.scorecard.criteria:
@@ -279,7 +279,7 @@ def test_above_the_fitting_cap_the_regression_sees_a_seeded_sample_of_whole_acco
 ) -> None:
     """Every account is in or out whole, the sample is about the cap, the same seed draws the same rows, and
     below the cap every row is used."""
-    from icp_assistant.tools import scorecard
+    from icp_assistant.tools.model import scorecard
 
     monkeypatch.setattr(scorecard, "MAX_FIT_ROWS", 1_000)
     rng = np.random.default_rng(2)

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from icp_assistant.tools.attributes import add_bands
-from icp_assistant.tools.bulk import score_prospects
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import OptionError
-from icp_assistant.tools.icp import ICPVersion, build_icp, edit_icp, open_icp, score_rows
-from icp_assistant.tools.prospect import score_prospect
-from icp_assistant.tools.rubric import RubricGroup, apply_rubric
-from icp_assistant.tools.scorecard import point_range
-from icp_assistant.tools.segments import segment_accounts
-from icp_assistant.tools.validation import validate_on
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.attributes import add_bands
+from icp_assistant.tools.analysis.segments import segment_accounts
+from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.model.bulk import score_prospects
+from icp_assistant.tools.model.icp import ICPVersion, build_icp, edit_icp, open_icp, score_rows
+from icp_assistant.tools.model.prospect import score_prospect
+from icp_assistant.tools.model.rubric import RubricGroup, apply_rubric
+from icp_assistant.tools.model.scorecard import point_range
+from icp_assistant.tools.model.validation import validate_on
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 

@@ -20,12 +20,14 @@ from icp_assistant.server import tools_messaging
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.server.state import AppState
-from icp_assistant.tools.company_keys import normalize_name
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import NotFoundError, OptionError
-from icp_assistant.tools.icp import ICPVersion, build_icp
-from icp_assistant.tools.markup import md_escape
-from icp_assistant.tools.messaging import (
+from icp_assistant.tools.analysis.segments import segment_accounts
+from icp_assistant.tools.analysis.targets import TargetSegment
+from icp_assistant.tools.core.company_keys import normalize_name
+from icp_assistant.tools.core.errors import NotFoundError, OptionError
+from icp_assistant.tools.core.markup import md_escape
+from icp_assistant.tools.core.stats import round_sig
+from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.report.messaging import (
     Messaging,
     draft_messaging,
     find_segment,
@@ -33,11 +35,9 @@ from icp_assistant.tools.messaging import (
     segment_facts,
     segment_members,
 )
-from icp_assistant.tools.narrative import AnthropicWriter, Batch, Narrative, accept, grounding_problems, prompt
-from icp_assistant.tools.segments import segment_accounts
-from icp_assistant.tools.stats import round_sig
-from icp_assistant.tools.targets import TargetSegment
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.report.narrative import AnthropicWriter, Batch, Narrative, accept, grounding_problems, prompt
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 pytestmark = pytest.mark.anyio
 

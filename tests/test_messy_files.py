@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import EmptyFileError, OptionError
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.core.errors import EmptyFileError, OptionError
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 MESSY = Path(__file__).parent / "data" / "messy"
 

@@ -9,7 +9,7 @@ import anthropic
 import httpx2
 import pytest
 
-from icp_assistant.tools.narrative import (
+from icp_assistant.tools.report.narrative import (
     DEFAULT_MODEL,
     AnthropicWriter,
     Batch,

@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from icp_assistant.tools.bulk import score_prospects
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.icp import ICPVersion, build_icp
-from icp_assistant.tools.outcomes import OutcomeSpec
-from icp_assistant.tools.prospect import score_prospect
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.ingest.outcomes import OutcomeSpec
+from icp_assistant.tools.model.bulk import score_prospects
+from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.model.prospect import score_prospect
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 SAMPLE = 150

@@ -17,15 +17,15 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools import out_of_core, stream
-from icp_assistant.tools.bulk import ProspectList, score_prospects
-from icp_assistant.tools.conditions import Condition
-from icp_assistant.tools.dataset import Dataset, LoadOptions
-from icp_assistant.tools.errors import OptionError
-from icp_assistant.tools.icp import ICPVersion, build_icp
-from icp_assistant.tools.market import size_market
-from icp_assistant.tools.segments import segment_accounts
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.analysis.segments import segment_accounts
+from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.model import out_of_core, stream
+from icp_assistant.tools.model.bulk import ProspectList, score_prospects
+from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.model.market import size_market
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 FILES = ("csv_path", "parquet_path", "xlsx_path", "data_notes")
@@ -88,8 +88,9 @@ def test_the_workbook_of_an_out_of_core_list_says_how_many_rows_the_files_hold(
 
     listed = score_prospects(icp, prospects, ws, LoadOptions(), engine="duckdb", xlsx_cap=50)
     assert listed.xlsx_rows == 50 and listed.xlsx_note is not None and f"{listed.rows:,}" in listed.xlsx_note
-    sheet = openpyxl.load_workbook(listed.xlsx_path, read_only=True).worksheets[0]
-    header = next(sheet.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(listed.xlsx_path, read_only=True)
+    header = next(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
     assert not any(str(h).startswith("_") for h in header)  # no engine column reaches the sheet
 
 

@@ -11,10 +11,10 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import ColumnError, OptionError
-from icp_assistant.tools.outcomes import OutcomeSpec, outcome_token
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.core.errors import ColumnError, OptionError
+from icp_assistant.tools.ingest.outcomes import OutcomeSpec, outcome_token
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 pytestmark = pytest.mark.anyio
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -108,7 +108,7 @@ def test_the_named_outcome_column_is_the_label_never_an_attribute(tmp_path: Path
     load_accounts(path, ws, LoadOptions(name="leads", outcome=OutcomeSpec(column="y", success=["yes"])))
     data = open_dataset(ws, "leads")
     assert data.kinds["y"] == "label"
-    from icp_assistant.tools.attributes import attributes
+    from icp_assistant.tools.analysis.attributes import attributes
 
     assert "y" not in {a.column for a in attributes(data, data.accounts)}
 
@@ -160,7 +160,7 @@ def test_build_icp_takes_the_same_outcome_on_a_dataset_loaded_without_one(tmp_pa
     ws = Workspace(tmp_path / "ws")
     card = load_accounts(tmp_path / "data" / "accounts.csv", ws, LoadOptions(name="plain"))
     assert card.outcomes.won == 0
-    from icp_assistant.tools.icp import build_icp, open_icp
+    from icp_assistant.tools.model.icp import build_icp, open_icp
 
     icp = build_icp(
         open_dataset(ws, "plain"), ws, name="plain-icp", outcome=OutcomeSpec(column="Converted", success=["1"])

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from icp_assistant.tools import synthetic as S
-from icp_assistant.tools.company_keys import normalize_name
-from icp_assistant.tools.contact_columns import map_contact_columns
-from icp_assistant.tools.dataset import Dataset, LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import ColumnError, InsufficientDataError, OptionError
-from icp_assistant.tools.job_titles import contact_role, department, normalize_title, seniority
-from icp_assistant.tools.personas import Personas, describe_personas
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.personas import Personas, describe_personas
+from icp_assistant.tools.core.company_keys import normalize_name
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, OptionError
+from icp_assistant.tools.core.job_titles import contact_role, department, normalize_title, seniority
+from icp_assistant.tools.ingest.contact_columns import map_contact_columns
+from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 CONTACTS = EXAMPLES / "contacts.csv"

@@ -16,13 +16,20 @@ from mcp.types import CreateMessageRequestParams, CreateMessageResult, TextConte
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import OptionError
-from icp_assistant.tools.icp import build_icp
-from icp_assistant.tools.messaging import Messaging
-from icp_assistant.tools.profile import FILLS, ProductProfile, profile_path, read_profile, update_profile, write_profile
-from icp_assistant.tools.segments import segment_accounts
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.segments import segment_accounts
+from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.model.icp import build_icp
+from icp_assistant.tools.report.messaging import Messaging
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.profile import (
+    FILLS,
+    ProductProfile,
+    profile_path,
+    read_profile,
+    update_profile,
+    write_profile,
+)
+from icp_assistant.tools.store.workspace import Workspace
 
 pytestmark = pytest.mark.anyio
 

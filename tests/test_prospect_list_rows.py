@@ -13,11 +13,11 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.bulk import score_prospects
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.errors import OptionError
-from icp_assistant.tools.icp import ICPVersion, build_icp
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.model.bulk import score_prospects
+from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 

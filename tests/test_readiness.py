@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from icp_assistant.tools.readiness import READY, grid_action, readiness, signal_scores
+from icp_assistant.tools.analysis.readiness import READY, grid_action, readiness, signal_scores
 
 
 def test_readiness_is_the_mean_of_the_signals_present_and_unknown_without_any() -> None:

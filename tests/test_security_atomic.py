@@ -22,9 +22,9 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.card import DatasetCard
-from icp_assistant.tools.icp import ICPVersion, versions
-from icp_assistant.tools.workspace import LEFTOVER_RE, Workspace
+from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.model.icp import ICPVersion, versions
+from icp_assistant.tools.store.workspace import LEFTOVER_RE, Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
@@ -127,10 +127,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.export import export_icp
-from icp_assistant.tools.icp import build_icp, open_icp
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.model.export import export_icp
+from icp_assistant.tools.model.icp import build_icp, open_icp
+from icp_assistant.tools.store.workspace import Workspace
 
 ws, mode, small, big = Workspace(Path(sys.argv[1])), sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 rename = os.replace
@@ -197,8 +197,8 @@ def _kill_during(ws: Workspace, mode: str, small: Path, big: Path, rng: random.R
 def test_kill_9_during_loads_builds_and_exports_never_leaves_a_mixed_or_empty_state(tmp_path: Path) -> None:
     small, big = _files(tmp_path / "data", big_copies=12)
     ws = Workspace(tmp_path / "ws")
-    from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-    from icp_assistant.tools.icp import build_icp
+    from icp_assistant.tools.model.icp import build_icp
+    from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 
     load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name="ex"))
     build_icp(open_dataset(ws, "ex"), ws, name="kill-icp")

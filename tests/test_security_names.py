@@ -20,11 +20,11 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.export import export_icp
-from icp_assistant.tools.icp import build_icp, open_icp
-from icp_assistant.tools.segments import segment_accounts
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.segments import segment_accounts
+from icp_assistant.tools.model.export import export_icp
+from icp_assistant.tools.model.icp import build_icp, open_icp
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"

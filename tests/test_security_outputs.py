@@ -20,8 +20,8 @@ from mcp.types import CreateMessageRequestParams, CreateMessageResult, TextConte
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.narrative import Batch, Section, prompt
-from icp_assistant.tools.workspace import write_table
+from icp_assistant.tools.report.narrative import Batch, Section, prompt
+from icp_assistant.tools.store.workspace import write_table
 
 pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from icp_assistant.tools.card import DatasetCard
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 pytestmark = pytest.mark.shared_data
 

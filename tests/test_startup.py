@@ -27,5 +27,5 @@ def test_building_the_server_imports_none_of_the_heavy_libraries() -> None:
 
 
 def test_a_tool_that_needs_a_heavy_library_still_gets_it() -> None:
-    loaded = _modules_after("from icp_assistant.tools.charts import lift_bars")
+    loaded = _modules_after("from icp_assistant.tools.core.charts import lift_bars")
     assert "matplotlib" in loaded  # the lazy attribute really imports the chart module

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from icp_assistant.tools import synthetic as S
-from icp_assistant.tools.company_keys import normalize_name
+from icp_assistant.tools.core.company_keys import normalize_name
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

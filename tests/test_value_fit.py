@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 
 def test_values_that_do_not_fit_a_field_keep_their_column_and_say_why(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icp_assistant.tools.values import PLACEHOLDERS, is_placeholder, parse_bool, split_multi
+from icp_assistant.tools.core.values import PLACEHOLDERS, is_placeholder, parse_bool, split_multi
 
 # --------------------------------------------------------------------------------------------------
 # Placeholders

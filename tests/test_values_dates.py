@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icp_assistant.tools.values import guess_dayfirst, parse_date_series
+from icp_assistant.tools.core.values import guess_dayfirst, parse_date_series
 
 # --------------------------------------------------------------------------------------------------
 # Dates

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from icp_assistant.tools.values import infer_kind
+from icp_assistant.tools.core.values import infer_kind
 
 # --------------------------------------------------------------------------------------------------
 # infer_kind

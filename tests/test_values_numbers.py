@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icp_assistant.tools.errors import OptionError
-from icp_assistant.tools.values import (
+from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.core.values import (
     ParsedNumber,
     is_placeholder,
     parse_bool,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from icp_assistant.tools.fields import FIELDS, Table, normalize_header
-from icp_assistant.tools.mapping import map_headers
+from icp_assistant.tools.core.fields import FIELDS, Table, normalize_header
+from icp_assistant.tools.ingest.mapping import map_headers
 
 VENDORS = Path(__file__).parent / "data" / "vendors"
 

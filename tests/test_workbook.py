@@ -15,15 +15,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools import workbook
-from icp_assistant.tools.attributes import add_bands
-from icp_assistant.tools.bulk import reasons as _reasons
-from icp_assistant.tools.bulk import score_prospects
-from icp_assistant.tools.charts.style import TIER_COLOURS
-from icp_assistant.tools.dataset import LoadOptions, load_accounts, open_dataset
-from icp_assistant.tools.icp import ICPVersion, build_icp, score_rows
-from icp_assistant.tools.workbook import XLSX_ROW_CAP, Note, SheetColumn, write_workbook
-from icp_assistant.tools.workspace import Workspace
+from icp_assistant.tools.analysis.attributes import add_bands
+from icp_assistant.tools.core.charts.style import TIER_COLOURS
+from icp_assistant.tools.model import workbook
+from icp_assistant.tools.model.bulk import reasons as _reasons
+from icp_assistant.tools.model.bulk import score_prospects
+from icp_assistant.tools.model.icp import ICPVersion, build_icp, score_rows
+from icp_assistant.tools.model.workbook import XLSX_ROW_CAP, Note, SheetColumn, write_workbook
+from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
+from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 

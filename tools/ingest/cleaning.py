@@ -1,0 +1,335 @@
+"""Turn raw export columns into typed, canonical columns, and account for every cell changed.
+
+For each column the kind decides the parser (numbers and money with ranges and suffixes, percents,
+years, dates, booleans, multi-valued cells, categories). Placeholders ("N/A", "Select", "#N/A"...)
+become missing and are counted; values that do not parse are counted with examples; a number
+column that is 0 in most rows is a *sentinel zero* column (0 means "not filled in") and its zeros
+become missing where that reading makes sense.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from icp_assistant.tools.core import values as V
+from icp_assistant.tools.core.fields import FIELD_BY_NAME, Kind
+
+from .mapping import HeaderMapping
+
+MULTI_SEPARATOR = "; "
+SAMPLE = 2000
+# Firmographic number fields where a majority of zeros means "not filled in".
+SENTINEL_FIELDS = {
+    "annual_revenue",
+    "employee_count",
+    "total_funding",
+    "founded_year",
+    "web_visits",
+    "job_openings",
+}
+SENTINEL_SHARE = 0.5
+
+
+@dataclass
+class ColumnReport:
+    """What cleaning did to one column."""
+
+    column: str  # output column name (canonical field or original header)
+    source: str  # header in the file
+    kind: str
+    placeholders: int = 0
+    unparsed: int = 0
+    unparsed_examples: list[str] = field(default_factory=list)
+    sentinel_zeros: int = 0
+    sentinel_zero_share: float = 0.0
+    sentinel_treated_as_missing: bool = False
+    ranges: int = 0
+    unit_scale: float = 1.0
+    recoded: int = 0  # category spellings unified ("fintech" -> "Fintech")
+    out_of_range: int = 0
+    decimal: str | None = None  # the decimal mark text numbers were read with
+    dayfirst: bool | None = None  # the day order numeric dates were read with
+    percent_divisor: float = 1.0  # 100 when numeric percents were written as 45 for 45%
+    mapped: bool = True  # a canonical field (False: an unmapped column kept under its own name)
+    spellings: dict[str, str] = field(default_factory=dict)  # category: lower-case key -> the spelling kept
+
+
+@dataclass(frozen=True)
+class CleanRules:
+    """What cleaning decided for each column from the rows it saw: applied unchanged to more rows of the same file
+    (a file read in batches is read as one), never guessed again."""
+
+    kinds: dict[str, Kind]  # unmapped column (its header) -> kind
+    decimal: dict[str, str]  # output column -> decimal mark
+    dayfirst: dict[str, bool]  # output column -> day order
+    sentinel: dict[str, bool]  # output column -> whether its zeros mean "not filled in"
+    percent_divisor: dict[str, float]  # output column -> divisor of numeric percents (100 or 1)
+    spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # category column -> key -> spelling kept
+
+    @classmethod
+    def empty(cls) -> CleanRules:
+        """No decision made yet: every column guessed, and what was guessed recorded (the first rows of a file)."""
+        return cls({}, {}, {}, {}, {})
+
+    def learn(self, table: CleanTable) -> None:
+        """Keep the spelling of category values first seen in ``table`` (later rows of the same file)."""
+        for report in table.reports.values():
+            if report.spellings:
+                known = self.spellings.setdefault(report.column, {})
+                for key, spelling in report.spellings.items():
+                    known.setdefault(key, spelling)
+
+
+@dataclass
+class CleanTable:
+    frame: pd.DataFrame
+    reports: dict[str, ColumnReport]
+    kinds: dict[str, str]  # output column -> kind
+
+    @property
+    def rules(self) -> CleanRules:
+        """The decisions this cleaning made, to read more rows of the same file the same way."""
+        reports = self.reports.values()
+        return CleanRules(
+            kinds={r.source: r.kind for r in reports if not r.mapped},  # type: ignore[misc]
+            decimal={r.column: r.decimal for r in reports if r.decimal is not None},
+            dayfirst={r.column: r.dayfirst for r in reports if r.dayfirst is not None},
+            sentinel={r.column: r.sentinel_treated_as_missing for r in reports},
+            percent_divisor={r.column: r.percent_divisor for r in reports if r.kind == "percent"},
+            spellings={r.column: dict(r.spellings) for r in reports if r.spellings},
+        )
+
+
+_SPACES = r"\s+"
+_FAST_MULTI = r"\s*(?:[;|,\n\r]|\s/\s|\s\+\s)\s*"
+
+
+@dataclass
+class Uniques:
+    """A text column factorized: the work is done once per distinct value, then mapped back."""
+
+    codes: np.ndarray  # position of each row's value in ``values``; -1 for missing
+    values: pd.Series  # distinct values (pyarrow strings), stripped, placeholders already missing
+    counts: np.ndarray  # rows per distinct value
+
+    def rebuild(self, values: pd.Series, index: pd.Index) -> pd.Series:
+        """Each row's cleaned value (a vectorised take; -1 codes become missing)."""
+        if len(values) == 0:
+            return pd.Series(None, index=index, dtype="str")
+        return pd.Series(values.astype("str").array.take(self.codes, allow_fill=True), index=index)
+
+
+def _factorize(series: pd.Series, report: ColumnReport) -> Uniques:
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    values = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.strip()
+    counts = np.bincount(codes[codes >= 0], minlength=len(values))
+    lowered = values.str.lower()
+    placeholder = (lowered.isin(V.PLACEHOLDERS) | lowered.str.fullmatch(r"#{3,}")).fillna(False).to_numpy(bool)
+    report.placeholders = int(counts[placeholder].sum())
+    return Uniques(codes, values.mask(placeholder), counts)
+
+
+def _drop_placeholders(series: pd.Series, report: ColumnReport) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    uniques = _factorize(series, report)
+    return uniques.rebuild(uniques.values, series.index)
+
+
+def _note_unparsed(report: ColumnReport, original: pd.Series, parsed_ok: pd.Series) -> None:
+    bad = original.notna() & ~parsed_ok
+    report.unparsed = int(bad.sum())
+    if report.unparsed:
+        report.unparsed_examples = [str(v)[:40] for v in original[bad].astype(str).unique()[:3]]
+
+
+def _numbers(name: str, series: pd.Series, report: ColumnReport, rules: CleanRules | None) -> dict[str, pd.Series]:
+    known = rules.decimal.get(name) if rules else None
+    parsed = V.parse_number_series(series, decimal=known)  # type: ignore[arg-type]
+    report.decimal = parsed.attrs.get("decimal")
+    _note_unparsed(report, series, parsed["parsed"])
+    value = parsed["value"] * report.unit_scale
+    out = {name: value}
+    is_range = parsed["low"].notna() & parsed["high"].notna() & (parsed["low"] != parsed["high"])
+    open_ended = parsed["value"].notna() & parsed["high"].isna() & parsed["low"].notna()
+    report.ranges = int((is_range | open_ended).sum())
+    if report.ranges:
+        out[f"{name}_low"] = parsed["low"] * report.unit_scale
+        out[f"{name}_high"] = parsed["high"] * report.unit_scale
+    return out
+
+
+def _treat_sentinel_zeros(name: str, columns: dict[str, pd.Series], report: ColumnReport, known: bool | None) -> None:
+    """A column mostly 0 is noted; a firmographic one's zeros become missing. ``known``: the decision already made
+    for this column (on the first rows of the file), applied as it is."""
+    value = columns[name]
+    present = value.notna()
+    if known is None and present.sum() < 10:
+        return
+    zeros = value.eq(0) & present
+    share = float(zeros.sum() / max(int(present.sum()), 1))
+    if share <= SENTINEL_SHARE and not known:
+        return
+    report.sentinel_zeros = int(zeros.sum())
+    report.sentinel_zero_share = round(share, 3)
+    treat = name in SENTINEL_FIELDS if known is None else known
+    if treat:  # a firmographic 0 means "not filled in"; elsewhere 0 is a value (flags, counts)
+        report.sentinel_treated_as_missing = True
+        for key in list(columns):
+            columns[key] = columns[key].mask(zeros)
+
+
+def _percent(series: pd.Series, report: ColumnReport, known: float | None) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series):
+        numbers = series.astype("float64")
+        report.percent_divisor = known if known is not None else (100.0 if numbers.abs().max() > 1 else 1.0)
+        return numbers / report.percent_divisor if report.percent_divisor != 1 else numbers
+    uniques = series.dropna().unique()
+    lookup = {u: V.parse_percent(u) for u in uniques}
+    out = series.map(lookup).astype("float64")
+    _note_unparsed(report, series, out.notna())
+    return out
+
+
+def _year(series: pd.Series, report: ColumnReport, rules: CleanRules | None) -> pd.Series:
+    parsed = V.parse_number_series(series, decimal=rules.decimal.get(report.column) if rules else None)  # type: ignore[arg-type]
+    report.decimal = parsed.attrs.get("decimal")
+    numbers = parsed["value"]
+    needs_date = series.notna() & numbers.isna()
+    if needs_date.any():
+        dates = V.parse_date_series(series[needs_date], dayfirst=rules.dayfirst.get(report.column) if rules else None)
+        report.dayfirst = dates.attrs.get("dayfirst")
+        numbers = numbers.copy()
+        numbers[needs_date] = dates.dt.year.astype("float64")
+    _note_unparsed(report, series, numbers.notna())
+    latest = dt.date.today().year + 1
+    bad = numbers.notna() & ((numbers < 1600) | (numbers > latest))
+    report.out_of_range = int(bad.sum())
+    return numbers.mask(bad).round()
+
+
+def _date(series: pd.Series, report: ColumnReport, rules: CleanRules | None) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+    out = V.parse_date_series(series, dayfirst=rules.dayfirst.get(report.column) if rules else None)
+    report.dayfirst = out.attrs.get("dayfirst")
+    _note_unparsed(report, series, out.notna())
+    return out
+
+
+def _bool(series: pd.Series, report: ColumnReport) -> pd.Series:
+    uniques = series.dropna().unique()
+    lookup = {u: V.parse_bool(u) for u in uniques}
+    out = series.map(lookup).astype("boolean")
+    _note_unparsed(report, series, out.notna())
+    return out
+
+
+def _multi(series: pd.Series, report: ColumnReport) -> pd.Series:
+    """Multi-valued cells as "a; b": vectorised for plain separators, split_multi for lists and quotes."""
+    uniques = _factorize(series, report)
+    values = uniques.values
+    tricky = values.str.contains(r"[\[\]{}\"']", regex=True).fillna(False)
+    fast = values.str.replace(_FAST_MULTI, MULTI_SEPARATOR, regex=True).str.strip("; ")
+    slow = {i: MULTI_SEPARATOR.join(p.replace(";", ",") for p in V.split_multi(v)) for i, v in values[tricky].items()}
+    cleaned = fast.mask(tricky, pd.Series(slow, dtype="str")).replace("", None)
+    return uniques.rebuild(cleaned, series.index)
+
+
+def _category(series: pd.Series, report: ColumnReport, known: dict[str, str] | None = None) -> pd.Series:
+    """Collapse inner whitespace and unify spellings that differ only by case (most common wins; ``known``: the
+    spellings already kept for earlier rows of the file, which win). The kept spellings go to the report only when
+    ``known`` is given (a file read in batches)."""
+    uniques = _factorize(series, report)
+    values = uniques.values.str.replace(_SPACES, " ", regex=True)
+    counts = pd.Series(uniques.counts, index=values.index)
+    frame = pd.DataFrame({"value": values, "key": values.str.lower(), "count": counts}).dropna()
+    totals = frame.groupby(["key", "value"], sort=False)["count"].sum().reset_index()
+    winners = totals.sort_values("count", ascending=False, kind="stable").drop_duplicates("key")
+    chosen = winners.set_index("key")["value"]
+    if known is not None:
+        if known:
+            chosen = pd.Series(
+                [known.get(key, value) for key, value in chosen.items()], index=chosen.index, dtype="str"
+            )
+        report.spellings = chosen.to_dict()
+    canonical = frame["key"].map(chosen)
+    changed = canonical.ne(frame["value"])
+    report.recoded = int(frame.loc[changed, "count"].sum())
+    return uniques.rebuild(values.where(~changed.reindex(values.index, fill_value=False), canonical), series.index)
+
+
+def infer_column_kind(series: pd.Series) -> Kind:
+    """Kind of an unmapped column, from its dtype or a sample of its values."""
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(series):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    sample = [str(v) for v in series.dropna().unique()[:SAMPLE] if not V.is_placeholder(v)]
+    if not sample:
+        return "category"
+    inferred = V.infer_kind(sample)
+    return "category" if inferred == "multi" and len(sample) < 3 else inferred
+
+
+def clean_column(
+    name: str, series: pd.Series, kind: Kind, report: ColumnReport, rules: CleanRules | None = None
+) -> dict[str, pd.Series]:
+    """Parse one column by kind; may return extra columns (range low/high). ``rules``: the decisions made on the
+    first rows of the same file (decimal mark, day order, sentinel zeros, percent scale), applied unchanged."""
+    raw = series
+    if kind in ("multi", "category") and not pd.api.types.is_numeric_dtype(series):
+        series = raw  # factorized below, placeholders counted there
+    else:
+        series = _drop_placeholders(series, report)
+    if kind in ("number", "money"):
+        columns = _numbers(name, series, report, rules)
+        _treat_sentinel_zeros(name, columns, report, rules.sentinel.get(name) if rules else None)
+        return columns
+    if kind == "percent":
+        return {name: _percent(series, report, rules.percent_divisor.get(name) if rules else None)}
+    if kind == "year":
+        return {name: _year(series, report, rules)}
+    if kind == "date":
+        return {name: _date(series, report, rules)}
+    if kind == "bool":
+        return {name: _bool(series, report)}
+    if kind == "multi":
+        return {name: _multi(raw, report)}
+    if kind == "category":
+        return {name: _category(raw, report, rules.spellings.get(name, {}) if rules else None)}
+    return {name: series}
+
+
+def clean_table(
+    raw: pd.DataFrame, mapping: HeaderMapping, reserved: set[str] | None = None, rules: CleanRules | None = None
+) -> CleanTable:
+    """Clean every column of ``raw``: mapped columns under their canonical name, the rest as they are. With
+    ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were."""
+    out: dict[str, pd.Series] = {}
+    reports: dict[str, ColumnReport] = {}
+    kinds: dict[str, str] = {}
+    for field_name, match in mapping.matches.items():
+        spec = FIELD_BY_NAME[field_name]
+        report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)
+        produced = clean_column(field_name, raw[match.column], spec.kind, report, rules)
+        out.update(produced)
+        reports[field_name] = report
+        kinds.update(dict.fromkeys(produced, spec.kind))
+    taken = set(out) | (reserved or set())
+    for column in mapping.unmapped:
+        name = column if column not in taken else f"{column}_source"
+        kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
+        report = ColumnReport(name, column, kind, mapped=False)
+        produced = clean_column(name, raw[column], kind, report, rules)
+        out.update(produced)
+        reports[name] = report
+        kinds.update(dict.fromkeys(produced, kind))
+    frame = pd.DataFrame(out, index=raw.index)
+    return CleanTable(frame, reports, kinds)

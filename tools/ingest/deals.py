@@ -1,0 +1,159 @@
+"""Deals (opportunities): map stages to won / lost / open, join to accounts, aggregate per account.
+
+Deals join to accounts by id when the deal's account reference matches account ids, otherwise by
+normalised company name ("ACME Corp." = "Acme Corporation" = "acme"). Deals whose account cannot
+be found are counted and reported, never silently dropped from the deal table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from icp_assistant.tools.core.company_keys import normalize_names
+
+Outcome = Literal["won", "lost", "open"]
+
+WON_STAGES = {
+    "won",
+    "closed won",
+    "closedwon",
+    "close won",
+    "win",
+    "signed",
+    "contract signed",
+    "booked",
+    "purchased",
+    "customer",
+    "closed - won",
+    "true",
+}
+LOST_STAGES = {
+    "lost",
+    "closed lost",
+    "closedlost",
+    "close lost",
+    "loss",
+    "disqualified",
+    "unqualified",
+    "no decision",
+    "no-decision",
+    "dead",
+    "rejected",
+    "abandoned",
+    "closed - lost",
+    "closed no decision",
+    "false",
+}
+
+
+def stage_outcome(stage: object) -> Outcome:
+    """won / lost / open for a stage label ("Closed Won", "Lost", "Engaging"...)."""
+    key = " ".join(str(stage).lower().replace("_", " ").split())
+    if key in WON_STAGES or key.endswith(" won") or key.startswith("won "):
+        return "won"
+    if key in LOST_STAGES or key.endswith(" lost") or key.startswith("lost "):
+        return "lost"
+    return "open"
+
+
+@dataclass
+class DealJoin:
+    """How deals were joined to accounts."""
+
+    key: Literal["id", "name"]
+    deals: int
+    matched: int
+    without_account: int
+    unknown_account: int
+    unknown_examples: list[str] = field(default_factory=list)
+    stage_map: dict[str, str] = field(default_factory=dict)  # stage label -> won/lost/open
+    outcome_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _join_key(accounts: pd.DataFrame, deals: pd.DataFrame) -> Literal["id", "name"]:
+    if "account_id" not in accounts or "deal_account" not in deals:
+        return "name"
+    refs = deals["deal_account"].dropna().astype(str)
+    ids = pd.Index(accounts["account_id"].dropna().astype(str).unique())
+    return "id" if len(refs) and (ids.get_indexer(refs) >= 0).mean() > 0.5 else "name"
+
+
+def join_deals(
+    accounts: pd.DataFrame, deals: pd.DataFrame, named: pd.Series | None = None
+) -> tuple[pd.DataFrame, DealJoin]:
+    """Attach ``account_key`` (the accounts' index label) and ``outcome`` to each deal: from the stage, or from
+    ``named`` ('won' / 'lost' / None per deal) when the user named the outcome column."""
+    deals = deals.copy()
+    stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
+    labels = stages.dropna().astype(str).unique()
+    stage_map = {label: stage_outcome(label) for label in labels}
+    deals["outcome"] = stages.astype("object").map(stage_map).fillna("open")
+    if named is not None:
+        stage_map = {}
+        deals["outcome"] = named.reindex(deals.index).astype("object").where(lambda s: s.notna(), "open")
+    key = _join_key(accounts, deals)
+    if key == "id":
+        lookup = pd.Series(accounts.index, index=accounts["account_id"].astype(str))
+        refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
+    else:
+        names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
+        lookup = pd.Series(accounts.index, index=normalize_names(names))
+        refs = normalize_names(deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")))
+    lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
+    deals["account_key"] = refs.map(lookup)
+    has_ref = refs.notna() & (refs != "")
+    unknown = has_ref & deals["account_key"].isna()
+    original = deals.get("deal_account", refs)
+    info = DealJoin(
+        key=key,
+        deals=len(deals),
+        matched=int(deals["account_key"].notna().sum()),
+        without_account=int((~has_ref).sum()),
+        unknown_account=int(unknown.sum()),
+        unknown_examples=[str(v) for v in original[unknown].astype(str).unique()[:5]],
+        stage_map=dict(sorted(stage_map.items())),
+        outcome_counts={k: int(v) for k, v in deals["outcome"].value_counts().items()},
+    )
+    if "deal_created" in deals and "deal_closed" in deals:
+        cycle = (deals["deal_closed"] - deals["deal_created"]).dt.days
+        deals["cycle_days"] = cycle.where(cycle >= 0)
+    return deals, info
+
+
+def aggregate_deals(deals: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Per-account deal outcomes: counts, win rate, won value, sales cycle, first/last close.
+
+    Deals are grouped by their account's row position (integers), so counting is a bincount and the rest are
+    compiled group reductions, whatever the account keys look like."""
+    matched = deals[deals["account_key"].notna()]
+    position = index.get_indexer(matched["account_key"])
+    matched, position = matched[position >= 0], position[position >= 0]
+    outcome = matched["outcome"].to_numpy()
+    out = pd.DataFrame(index=index)
+    for label in ("won", "lost", "open"):
+        out[f"deals_{label}"] = np.bincount(position[outcome == label], minlength=len(index)).astype("int64")
+    closed = out["deals_won"] + out["deals_lost"]
+    out["win_rate"] = (out["deals_won"] / closed).where(closed > 0)
+    won = outcome == "won"
+
+    def per_account(values: pd.Series, rows: np.ndarray, how: str) -> np.ndarray:
+        reduced = getattr(values[rows].groupby(position[rows]), how)(**({"min_count": 1} if how == "sum" else {}))
+        return reduced.reindex(range(len(index))).to_numpy()
+
+    if "deal_amount" in matched:
+        out["won_value"] = per_account(matched["deal_amount"], won, "sum")
+    if "cycle_days" in matched:
+        out["median_cycle_days"] = per_account(matched["cycle_days"], won, "median")
+    if "deal_closed" in matched:
+        out["first_won"] = per_account(matched["deal_closed"], won, "min")
+        out["last_won"] = per_account(matched["deal_closed"], won, "max")
+        out["last_close"] = per_account(matched["deal_closed"], np.ones(len(matched), dtype=bool), "max")
+    outcome_per_account = pd.Series(None, index=index, dtype="object")
+    for label in ("open", "lost", "won"):  # later wins: any won deal makes the account won
+        outcome_per_account = outcome_per_account.mask(out[f"deals_{label}"] > 0, label)
+    out["outcome"] = outcome_per_account
+    return out

@@ -1,0 +1,254 @@
+"""Account outcomes when there is no deals file: from status / lifecycle columns and churn dates.
+
+``outcome`` is won (became a customer), lost, open or missing; ``churned`` is True / False for
+customers when churn information exists, missing otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from icp_assistant.tools.core.errors import ColumnError, OptionError, listing
+from icp_assistant.tools.core.values import is_placeholder
+
+CUSTOMER = {
+    "customer",
+    "customers",
+    "active customer",
+    "client",
+    "active",
+    "won",
+    "closed won",
+    "evangelist",
+    "paying",
+    "paid",
+    "subscriber (paid)",
+    "renewed",
+    "expansion",
+}
+CHURNED = {
+    "churned",
+    "churn",
+    "former customer",
+    "ex customer",
+    "ex-customer",
+    "cancelled",
+    "canceled",
+    "inactive customer",
+    "lapsed",
+    "lost customer",
+    "did not renew",
+    "non renewal",
+}
+LOST = {
+    "lost",
+    "closed lost",
+    "disqualified",
+    "unqualified",
+    "bad fit",
+    "rejected",
+    "not a fit",
+    "dead",
+    "no decision",
+}
+OPEN = {
+    "lead",
+    "subscriber",
+    "marketing qualified lead",
+    "mql",
+    "sales qualified lead",
+    "sql",
+    "opportunity",
+    "prospect",
+    "new",
+    "open",
+    "in progress",
+    "engaged",
+    "target",
+    "pipeline",
+}
+
+
+def _key(value: object) -> str:
+    return " ".join(str(value).lower().replace("_", " ").split())
+
+
+def status_outcome(value: object) -> tuple[str | None, bool | None]:
+    """(outcome, churned) for one lifecycle / status label."""
+    key = _key(value)
+    if key in CHURNED:
+        return "won", True
+    if key in CUSTOMER or key.endswith(" customer"):
+        return "won", False
+    if key in LOST:
+        return "lost", None
+    if key in OPEN:
+        return "open", None
+    return None, None
+
+
+def outcomes_from_accounts(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, str]:
+    """Account outcome and churn from lifecycle_stage / churn_date / customer_since columns."""
+    outcome = pd.Series(None, index=frame.index, dtype="object")
+    churned = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    sources = []
+    if "lifecycle_stage" in frame:
+        labels = frame["lifecycle_stage"].dropna().unique()
+        mapped = {label: status_outcome(label) for label in labels}
+        outcome = frame["lifecycle_stage"].map({k: v[0] for k, v in mapped.items()}).astype("object")
+        churned = frame["lifecycle_stage"].map({k: v[1] for k, v in mapped.items()}).astype("boolean")
+        if outcome.notna().any():
+            sources.append("lifecycle_stage")
+    if "customer_since" in frame:
+        became = frame["customer_since"].notna() & outcome.isna()
+        outcome = outcome.mask(became, "won")
+        if became.any():
+            sources.append("customer_since")
+    if "churn_date" in frame:
+        has_churn = frame["churn_date"].notna()
+        churned = churned.mask(has_churn, True)
+        outcome = outcome.mask(has_churn & outcome.isna(), "won")
+        customers = outcome.eq("won")
+        churned = churned.mask(customers & ~has_churn & churned.isna(), False)
+        sources.append("churn_date")
+    churned = churned.where(outcome.eq("won"))
+    return outcome.where(outcome.notna(), None), churned, " + ".join(sources) or "none"
+
+
+# -- An outcome the user names: a column and the values that count as success -------------------------------
+
+OUTCOME_NAME = re.compile(
+    r"^(y|target|label|class|outcome|result|status|converted|conversion|churn(ed)?|exited|won|default(ed)?|"
+    r"bankrupt(cy)?|closed?|success(ful)?|.*_(status|outcome|result|flag))$",
+    re.IGNORECASE,
+)
+GOOD = ("yes", "y", "true", "1", "won", "win", "converted", "success", "paid", "p i f", "active", "retained")
+BAD_WORDS = re.compile(r"churn|exit|default|bankrupt|cancel|attrit", re.IGNORECASE)
+TRUE_WORDS = {"true", "t", "yes", "y", "1"}
+FALSE_WORDS = {"false", "f", "no", "n", "0"}
+
+
+class OutcomeSpec(BaseModel):
+    """Which column holds the outcome and which of its values count as success (the rest as failure)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str = Field(description="Column holding the outcome, e.g. 'MIS_Status', 'y', 'Churn', 'class'")
+    success: list[str] = Field(min_length=1, description="Values that count as success, e.g. ['P I F'], ['yes'], ['1']")
+    failure: list[str] | None = Field(
+        None, description="Values that count as failure; omitted: every other non-missing value is a failure"
+    )
+
+
+def outcome_token(value: object) -> str | None:
+    """One spelling per value: trimmed, case-folded; 1, 1.0 and '1' alike; True and 'true' alike."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    text = " ".join(str(value).split()).casefold()
+    if not text:
+        return None
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _spec_tokens(values: list[str], boolean: bool) -> set[str]:
+    tokens = {t for t in (outcome_token(v) for v in values) if t is not None}
+    if boolean:  # a column read as True/False: 'yes', 'Y', '1' mean True
+        tokens = {"true" if t in TRUE_WORDS else "false" if t in FALSE_WORDS else t for t in tokens}
+    return tokens
+
+
+def _column_of(frame: pd.DataFrame, column: str) -> str:
+    if column in frame:
+        return column
+    folded = {str(c).strip().casefold(): c for c in frame.columns}
+    if column.strip().casefold() in folded:
+        return str(folded[column.strip().casefold()])
+    raise ColumnError(
+        f"Outcome column {column!r} is not in the file. Columns are: {listing(frame.columns, 40)}. "
+        "Pass outcome={'column': '<one of them>', 'success': [...]}."
+    )
+
+
+def _top_values(tokens: pd.Series) -> str:
+    counts = tokens.value_counts().head(8)
+    return ", ".join(f"{k!r} ({v:,})" for k, v in counts.items())
+
+
+def apply_outcome(frame: pd.DataFrame, spec: OutcomeSpec) -> tuple[pd.Series, str, str]:
+    """('won' / 'lost' / None per row, the column used, the outcome in words for the card)."""
+    column = _column_of(frame, spec.column)
+    series = frame[column]
+    boolean = pd.api.types.is_bool_dtype(series)
+    success = _spec_tokens(spec.success, boolean)
+    failure = _spec_tokens(spec.failure, boolean) if spec.failure is not None else None
+    named = success | (failure or set())
+    tokens = series.map(outcome_token)
+    tokens = tokens.where(~(series.map(is_placeholder) & ~tokens.isin(named)), None)  # 'N/A' is missing, not failure
+    if failure is not None and success & failure:
+        raise OptionError(f"Outcome values {sorted(success & failure)} are listed as both success and failure.")
+    won = tokens.isin(success)
+    if not won.any():
+        raise OptionError(
+            f"No value of {column!r} matches success={spec.success}. Its values are: {_top_values(tokens)}. "
+            "Pass the success values as they appear in the file."
+        )
+    lost = tokens.isin(failure) if failure is not None else tokens.notna() & ~won
+    outcome = pd.Series(None, index=frame.index, dtype="object").mask(lost, "lost").mask(won, "won")
+    return outcome, column, _in_words(column, series, won, lost, spec)
+
+
+def _in_words(column: str, series: pd.Series, won: pd.Series, lost: pd.Series, spec: OutcomeSpec) -> str:
+    shown = lambda values: " / ".join(repr(v) for v in values)  # noqa: E731
+    failure = shown(spec.failure) if spec.failure is not None else "any other value"
+    missing = int(series.isna().sum())
+    other = int((~won & ~lost).sum()) - missing
+    text = f"outcome: {column} — {shown(spec.success)} = success ({int(won.sum()):,}), "
+    text += f"{failure} = failure ({int(lost.sum()):,})"
+    if other:
+        text += f", {other:,} other values not counted"
+    return text + (f", {missing:,} missing" if missing else "")
+
+
+def _good_level(column: str, levels: list[str]) -> tuple[str, bool]:
+    """The level to call success, and whether the column names the bad outcome (churn, default, class=1...)."""
+    bad_named = bool(BAD_WORDS.search(column)) or column.strip().lower() == "class"
+    if bad_named:
+        return next((t for t in levels if t in FALSE_WORDS), levels[-1]), True
+    return next((t for t in GOOD if t in levels), levels[0]), False
+
+
+STRONG = {"y", "target", "label", "outcome", "converted", "conversion", "churn", "churned", "exited", "class", "won"}
+
+
+def _rank(column: str, position: int) -> tuple[int, int]:
+    """Plain outcome names first, then status-like ones; later columns first (the label is often last)."""
+    key = column.strip().lower()
+    return (0 if key in STRONG else 2 if key in ("default", "defaulted", "closed", "close") else 1, -position)
+
+
+def propose_outcome(frame: pd.DataFrame, exclude: set[str]) -> str | None:
+    """A column that looks like an outcome (named like one, 2-5 values), with the exact argument to pass."""
+    named = [(c, i) for i, c in enumerate(frame.columns) if c not in exclude and OUTCOME_NAME.match(str(c).strip())]
+    for column, _ in sorted(named, key=lambda pair: _rank(str(pair[0]), pair[1])):
+        tokens = frame[column].map(outcome_token).dropna()
+        levels = [str(t) for t in tokens.value_counts().index]
+        if not 2 <= len(levels) <= 5:
+            continue
+        spelled = {outcome_token(v): str(v).strip() for v in frame[column].dropna().unique()[:50]}
+        good, bad_named = _good_level(str(column), levels)
+        success = spelled.get(good, good)
+        note = ""
+        if bad_named:
+            note = f" ({column} names the bad outcome, so success is {success!r}; swap it if that is wrong)"
+        return f'{column} looks like the outcome: pass outcome={{"column": "{column}", "success": ["{success}"]}}{note}'
+    return None

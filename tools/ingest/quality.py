@@ -1,0 +1,83 @@
+"""Data-quality warnings: duplicates, near-empty columns, and columns that leak the outcome.
+
+Leakage: a field set after the outcome is known (close value, churn date, notes, "lead quality"
+tags) makes a fit model look perfect on history and useless on prospects. Such columns are found by
+what they are (canonical post-outcome fields), by their names, and by near-perfect separation of
+won from lost.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from icp_assistant.tools.core.fields import FIELD_BY_NAME
+
+NEAR_EMPTY = 0.1
+LEAKY_NAME = re.compile(
+    r"(clos(e|ed|ing)|won|lost|churn|cancel|renew|reason|notes?\b|comment|quality|outcome|result|"
+    r"became.*customer|customer.since|days.to.close|deal|lifetime|ltv|arr\b|mrr\b|revenue.earned|"
+    r"total.revenue|stage)",
+    re.IGNORECASE,
+)
+OUTCOME_COLUMNS = {"outcome", "churned", "deals_won", "deals_lost", "deals_open", "win_rate", "won_value"}
+
+
+def near_empty(frame: pd.DataFrame, columns: list[str]) -> list[tuple[str, float]]:
+    """Columns filled in fewer than 10% of rows."""
+    rates = frame[columns].notna().mean()
+    return [(c, float(r)) for c, r in rates.items() if r < NEAR_EMPTY]
+
+
+def _separation(values: pd.Series, won: pd.Series) -> float:
+    """How well one column alone tells won from lost: 0.5 = not at all, 1.0 = perfectly."""
+    known = values.notna()
+    if known.sum() < 20 or won[known].nunique() < 2:
+        return 0.5
+    v, y = values[known], won[known].astype(bool)
+    if pd.api.types.is_numeric_dtype(v):
+        ranks = v.rank()
+        pos = int(y.sum())
+        neg = len(y) - pos
+        auc = (ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg)
+        return float(max(auc, 1 - auc))
+    if v.nunique() > 50:
+        return 0.5
+    purity = y.groupby(v.astype(str)).agg(lambda s: max(s.mean(), 1 - s.mean()))
+    weights = v.astype(str).value_counts()
+    return float(np.average(purity, weights=weights.reindex(purity.index)))
+
+
+def leakage_suspects(frame: pd.DataFrame, won: pd.Series | None, columns: list[str]) -> dict[str, str]:
+    """Columns that look set after the outcome, with the reason."""
+    suspects: dict[str, str] = {}
+    for column in columns:
+        spec = FIELD_BY_NAME.get(column)
+        if spec is not None and spec.post_outcome:
+            suspects[column] = "set after the outcome"
+        elif spec is None and column not in OUTCOME_COLUMNS and LEAKY_NAME.search(column):
+            suspects[column] = "name suggests it is set after the outcome"
+    if won is not None and won.notna().sum() >= 20:
+        labelled = won.notna()
+        for column in columns:
+            if column in suspects or column in OUTCOME_COLUMNS or column in ("name", "account_id", "domain"):
+                continue
+            score = _separation(frame.loc[labelled, column], won[labelled])
+            if score >= 0.97:
+                suspects[column] = f"separates won from lost almost perfectly ({score:.2f})"
+    return suspects
+
+
+def duplicate_keys(frame: pd.DataFrame) -> tuple[str, int, list[str]] | None:
+    """Accounts sharing an id, domain or name (after exact duplicate rows were removed)."""
+    for column in ("account_id", "domain", "name"):
+        if column in frame:
+            keys = frame[column].dropna().astype(str).str.strip().str.lower()
+            repeated = keys[keys.duplicated(keep=False)]
+            if not repeated.empty:
+                examples = frame.loc[repeated.index, column].astype(str).unique()[:3].tolist()
+                return column, int(repeated.nunique()), examples
+            return None
+    return None

@@ -1,0 +1,675 @@
+"""Read a tabular file as exported by a CRM, spreadsheet or data tool into a DataFrame.
+
+Formats: CSV / TSV / semicolon- or pipe-separated text (sniffed), XLSX (a sheet by name or index),
+Parquet, JSON (records, ``{"data": [...]}``, nested objects flattened) and NDJSON. Encodings:
+UTF-8 with or without BOM, UTF-16 (Excel "Unicode text"), else a legacy code page detected from the
+text (Windows-1250/1251/1252, Shift-JIS, GB18030...; see :func:`detect_encoding`). Line endings LF,
+CRLF and CR-only. Values are not interpreted here beyond what the format itself types: empty
+cells become missing, everything else (including "N/A") is kept for the cleaning step to count.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import logging
+import re
+import stat
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from icp_assistant.tools.core.errors import (
+    EmptyFileError,
+    FileMissingError,
+    FileTooLargeError,
+    OptionError,
+    UnreadableFileError,
+    listing,
+)
+
+log = logging.getLogger(__name__)
+
+FileFormat = Literal["csv", "xlsx", "parquet", "json", "ndjson"]
+TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".psv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SUPPORTED = "CSV, TSV, TXT, XLSX, Parquet, JSON, NDJSON"
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXCEL_SUFFIXES | {".parquet", ".json", ".ndjson", ".jsonl"}
+SAMPLE_BYTES = 256 * 1024
+MAX_EXPANSION = 100  # a zip member that expands more than this many times is a zip bomb, not an export
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file read as it is, with how it was read."""
+
+    frame: pd.DataFrame
+    format: FileFormat
+    encoding: str | None = None
+    delimiter: str | None = None
+    line_ending: str | None = None
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    footer_rows_dropped: int = 0
+
+
+def check_file(path: Path, max_bytes: int | None = None) -> int:
+    """Return the file size, or raise a clear error for a missing, empty or too large file."""
+    if not path.exists():
+        raise FileMissingError(f"File not found: {path}. Check the path and spelling.")
+    if path.is_dir():
+        raise FileMissingError(f"{path} is a folder, not a file. Pass the path of a CSV, XLSX or Parquet file in it.")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise FileMissingError(
+            f"{path} is not a regular file (a pipe, socket or device). Save the export as a file and pass its path."
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFileError(f"{path.name} is empty (0 bytes). Export the data again and pass the new file.")
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLargeError(
+            f"{path.name} is {size / 1e6:,.1f} MB, above the limit of {max_bytes / 1e6:,.1f} MB. "
+            "Raise the limit with --max-file-mb, or split or filter the export."
+        )
+    return size
+
+
+def detect_format(path: Path, head: bytes) -> FileFormat:
+    """Decide the format from the suffix, falling back to the first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES or head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if suffix == ".parquet" or head.startswith(b"PAR1"):
+        return "parquet"
+    if suffix in {".ndjson", ".jsonl"}:
+        return "ndjson"
+    if suffix == ".json":
+        return "json"
+    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFileError(
+            f"{path.name} is an old Excel 97-2003 workbook (.xls). Open it in Excel and save it as "
+            ".xlsx or CSV, then load that file."
+        )
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return "csv"
+    stripped = head.lstrip()
+    if stripped[:1] in (b"[", b"{"):
+        return "json"
+    raise UnreadableFileError(f"{path.name}: the format {suffix!r} is not supported. Supported: {SUPPORTED}.")
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The text encoding of a file from a sample of its first bytes: a BOM, UTF-16 zero bytes or valid UTF-8
+    first (certain and fast: a UTF-8 file never reaches the detector), else a legacy code page."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(sample) >= 4 and sample[1:40:2].count(0) > 10:
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0:40:2].count(0) > 10:
+        return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return _legacy_encoding(sample)
+
+
+# The code pages CRM and spreadsheet exports are written in. Left out on purpose: Mac and DOS pages, which the
+# detector otherwise picks on short samples (cp775, mac-cyrillic) for text that is Windows or ISO.
+LEGACY_ENCODINGS = [
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "iso8859_2", "iso8859_15", "koi8_r", "cp932", "shift_jis", "euc_jp", "gb18030", "big5", "cp949", "euc_kr",
+]  # fmt: skip
+
+
+def _legacy_encoding(sample: bytes) -> str:
+    """A Windows, ISO or East Asian code page for bytes that are not UTF-8.
+
+    Candidates: Windows-1252, then charset-normalizer's readings of whole lines of the sample, then Windows-1250 and
+    -1251. Each reading is scored by its oddities: signs stuck to letters ("£ódŸ" is Polish read as Western) and
+    words whose letters no single alphabet holds ("Budìjovický" is Czech read as Western, "Construçőes" is
+    Portuguese read as Central European, "Ðîìàøêà" is Russian read as Western). Windows-1252, what was read before
+    detection existed, stays unless another reading has at least MARGIN fewer oddities: Western files decode as
+    letters in several Latin pages, and the detector alone takes "São Paulo" for Polish. Ties between the other
+    readings go to the detector's order. Latin-1 when nothing decodes."""
+    from charset_normalizer import from_bytes
+
+    cut = sample.rfind(b"\n")
+    lines = sample[: cut + 1] if cut > 0 else sample  # never hand the detector half of a multi-byte character
+    texts: dict[str, str] = {}
+    _add_reading(texts, "cp1252", lines)
+    for match in from_bytes(lines, cp_isolation=LEGACY_ENCODINGS):
+        text = str(match)
+        if text not in texts.values():
+            texts.setdefault(codecs.lookup(match.encoding).name, text)
+    _add_reading(texts, "cp1250", lines)
+    _add_reading(texts, "cp1251", lines)
+    if not texts:
+        return "latin-1"
+    odd = {encoding: _oddities(text) for encoding, text in texts.items()}
+    best = min(texts, key=lambda encoding: odd[encoding])  # the first of equals: dict order is the ranking
+    if "cp1252" in odd and odd["cp1252"] - odd[best] < MARGIN:
+        return "cp1252"
+    return best
+
+
+MARGIN = 2  # oddities another reading must save to displace Windows-1252
+_NAME_SIGNS = set("’‘·®™")  # signs that do sit inside company names
+_TOKEN_SPLIT = re.compile(r"[\s,;|\"'()\[\]{}<>/\\=+*&:!?]+")
+# Non-ASCII letters of the languages written in the Latin code pages (lower case). Vietnamese is left out: its
+# alphabet holds nearly every accented vowel, so it would excuse any misreading.
+_ALPHABETS = [
+    frozenset(letters)
+    for letters in (
+        "àâæçéèêëîïôœùûüÿ", "äöüßé", "áéíñóúü", "áâãàçéêíóôõúü", "àèéìíîòóùú", "àçèéíïòóúü", "áéíóúàèëïöüäê",
+        "æøåéóôèòâ", "åäöéü", "åäöšž", "áðéíóúýþæö", "õäöüšž", "ąćęłńóśźż", "áčďéěíňóřšťúůýž",
+        "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű", "čćđšž", "ăâîşţșț", "çë", "çğıöşüâîû", "āčēģīķļņšūž", "ąčęėįšųūž",
+    )
+]  # fmt: skip
+_KNOWN_LATIN = frozenset().union(*_ALPHABETS)
+_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK", "HALFWIDTH": "CJK", "FULLWIDTH": "CJK"}
+
+
+def _add_reading(texts: dict[str, str], encoding: str, data: bytes) -> None:
+    if encoding in texts:
+        return
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return
+    if text not in texts.values():
+        texts[encoding] = text
+
+
+def _oddities(text: str) -> int:
+    """Signs stuck to letters plus words no single alphabet spells, over the words with a non-ASCII character."""
+    words = Counter(w for w in _TOKEN_SPLIT.split(text) if not w.isascii())
+    return sum(count * (_stray_signs(word) + (not _one_alphabet(word))) for word, count in words.items())
+
+
+def _stray(char: str) -> bool:
+    if char in "ªº":  # ordinal indicators are letters to Unicode, but never sit inside a word: "Braºov" is Braşov
+        return True
+    return not char.isascii() and not char.isalnum() and char not in _NAME_SIGNS and not unicodedata.combining(char)
+
+
+def _stray_signs(word: str) -> int:
+    """Non-ASCII signs touching a letter (£ ¯ ³ ¹ ׀): what a wrong code page leaves inside words."""
+    odd = 0
+    previous = " "
+    for char in word:
+        if (_stray(char) and previous.isalpha()) or (char.isalpha() and _stray(previous)):
+            odd += 1
+        previous = char
+    return odd
+
+
+def _one_alphabet(word: str) -> bool:
+    """True when one script, and for Latin letters one language's alphabet, holds every letter of the word."""
+    letters = {c for c in unicodedata.normalize("NFC", word.lower()) if c.isalpha() and not c.isascii()}
+    scripts = {_script(c) for c in letters}
+    if len(scripts) > 1:
+        return False
+    if scripts != {"LATIN"}:
+        return True
+    known = letters & _KNOWN_LATIN  # a letter of a language not listed here counts against no reading
+    return any(known <= alphabet for alphabet in _ALPHABETS)
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "").split(" ")[0]
+    return "CJK" if name.startswith("CJK") else _ONE_SCRIPT.get(name, name)
+
+
+UNICODE_ENCODINGS = {"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"}
+_ENCODING_NAMES = {
+    "cp1252": "Western European (Windows-1252)",
+    "latin-1": "Western European (Latin-1)",
+    "iso8859-1": "Western European (Latin-1)",
+    "cp1250": "Central European (Windows-1250)",
+    "iso8859-2": "Central European (ISO-8859-2)",
+    "cp1251": "Cyrillic (Windows-1251)",
+    "koi8-r": "Cyrillic (KOI8-R)",
+    "iso8859-5": "Cyrillic (ISO-8859-5)",
+    "cp866": "Cyrillic (DOS 866)",
+    "cp1253": "Greek (Windows-1253)",
+    "cp1254": "Turkish (Windows-1254)",
+    "cp1255": "Hebrew (Windows-1255)",
+    "cp1256": "Arabic (Windows-1256)",
+    "cp1257": "Baltic (Windows-1257)",
+    "cp1258": "Vietnamese (Windows-1258)",
+    "cp932": "Japanese (Shift-JIS)",
+    "shift_jis": "Japanese (Shift-JIS)",
+    "euc_jp": "Japanese (EUC-JP)",
+    "gb18030": "Chinese (GB18030)",
+    "gbk": "Chinese (GBK)",
+    "big5": "Chinese (Big5)",
+    "cp949": "Korean (CP949)",
+    "euc_kr": "Korean (EUC-KR)",
+}
+
+
+def encoding_name(encoding: str) -> str:
+    """A person's name for a codec: 'Cyrillic (Windows-1251)'."""
+    return _ENCODING_NAMES.get(encoding, encoding)
+
+
+def encoding_warning(file_name: str, encoding: str | None) -> str | None:
+    """The card's warning for a file read in a guessed legacy encoding (none for Unicode or binary formats)."""
+    if encoding is None or encoding in UNICODE_ENCODINGS:
+        return None
+    return (
+        f"{file_name} is not Unicode: read as {encoding_name(encoding)}, detected from its text. If names look "
+        "garbled, save the file as CSV UTF-8 and load it again."
+    )
+
+
+def detect_line_ending(text: str) -> str:
+    if "\r\n" in text:
+        return "CRLF"
+    if "\r" in text and "\n" not in text:
+        return "CR"
+    return "LF"
+
+
+def detect_delimiter(text: str, suffix: str) -> str:
+    """Sniff the delimiter from the first lines; tab for .tsv, else the most consistent candidate."""
+    if suffix in {".tsv", ".tab"}:
+        return "\t"
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:50] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
+    except csv.Error:
+        pass
+    counts = {d: [line.count(d) for line in lines[:20]] for d in ",;\t|"}
+    best = max(counts, key=lambda d: (min(counts[d]) > 0, min(counts[d]), -len(set(counts[d]))))
+    return best if min(counts[best]) > 0 else ","
+
+
+@dataclass(frozen=True)
+class TextDialect:
+    """How a text export is read: encoding, delimiter, line ending, and pandas' options for it."""
+
+    encoding: str
+    delimiter: str
+    line_ending: str
+    options: dict[str, Any]
+
+
+def text_dialect(path: Path, text_columns: Collection[str] = ()) -> TextDialect:
+    """The encoding and delimiter of a text export, from its first bytes, and the reading options they imply."""
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    head_text = sample.decode(encoding, errors="ignore")
+    delimiter = detect_delimiter(head_text, path.suffix.lower())
+    options: dict[str, Any] = {
+        "sep": delimiter,
+        "keep_default_na": False,
+        "na_values": [""],
+        "skipinitialspace": True,
+        "dtype": dict.fromkeys(text_columns, str) or None,
+    }
+    return TextDialect(encoding, delimiter, detect_line_ending(head_text), options)
+
+
+def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
+    dialect = text_dialect(path, text_columns)
+    encoding, delimiter = dialect.encoding, dialect.delimiter
+    options = {**dialect.options, "low_memory": False}
+    try:
+        frame = pd.read_csv(path, encoding=encoding, **options)
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        frame = pd.read_csv(path, encoding=encoding, encoding_errors="replace", **options)
+    except pd.errors.EmptyDataError as exc:
+        raise EmptyFileError(f"{path.name} has no header and no rows. Export the data again.") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} could not be read as {delimiter!r}-separated text: {exc}. "
+            "Check that it is a CSV export (not a report with merged cells), or save it as XLSX."
+        ) from exc
+    return RawTable(frame, "csv", encoding, delimiter, dialect.line_ending)
+
+
+def excel_sheets(path: Path) -> list[str]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise UnreadableFileError(
+            f"{path.name} is not a readable Excel workbook ({exc}). Save it again as .xlsx or CSV."
+        ) from exc
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _pick_sheet(path: Path, sheet: str | int | None, sheets: list[str]) -> str:
+    if sheet is None or sheet == "":
+        return sheets[0]
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in sheets):
+        index = int(sheet)
+        if 0 <= index < len(sheets):
+            return sheets[index]
+        raise OptionError(
+            f"{path.name} has {len(sheets)} sheet(s); sheet index {index} does not exist "
+            "(indexes start at 0). "
+            f"Sheets are: {listing(sheets)}."
+        )
+    if sheet in sheets:
+        return sheet
+    lowered = {s.lower().strip(): s for s in sheets}
+    if sheet.lower().strip() in lowered:
+        return lowered[sheet.lower().strip()]
+    raise OptionError(f"{path.name} has no sheet named {sheet!r}. Sheets are: {listing(sheets)}.")
+
+
+def check_expanded(path: Path, max_bytes: int | None) -> None:
+    """An XLSX is a zip: judge what it expands to, not its compressed size (a 59 KB file can hold a 60 MB cell)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} is not a readable Excel workbook ({exc}). Save it again as .xlsx or CSV."
+        ) from exc
+    expanded = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if max_bytes is not None and expanded > max_bytes:
+        raise FileTooLargeError(
+            f"{path.name} expands to {expanded / 1e6:,.1f} MB of workbook data, above the limit of "
+            f"{max_bytes / 1e6:,.1f} MB. Raise the limit with --max-file-mb, or save the sheet as CSV."
+        )
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=1.0)
+    if ratio > MAX_EXPANSION and expanded > 10 * 1024 * 1024:
+        raise FileTooLargeError(
+            f"{path.name} expands {expanded / packed:,.0f} times when opened ({expanded / 1e6:,.1f} MB from "
+            f"{packed / 1e6:,.2f} MB), far beyond any real export. Open it in Excel and save it again, or as CSV."
+        )
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
+    sheets = excel_sheets(path)
+    name = _pick_sheet(path, sheet, sheets)
+    try:
+        frame = pd.read_excel(path, sheet_name=name, engine="openpyxl", dtype=object, header=None)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise UnreadableFileError(f"{path.name} could not be read ({exc}). Save it again as .xlsx or CSV.") from exc
+    frame = frame.dropna(axis=1, how="all").dropna(axis=0, how="all")
+    if frame.empty:
+        raise EmptyFileError(f"Sheet {name!r} of {path.name} is empty. Pass sheet= for the sheet with the data.")
+    header = _header_row(frame)
+    frame.columns = [str(c) if pd.notna(c) else "" for c in frame.loc[header]]
+    frame = frame.loc[header + 1 :] if header + 1 in frame.index else frame.iloc[0:0]
+    return RawTable(frame.reset_index(drop=True), "xlsx", sheet=name, sheets=tuple(sheets))
+
+
+def _header_row(frame: pd.DataFrame) -> Any:
+    """The first row filled across most columns: a report's title and date lines above the table are skipped."""
+    filled = frame.head(30).notna().sum(axis=1)
+    wide = filled[filled >= max(2, int(0.6 * frame.shape[1]))]
+    return wide.index[0] if len(wide) else frame.index[0]
+
+
+def _records(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("data", "records", "results", "rows", "items", "companies", "accounts", "deals"):
+            if isinstance(data.get(key), list):
+                return list(data[key])
+        if all(isinstance(v, list) for v in data.values()) and data:
+            return pd.DataFrame(data).to_dict("records")
+        return [data]
+    raise UnreadableFileError(
+        f"the JSON holds a single {type(data).__name__}, not records. Export a list of records "
+        '([{"name": ..., "industry": ...}, ...]) or an object with such a list under "data", or save the data as CSV.'
+    )
+
+
+def _check_records(path: Path, records: list[Any]) -> None:
+    kinds = {type(r).__name__ for r in records if r is not None}
+    if len(kinds) > 1 and "dict" in kinds:
+        position, bad = next((i, r) for i, r in enumerate(records) if r is not None and not isinstance(r, dict))
+        raise UnreadableFileError(
+            f"{path.name} mixes records with other values (item {position + 1} is {str(bad)[:40]!r}). Every item "
+            'must be a record like {"name": ..., "industry": ...}: remove the other items, or export the data again.'
+        )
+
+
+def _read_json(path: Path, fmt: FileFormat) -> RawTable:
+    try:
+        if fmt == "ndjson":
+            with path.open(encoding="utf-8-sig") as handle:
+                records = [json.loads(line) for line in handle if line.strip()]
+        else:
+            with path.open(encoding="utf-8-sig") as handle:
+                text = handle.read()
+            try:
+                records = _records(json.loads(text))
+            except json.JSONDecodeError:
+                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+                fmt = "ndjson"
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} is not valid JSON or NDJSON ({exc}). Check that the export finished (a cut-off file ends "
+            "mid-record), or export it again as JSON records or CSV."
+        ) from exc
+    except RecursionError as exc:
+        raise UnreadableFileError(
+            f"{path.name} is nested too deeply to be a table of records. Export a flat list of records, or CSV."
+        ) from exc
+    except UnreadableFileError as exc:
+        raise UnreadableFileError(f"{path.name}: {exc}") from exc
+    _check_records(path, records)
+    frame = pd.json_normalize(records) if records and isinstance(records[0], dict) else pd.DataFrame(records)
+    for column in [c for c in frame.columns if frame[c].dtype == "object"]:
+        frame[column] = frame[column].map(_flatten_cell)
+    return RawTable(frame, fmt, encoding="utf-8")
+
+
+def _flatten_cell(value: Any) -> Any:
+    """Lists become "a; b" (multi-valued cells); nested objects become JSON text."""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _read_parquet(path: Path, max_bytes: int | None) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.ParquetFile(path).metadata
+        expanded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        if max_bytes is not None and expanded > max_bytes:
+            raise FileTooLargeError(
+                f"{path.name} expands to {expanded / 1e6:,.1f} MB of data, above the limit of {max_bytes / 1e6:,.1f} "
+                "MB. Raise the limit with --max-file-mb, or filter the export."
+            )
+        frame = pq.read_table(path).to_pandas()
+    except FileTooLargeError:
+        raise
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+        raise UnreadableFileError(
+            f"{path.name} is not a readable Parquet file ({exc}). Write it again, or export the data as CSV."
+        ) from exc
+    return RawTable(_decoded(frame), "parquet")
+
+
+def _drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop trailing rows with at most one filled cell (report footers such as 'Grand Totals')."""
+    if frame.shape[1] < 3 or frame.empty:
+        return frame, 0
+    filled = frame.tail(10).notna().sum(axis=1)
+    dropped = 0
+    for count in reversed(filled.tolist()):
+        if count > 1:
+            break
+        dropped += 1
+    return (frame.iloc[: len(frame) - dropped], dropped) if dropped else (frame, 0)
+
+
+def read_table(
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    max_bytes: int | None = None,
+    text_columns: Collection[str] = (),
+) -> RawTable:
+    """Read ``path`` into a :class:`RawTable`.
+
+    ``text_columns`` are read as text (identifiers with leading zeros stay intact).
+    """
+    check_file(path, max_bytes)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    fmt = detect_format(path, head)
+    if sheet not in (None, "") and fmt != "xlsx":
+        raise OptionError(f"sheet={sheet!r} was given but {path.name} is not an Excel workbook; leave sheet out.")
+    if fmt == "csv":
+        raw = _read_text(path, text_columns)
+    elif fmt == "xlsx":
+        check_expanded(path, max_bytes)
+        raw = _read_excel(path, sheet)
+    elif fmt == "parquet":
+        raw = _read_parquet(path, max_bytes)
+    else:
+        raw = _read_json(path, fmt)
+    frame = raw.frame
+    frame.columns = _unique_columns([str(c).strip() for c in frame.columns])
+    frame, dropped = _drop_footer(frame)
+    if frame.empty:
+        raise EmptyFileError(
+            f"{path.name} has a header ({listing(frame.columns, 8)}) but no data rows. "
+            "Export again with the records included."
+        )
+    return RawTable(frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped)
+
+
+def _unique_columns(columns: list[str]) -> list[str]:
+    """Blank and repeated headers get positional names so no column is lost."""
+    seen: dict[str, int] = {}
+    out = []
+    for position, name in enumerate(columns):
+        if not name or name.lower().startswith("unnamed:"):
+            name = f"column_{position + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def read_header(path: Path) -> list[str]:
+    """Column names of a text file without reading its rows (cheap; used to pick text columns)."""
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    text = sample.decode(encoding, errors="ignore")
+    delimiter = detect_delimiter(text, path.suffix.lower())
+    first = next(csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), [])
+    return [c.strip() for c in first]
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet binary cells as text (UTF-8, undecodable bytes replaced), as :func:`read_table` gives them."""
+    for column in frame.columns:
+        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, bytes)).any():
+            frame[column] = frame[column].map(
+                lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
+            )
+    return frame
+
+
+def _raw_batches(path: Path, fmt: FileFormat, rows: int, text_columns: Collection[str]) -> Iterator[pd.DataFrame]:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        # Pages are read as they are needed (no whole row group buffered): a million-row group stays on disk.
+        source = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        for batch in source.iter_batches(batch_size=rows, use_threads=False):
+            yield _decoded(batch.to_pandas())
+        return
+    dialect = text_dialect(path, text_columns)
+    # A stream cannot go back to re-read in cp1252: bytes the detected encoding cannot decode become U+FFFD.
+    options = {**dialect.options, "encoding": dialect.encoding, "encoding_errors": "replace"}
+    # A column the first rows hold as text stays text in every batch: a later batch of "2.500" alone would
+    # otherwise arrive as the number 2.5 before the column's decimal comma could be applied.
+    first = pd.read_csv(path, nrows=rows, **options)
+    text = {c: str for c in first.columns if not pd.api.types.is_numeric_dtype(first[c])}
+    options["dtype"] = {**text, **(options.get("dtype") or {})}
+    with pd.read_csv(path, chunksize=rows, **options) as chunks:
+        yield from chunks
+
+
+def read_batches(path: Path, rows: int, text_columns: Collection[str] = ()) -> Iterator[pd.DataFrame]:
+    """A CSV or Parquet file ``rows`` rows at a time, each batch read as :func:`read_table` reads the whole file
+    (same headers, encoding, delimiter, text columns; a report footer dropped from the last batch). The batches are
+    numbered from 0 in their index, continuing across batches."""
+    check_file(path)
+    with path.open("rb") as handle:
+        fmt = detect_format(path, handle.read(8))
+    if fmt not in ("csv", "parquet"):
+        raise OptionError(
+            f"{path.name} is {fmt.upper()}: files read in batches must be CSV or Parquet. Save it as CSV, or score it "
+            "in memory (engine='memory')."
+        )
+    start, held = 0, None
+    try:
+        for batch in _raw_batches(path, fmt, rows, text_columns):
+            batch.columns = _unique_columns([str(c).strip() for c in batch.columns])
+            if held is not None:
+                yield held
+            batch.index = pd.RangeIndex(start, start + len(batch))
+            start += len(batch)
+            held = batch
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} could not be read in batches after row {start:,}: {exc}. Check that it is one table "
+            "(not a report with merged cells)."
+        ) from exc
+    if held is None or held.empty:
+        raise EmptyFileError(f"{path.name} has no data rows. Export again with the records included.")
+    yield _drop_footer(held)[0]
+
+
+def row_estimate(path: Path) -> int:
+    """Data rows in a file without reading it: exact for Parquet, from the first bytes' line length for text, the
+    row limit of a sheet for Excel, 0 when the file cannot tell."""
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    try:
+        fmt = detect_format(path, head[:8])
+    except (OptionError, UnreadableFileError):
+        return 0
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:  # pyarrow raises ArrowInvalid, OSError...: the in-memory reader names the problem
+            return 0
+    if fmt == "csv":
+        lines = max(head.count(b"\n"), 1)
+        return int(path.stat().st_size / (len(head) / lines))
+    return 0

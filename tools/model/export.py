@@ -1,0 +1,222 @@
+"""export_icp: the scorecard as portable SQL, a JSON spec and CRM-style scoring rules.
+
+The SQL is one SELECT over a table with the canonical columns (as written by load_accounts: industry,
+employee_count, annual_revenue, size_band, employee_band, company_age, country, region, tech_stack...)
+that returns the table's columns plus ``icp_score``, ``icp_tier`` and ``icp_reasons``. It uses only
+CASE, LOWER, TRIM, LIKE, CAST, LEAST, GREATEST and CONCAT_WS. The main file is DuckDB / ANSI SQL (double-quoted
+identifiers, VARCHAR); a Spark SQL file is transpiled from it with sqlglot (backticks, STRING), because Spark
+reads "x" as a string literal. Whole points make both agree exactly with the Python scorer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from icp_assistant.tools.analysis.attributes import AGE_BANDS, REVENUE_BANDS
+from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.store.workspace import atomic_write_text, write_json
+
+from .icp import ICPVersion
+from .scorecard import NO_WORDS, YES_WORDS, Criterion, placeholders_sql
+
+DIALECT = "duckdb"
+TABLE_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+BAND_SOURCES = {
+    "revenue_band": ("annual_revenue", REVENUE_BANDS, "$1B+"),
+    "age_band": ("company_age", AGE_BANDS, "21+ years"),
+}
+
+
+class Export(BaseModel):
+    icp: str
+    version: int
+    sql_path: str = Field(description="The scoring SELECT for DuckDB and ANSI engines (Postgres, Snowflake...)")
+    spark_sql_path: str = Field(description="The same SELECT in Spark SQL (Databricks)")
+    spec_path: str = Field(description="JSON spec: base, criteria with points, thresholds, gates")
+    rules_path: str = Field(description="CRM scoring rules (HubSpot-style: property, operator, value, points)")
+    table: str = Field(description="Table name the SQL reads (replace it with yours)")
+    criteria: int
+    sql_preview: str = Field(description="The first lines of the SQL")
+
+
+def _quote(text: str) -> str:
+    """A string literal, escaped by the dialect (data values never become SQL)."""
+    from sqlglot import exp
+
+    return exp.Literal.string(text).sql(dialect=DIALECT)
+
+
+def _column(name: str) -> str:
+    """A quoted column identifier, escaped by the dialect."""
+    from sqlglot import exp
+
+    return exp.to_identifier(name, quoted=True).sql(dialect=DIALECT)
+
+
+def table_identifier(table: str) -> str:
+    """``table`` (optionally ``schema.table`` or ``catalog.schema.table``) as quoted identifiers; anything else
+    (spaces, quotes, semicolons, comments) is refused rather than escaped: it is a name, not SQL."""
+    from sqlglot import exp
+
+    parts = str(table).split(".")
+    if not 1 <= len(parts) <= 3 or not all(TABLE_PART.match(part) for part in parts):
+        raise OptionError(
+            f"table {table!r} is not a table name: use letters, digits and '_' (optionally schema.table), "
+            "e.g. 'accounts' or 'crm.accounts'."
+        )
+    return ".".join(exp.to_identifier(part, quoted=True).sql(dialect=DIALECT) for part in parts)
+
+
+def _single_select(sql: str) -> str:
+    """Refuse to write anything but exactly one SELECT statement (a last guard against injected SQL)."""
+    import sqlglot
+    from sqlglot import exp
+
+    statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    if len(statements) != 1 or not isinstance(statements[0], exp.Select):
+        raise AssertionError("the scoring SQL must be exactly one SELECT statement")
+    return sql
+
+
+def _band_condition(criterion: Criterion) -> str | None:
+    if criterion.attribute not in BAND_SOURCES:
+        return None
+    source, edges, last = BAND_SOURCES[criterion.attribute]
+    bounds = [float("-inf")] + [edge for edge, _ in edges] + [float("inf")]
+    labels = [label for _, label in edges] + [last]
+    folded = [label.casefold() for label in labels]
+    if criterion.value.casefold() not in folded:
+        return None
+    i = folded.index(criterion.value.casefold())
+    column = f"CAST({_column(source)} AS DOUBLE)"
+    parts = [f"{column} >= {bounds[i]!r}" if bounds[i] != float("-inf") else f"{column} IS NOT NULL"]
+    if bounds[i + 1] != float("inf"):
+        parts.append(f"{column} < {bounds[i + 1]!r}")
+    return " AND ".join(parts)
+
+
+def _spellings(value: str) -> list[str]:
+    """Every text a cell may hold for a level as the scoring rule reads it (CAST of a number or a boolean included)."""
+    if value == "yes":
+        return [*YES_WORDS, "1.0"]
+    if value == "no":
+        return [*NO_WORDS, "0.0"]
+    if value.lstrip("-").isdigit():
+        return [value, f"{value}.0"]
+    return [value]
+
+
+def condition_sql(criterion: Criterion, numeric: bool = False) -> str:
+    """The SQL test of one criterion, the same rule as the Python scorer (:func:`.scorecard.canonical`)."""
+    band = _band_condition(criterion) if criterion.kind == "category" else None
+    if band is not None:
+        return band
+    raw = _column(criterion.attribute)
+    column = f"LOWER(TRIM(CAST({raw} AS VARCHAR)))"
+    number = f"TRY_CAST({raw} AS DOUBLE)"
+    if criterion.kind == "range":
+        parts = [f"{number} >= {criterion.low!r}" if criterion.low is not None else f"{number} IS NOT NULL"]
+        if criterion.high is not None:
+            parts.append(f"{number} < {criterion.high!r}")
+        return "(" + " AND ".join(parts) + ")"
+    if criterion.kind == "missing":
+        if numeric:
+            return f"({number} IS NULL)"
+        listed = ", ".join(_quote(v) for v in ["", *placeholders_sql()])
+        return f"({raw} IS NULL OR {column} IN ({listed}))"
+    value = criterion.value.strip().lower()
+    if criterion.kind == "multi":
+        padded = f"CONCAT_WS('', ';', REPLACE({column}, '; ', ';'), ';')"
+        return f"{padded} LIKE {_quote('%;' + value.replace('%', '').replace('_', '') + ';%')}"
+    return f"COALESCE({column} IN ({', '.join(_quote(v) for v in _spellings(value))}), FALSE)"
+
+
+def _gate_sql(condition: Condition) -> str:
+    column = f"LOWER(TRIM(CAST({_column(condition.column)} AS VARCHAR)))"
+    if condition.op in ("==", "!=") and not isinstance(condition.value, list):
+        op = "=" if condition.op == "==" else "<>"
+        return f"COALESCE({column} {op} {_quote(str(condition.value).lower())}, FALSE)"
+    if condition.op in ("in", "not in"):
+        values = condition.value if isinstance(condition.value, list) else [condition.value]
+        listed = ", ".join(_quote(str(v).lower()) for v in values)
+        negate = "NOT " if condition.op == "not in" else ""
+        return f"COALESCE({column} {negate}IN ({listed}), FALSE)"
+    number = f"CAST({_column(condition.column)} AS DOUBLE)"
+    return f"COALESCE({number} {condition.op} {float(condition.value)!r}, FALSE)"  # type: ignore[arg-type]
+
+
+def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
+    card = icp.scorecard
+    numeric = {a.column for a in card.schema_ if a.kind == "numeric"}
+    tests = {c.id: condition_sql(c, c.attribute in numeric) for c in card.criteria}
+    points = [f"CASE WHEN {tests[c.id]} THEN {c.points} ELSE 0 END" for c in card.criteria]
+    raw = " + ".join([str(card.base), *points]) if points else str(card.base)
+    clipped = f"LEAST(100, GREATEST(0, {raw}))"
+    gates = [_gate_sql(c) for c in icp.disqualifiers] + [f"NOT ({_gate_sql(c)})" for c in icp.must_haves]
+    capped = (
+        f"CASE WHEN {' OR '.join(gates)} THEN LEAST({clipped}, {icp.thresholds.yellow - 1}) ELSE {clipped} END"
+        if gates
+        else clipped
+    )
+    reasons = [f"CASE WHEN {tests[c.id]} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in card.criteria]
+    reason_sql = f"CONCAT_WS('; ', {', '.join(reasons)})" if reasons else "''"
+    t = icp.thresholds
+    tier = (
+        f"CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' ELSE 'red' END"
+        if card.scored
+        else (f"CASE WHEN {' OR '.join(gates)} THEN 'red' ELSE 'unscored' END" if gates else "'unscored'")
+    )
+    return _single_select(
+        f"-- ICP {icp.name} v{icp.version}: score = clip({card.base} + points, 0, 100); "
+        f"green >= {t.green}, yellow >= {t.yellow}\n"
+        f"SELECT s.*,\n"
+        f"  {tier} AS icp_tier\n"
+        f"FROM (\n  SELECT t.*,\n    {capped} AS icp_score,\n    {reason_sql} AS icp_reasons\n"
+        f"  FROM {table_identifier(table)} AS t\n) AS s\n"
+    )
+
+
+def spark_sql(sql: str) -> str:
+    """The DuckDB scoring SELECT in Spark SQL's dialect."""
+    import sqlglot  # imported when a Spark file is written: the server starts without it
+
+    return sqlglot.transpile(sql, read="duckdb", write="spark", pretty=True)[0] + "\n"
+
+
+def crm_rules(icp: ICPVersion) -> list[dict[str, object]]:
+    """HubSpot-style scoring rules: one row per criterion."""
+    rules: list[dict[str, object]] = [{"rule": "base", "points": icp.scorecard.base}]
+    for c in icp.scorecard.criteria:
+        operator = "contains" if c.kind == "multi" else "is equal to"
+        rules.append({"property": c.attribute, "operator": operator, "value": c.value, "points": c.points})
+    return rules
+
+
+def export_icp(icp: ICPVersion, folder: Path, table: str = "accounts") -> Export:
+    sql = icp_sql(icp, table)
+    spark = spark_sql(sql)
+    sql_path = atomic_write_text(folder / f"{icp.name}-v{icp.version}.sql", sql)
+    spark_path = atomic_write_text(folder / f"{icp.name}-v{icp.version}.spark.sql", spark)
+    card = icp.scorecard
+    spec = {
+        "icp": icp.name,
+        "version": icp.version,
+        "base": card.base,
+        "thresholds": icp.thresholds.model_dump(),
+        "criteria": [c.model_dump(include={"attribute", "value", "kind", "points", "label"}) for c in card.criteria],
+        "must_haves": [c.model_dump() for c in icp.must_haves],
+        "disqualifiers": [c.model_dump() for c in icp.disqualifiers],
+    }
+    spec_path = write_json(folder / f"{icp.name}-v{icp.version}.json", spec)
+    rules_path = write_json(folder / f"{icp.name}-v{icp.version}-crm-rules.json", crm_rules(icp))
+    return Export(
+        icp=icp.name, version=icp.version, sql_path=str(sql_path), spark_sql_path=str(spark_path),
+        spec_path=str(spec_path),
+        rules_path=str(rules_path), table=table, criteria=len(icp.scorecard.criteria),
+        sql_preview="\n".join(sql.splitlines()[:6])[:1500],
+    )  # fmt: skip

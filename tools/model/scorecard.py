@@ -1,0 +1,531 @@
+"""The ICP scorecard: criteria with whole points that add up to a fit score from 0 to 100.
+
+One model object, frozen at build time and applied unchanged to every later file:
+
+- **schema**: for each attribute the column, its kind (category, multi-valued, numeric bins), its levels with
+  their display spelling, its bin edges, and whether "not recorded" is a level of its own. Every value is read
+  by one rule (:func:`canonical`): trimmed and case-folded; yes / y / true / t / 1 are one level ("yes"), and so
+  are no / n / false / f / 0; 1, 1.0 and "1" are one number. A column typed text in one file and boolean or
+  number in another scores the same.
+- **points**: learned (won and lost known) by L2-regularised logistic regression on indicator columns of the
+  levels, fitted on closed deals with their account's attributes (or on accounts); or by smoothed lift when only
+  positives are known. Numeric columns are binned by a shallow decision tree on that one column (supervised
+  binning: neighbouring values with the same rate share a bin). Missing is a level of its own only where it is
+  tied to the outcome beyond chance; otherwise an unknown value scores 0 ("unknown" is neutral).
+- Only attributes with a level associated with the outcome beyond chance (BH q < .05, clustered deals counted
+  as their effective sample) carry points. Weights become whole points by one scale factor so the 2nd-98th
+  percentile of training rows spans 0-100; ``score = clip(base + sum(points), 0, 100)``, exactly the same in
+  Python and in the exported SQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from icp_assistant.tools.analysis.attributes import MULTI_SEPARATOR, Attribute, split_cells
+from icp_assistant.tools.core.labels import level_label, missing_label, range_label
+from icp_assistant.tools.core.stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
+from icp_assistant.tools.core.values import PLACEHOLDERS, is_placeholder
+from icp_assistant.tools.core.values.number_series import parse_number_series
+
+if TYPE_CHECKING:
+    from scipy.sparse import csc_matrix, csr_matrix
+
+Method = Literal["learned", "lift"]
+Kind = Literal["category", "multi", "range", "missing"]
+MIN_VALUE_COUNT = 5
+MAX_LEVELS = 30
+MAX_BINS = 6
+REGULARISATION = 0.1  # sklearn C when too few rows to cross-validate: strong L2 shrinkage
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # shrinkage matters more than events per variable (van Smeden et al.)
+NEUTRAL_BASE = 50  # the score of every account when no attribute carries points
+NOT_RECORDED = "not recorded"
+YES_WORDS = ("yes", "y", "true", "t", "1")
+NO_WORDS = ("no", "n", "false", "f", "0")
+RULE = "trim + casefold; yes/y/true/t/1 = yes; no/n/false/f/0 = no; 1.0 = 1; placeholders = not recorded"
+
+
+def canonical(value: object) -> str | None:
+    """The one reading of a cell used at build time and at every later scoring: None when not recorded."""
+    if value is None or is_placeholder(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        if number in (0.0, 1.0):
+            return "yes" if number else "no"
+        return str(int(number)) if number.is_integer() else repr(number)
+    text = str(value).strip().casefold()
+    if not text:
+        return None
+    if text in YES_WORDS or text in NO_WORDS:
+        return "yes" if text in YES_WORDS else "no"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return canonical(number) if math.isfinite(number) and (text[0].isdigit() or text[0] in "+-.") else text
+
+
+class Criterion(BaseModel):
+    """One level of an attribute (a value, a range, or 'not recorded') and the points it adds or removes."""
+
+    id: str = Field(description="attribute=level")
+    attribute: str
+    value: str = Field(description="The level as read by the scoring rule (a category, a range, or 'not recorded')")
+    kind: Kind
+    points: int = Field(description="Added to the score when the account has this level (negative: removed)")
+    label: str = Field(description="Plain words, e.g. 'Industry is Fintech', 'Total visits 5 to under 9'")
+    low: float | None = Field(None, description="range: lowest value included")
+    high: float | None = Field(None, description="range: first value above the range")
+    rows_with: int = Field(description="Training rows with this level")
+    outcome_with: Rate | None = Field(None, description="Win rate (or positive share) of training rows with it")
+    group: str | None = Field(None, description="Rubric group whose weight the points come from, when one is set")
+    pinned: bool = Field(False, description="Points set by the user rather than learned")
+
+
+class AttributeSchema(BaseModel):
+    """How one attribute is read, frozen at build time."""
+
+    column: str
+    kind: Literal["category", "multi", "numeric"]
+    levels: dict[str, str] = Field(default_factory=dict, description="Level (as read) -> its spelling in the data")
+    edges: list[float] = Field(default_factory=list, description="numeric: inner bin edges")
+    missing_level: bool = Field(False, description="'not recorded' is a level of its own (it carried signal)")
+    unseen: str = Field("0 points (an unseen or rare level is neutral)", description="What an unseen level scores")
+
+
+def point_range(criteria: Sequence[Criterion], attribute: str) -> tuple[int, int]:
+    """Fewest and most points one account can get from ``attribute``: a category value matches one criterion
+    (or none: 0 points), a multi-valued cell can match all of them."""
+    own = [c for c in criteria if c.attribute == attribute]
+    points = [c.points for c in own]
+    if any(c.kind == "multi" for c in own):
+        return sum(p for p in points if p < 0), sum(p for p in points if p > 0)
+    return min([0, *points]), max([0, *points])
+
+
+class Scorecard(BaseModel):
+    """Additive points: score = clip(base + sum of matched criteria points, 0, 100)."""
+
+    method: Method
+    base: int = Field(description="Points every account starts with")
+    criteria: list[Criterion]
+    attributes: list[str] = Field(description="Attributes the scorecard reads")
+    schema_: list[AttributeSchema] = Field(default_factory=list, alias="schema", description="How each is read")
+    rule: str = Field(RULE, description="How every value is read, at build time and at every scoring")
+    scale: float = Field(description="Points per unit of model weight (log-odds)")
+    training_rows: int
+    training_unit: Literal["deals", "accounts"]
+    positives: int
+    fitted_rows: int | None = Field(
+        None, description="Rows the regression was fitted on when a seeded sample of whole accounts; None = all"
+    )
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+    @property
+    def scored(self) -> bool:
+        """False when no attribute predicts the outcome: accounts are left unscored, not called red."""
+        return bool(self.criteria)
+
+    def points(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The points of every criterion for each row (0 when it does not match)."""
+        readers = {a: Reader(rows[a]) if a in rows else None for a in self.attributes}
+        columns = {}
+        for c in self.criteria:
+            reader = readers.get(c.attribute)
+            hit = reader.match(c) if reader is not None else np.zeros(len(rows), dtype=bool)
+            columns[c.id] = np.where(hit, c.points, 0).astype(np.int16)
+        return pd.DataFrame(columns, index=rows.index)
+
+
+class Reader:
+    """One column read by the scoring rule: each distinct cell is read once, however many rows hold it."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self._series = series
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        self.codes = codes
+        self.uniques = np.asarray(uniques, dtype=object)
+        self._tokens: np.ndarray | None = None
+        self._parts: pd.Series | None = None
+        self._numbers: np.ndarray | None = None
+
+    def _spread(self, hit: np.ndarray, missing: bool = False) -> np.ndarray:
+        out = np.full(len(self.codes), missing, dtype=bool)
+        known = self.codes >= 0
+        out[known] = hit[self.codes[known]]
+        return out
+
+    def tokens(self) -> np.ndarray:
+        if self._tokens is None:
+            self._tokens = np.array([canonical(v) for v in self.uniques], dtype=object)
+        return self._tokens
+
+    def numbers(self) -> np.ndarray:
+        if self._numbers is None:
+            if pd.api.types.is_numeric_dtype(self._series) and not pd.api.types.is_bool_dtype(self._series):
+                values = pd.to_numeric(pd.Series(self.uniques), errors="coerce")
+            else:  # booleans read as 1 / 0 (a one-row file may type a 0/1 count as a flag); text by the number parser
+                text = pd.Series(self.uniques, dtype=object).map(_number_text)
+                values = parse_number_series(text)["value"]
+            self._numbers = values.to_numpy(dtype=float)
+        return self._numbers
+
+    def match(self, criterion: Criterion) -> np.ndarray:
+        if criterion.kind == "missing":
+            return self._spread(pd.isna(self.tokens()).astype(bool), missing=True)
+        if criterion.kind == "range":
+            numbers = self.numbers()
+            low = -np.inf if criterion.low is None else criterion.low
+            high = np.inf if criterion.high is None else criterion.high
+            with np.errstate(invalid="ignore"):
+                return self._spread((numbers >= low) & (numbers < high))
+        if criterion.kind == "multi":
+            if self._parts is None:
+                text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
+                parts = split_cells(text, MULTI_SEPARATOR.strip())
+                codes, raws = pd.factorize(parts)  # each distinct part read once
+                read = np.full(len(parts), None, dtype=object)
+                read[codes >= 0] = np.array([canonical(raw) for raw in raws], dtype=object)[codes[codes >= 0]]
+                self._parts = pd.Series(read, index=parts.index, dtype=object)
+            hit = np.zeros(len(self.uniques), dtype=bool)
+            hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
+            return self._spread(hit)
+        return self._spread(self.tokens() == criterion.value)
+
+
+def _number_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    return str(value)
+
+
+# -- fitting -----------------------------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    if 1900 <= value <= 2100 and float(value).is_integer():  # a year
+        return f"{value:.0f}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _bins(values: pd.Series, y: np.ndarray, min_leaf: int, random_state: int) -> list[float]:
+    """Inner edges of a supervised binning of one numeric column (a shallow tree: same-rate neighbours merge)."""
+    known = values.notna().to_numpy()
+    if known.sum() < 2 * min_leaf or values[known].nunique() < 2:
+        return []
+    from sklearn.tree import DecisionTreeClassifier  # imported on first fit: the server starts without sklearn
+
+    tree = DecisionTreeClassifier(max_leaf_nodes=MAX_BINS, min_samples_leaf=min_leaf, random_state=random_state)
+    tree.fit(values[known].to_numpy(dtype=float).reshape(-1, 1), y[known])
+    edges = sorted({float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature, strict=True) if f >= 0})
+    if bool(np.all(np.mod(values[known].to_numpy(dtype=float), 1) == 0)):  # whole numbers: '2011 or more', not 2010.5
+        return sorted({float(math.ceil(e)) for e in edges})
+    return [float(f"{e:.6g}") for e in edges]
+
+
+def _range_levels(attr: Attribute, edges: list[float]) -> list[Criterion]:
+    """One range criterion per bin: below the first edge, between edges, and from the last edge on."""
+    out = []
+    for low, high in itertools.pairwise([None, *edges, None]):
+        if low is None and high is not None:
+            words, value = range_label(attr.column, None, _number(high)), f"<{_number(high)}"
+        elif high is None and low is not None:
+            words, value = range_label(attr.column, _number(low), None), f">={_number(low)}"
+        elif low is not None and high is not None:
+            words = range_label(attr.column, _number(low), _number(high))
+            value = f"{_number(low)}..{_number(high)}"
+        else:
+            continue
+        out.append(Criterion(id=f"{attr.column}={value}", attribute=attr.column, value=value, kind="range",
+                             points=0, label=words, low=low, high=high, rows_with=0))  # fmt: skip
+    return out
+
+
+def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: int) -> tuple[list[Criterion], dict]:
+    """Candidate levels of one attribute (with the spelling of each) before any test."""
+    series = rows[attr.column]
+    min_leaf = max(MIN_VALUE_COUNT * 4, int(0.05 * len(rows)))
+    if attr.kind == "numeric":
+        reader = Reader(series)
+        per_row = np.where(reader.codes >= 0, reader.numbers()[np.maximum(reader.codes, 0)], np.nan)
+        edges = _bins(pd.Series(per_row, index=rows.index), y, min_leaf, random_state)
+        return (_range_levels(attr, edges) if edges else []), {"edges": edges}
+    reader = Reader(series)
+    spelled: dict[str, str] = {}
+    if attr.kind == "multi":
+        text = split_cells(series.dropna().astype(str), MULTI_SEPARATOR.strip()).str.strip()
+        codes, raws = pd.factorize(text)  # each distinct spelling read once, in order of first appearance
+        read = np.array([canonical(raw) for raw in raws], dtype=object)
+        for token, raw in zip(read, raws, strict=True):
+            if token is not None:
+                spelled.setdefault(str(token), str(raw))
+        per_row = np.full(len(codes), None, dtype=object)
+        per_row[codes >= 0] = read[codes[codes >= 0]]
+        tokens = pd.Series(per_row, index=text.index, dtype=object).dropna()
+    else:
+        per_row = reader.tokens()[np.maximum(reader.codes, 0)] if len(reader.tokens()) else np.full(len(rows), None)
+        tokens = pd.Series(per_row, index=rows.index, dtype=object).where(reader.codes >= 0).dropna()
+        for token, raw in zip(reader.tokens(), reader.uniques, strict=True):
+            if token is not None:
+                spelled.setdefault(str(token), str(raw).strip())
+    counts = tokens.value_counts()
+    keep = [str(v) for v in counts[counts >= MIN_VALUE_COUNT].head(MAX_LEVELS).index]
+    levels = [
+        Criterion(
+            id=f"{attr.column}={spelled.get(v, v)}",
+            attribute=attr.column,
+            value=v,
+            kind=attr.kind,
+            points=0,
+            label=level_label(attr.column, spelled.get(v, v), multi=attr.kind == "multi"),
+            rows_with=0,
+        )
+        for v in keep
+    ]
+    return levels, {"levels": {v: spelled.get(v, v) for v in keep}}
+
+
+def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
+    missing = Reader(rows[attr.column]).match(_MISSING_PROBE)
+    if MIN_VALUE_COUNT <= missing.sum() <= len(rows) - MIN_VALUE_COUNT:
+        return Criterion(id=f"{attr.column}={NOT_RECORDED}", attribute=attr.column, value=NOT_RECORDED,
+                         kind="missing", points=0, label=missing_label(attr.column), rows_with=0)  # fmt: skip
+    return None
+
+
+_MISSING_PROBE = Criterion(id="_", attribute="_", value=NOT_RECORDED, kind="missing", points=0, label="", rows_with=0)
+
+
+def _tested(candidates: list[Criterion], masks: dict[str, np.ndarray], y: np.ndarray, deff: float) -> set[str]:
+    """Ids of the levels tied to the outcome beyond chance (BH over every level of every attribute)."""
+    positives, total = int(y.sum()), len(y)
+    pvalues = []
+    for c in candidates:
+        mask = masks[c.id]
+        n, hits = int(mask.sum()), int(y[mask].sum())
+        a, b, c_, d = hits / deff, (n - hits) / deff, (positives - hits) / deff, (total - n - positives + hits) / deff
+        pvalues.append(two_by_two_p(a, b, c_, d) if n >= MIN_VALUE_COUNT else 1.0)
+    q = bh_adjust(pvalues) if pvalues else np.array([])
+    return {c.id for c, qv in zip(candidates, q, strict=True) if qv < ALPHA}
+
+
+def _candidates(
+    rows: pd.DataFrame, attrs: Sequence[Attribute], y: np.ndarray, random_state: int
+) -> tuple[list[Criterion], dict[str, AttributeSchema]]:
+    candidates: list[Criterion] = []
+    schema: dict[str, AttributeSchema] = {}
+    for attr in attrs:
+        levels, extra = _levels(rows, attr, y, random_state)
+        missing = _missing_level(rows, attr)
+        if missing is not None:
+            levels.append(missing)
+        if levels:
+            candidates += levels
+            schema[attr.column] = AttributeSchema(column=attr.column, kind=attr.kind, **extra)
+    return candidates, schema
+
+
+MAX_FIT_ROWS = 200_000  # the regression sees at most this many rows: whole accounts drawn with a fixed seed
+
+
+def fit_sample(y: np.ndarray, groups: np.ndarray | None, random_state: int) -> np.ndarray | None:
+    """Rows of a seeded random sample of whole accounts (groups) of about ``MAX_FIT_ROWS`` rows, or None for all.
+
+    Above this size the weights barely move (their standard errors are a fraction of a point) while the cross-
+    validated fit grows with every row; levels, tests and the points' scale still use every row."""
+    if len(y) <= MAX_FIT_ROWS:
+        return None
+    codes = pd.factorize(groups)[0] if groups is not None else np.arange(len(y))
+    shuffled = np.random.default_rng(random_state).permutation(int(codes.max()) + 1)
+    rank = np.empty_like(shuffled)
+    rank[shuffled] = np.arange(len(shuffled))  # each account's place in a random order
+    sizes = np.bincount(rank[codes], minlength=len(shuffled))  # rows per account, in that order
+    take = int(np.searchsorted(np.cumsum(sizes), MAX_FIT_ROWS, side="right"))
+    return np.flatnonzero(rank[codes] < max(take, 1))
+
+
+def _weights_learned(
+    x: np.ndarray | csr_matrix, y: np.ndarray, groups: np.ndarray | None, random_state: int
+) -> tuple[np.ndarray, float]:
+    """L2 logistic regression, its strength chosen by log-loss in folds that keep each account whole."""
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    folds = min(5, int(min(y.sum(), len(y) - y.sum())), len(np.unique(groups)) if groups is not None else len(y))
+    if folds >= 3:
+        splitter = (
+            GroupKFold(n_splits=folds)
+            if groups is not None
+            else StratifiedKFold(folds, shuffle=True, random_state=random_state)
+        )
+        cv = list(splitter.split(x, y, groups))
+        model = LogisticRegressionCV(
+            Cs=list(C_GRID), l1_ratios=(0.0,), cv=cv, scoring="neg_log_loss", max_iter=2000, use_legacy_attributes=False
+        )
+    else:
+        model = LogisticRegression(C=REGULARISATION, max_iter=2000, random_state=random_state)
+    model.fit(x, y)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def _weights_lift(x: csc_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
+    positives, total = max(int(y.sum()), 1), len(y)
+    a = np.asarray(x[np.flatnonzero(y == 1)].sum(axis=0)).ravel()
+    n = np.asarray(x.sum(axis=0)).ravel()
+    values = x.shape[1] or 1
+    weights = np.log((a + 1) / (positives + values)) - np.log((n + 1) / (total + values))
+    return weights, float(np.log(positives / max(total - positives, 1)))
+
+
+def _centre(weights: np.ndarray, x: csc_matrix, keys: list[Criterion]) -> tuple[np.ndarray, float]:
+    """Shift each attribute's weights so the average account with a known level gets 0 from it."""
+    centred = weights.copy()
+    shift_total = 0.0
+    for column in dict.fromkeys(c.attribute for c in keys):
+        idx = [i for i, c in enumerate(keys) if c.attribute == column]
+        block = x[:, idx]
+        levels_per_row = np.asarray(block.sum(axis=1)).ravel()
+        known = levels_per_row > 0
+        if not known.any():
+            continue
+        mean = float((block @ weights[idx])[known].mean())
+        centred[idx] = weights[idx] - mean / max(levels_per_row[known].mean(), 1.0)
+        shift_total += mean
+    return centred, shift_total
+
+
+def fit_scorecard(
+    rows: pd.DataFrame,
+    outcome: pd.Series,
+    attrs: Sequence[Attribute],
+    *,
+    method: Method,
+    unit: Literal["deals", "accounts"],
+    groups: pd.Series | None = None,
+    random_state: int = 0,
+) -> Scorecard:
+    """Fit points on ``rows`` (one per deal or account) against a 0/1 ``outcome``."""
+    y = outcome.astype(int).to_numpy()
+    deff = design_effect(outcome.astype(bool), groups) if groups is not None else 1.0
+    candidates, schemas = _candidates(rows, attrs, y, random_state)
+    readers = {a: Reader(rows[a]) for a in schemas}
+    masks = {c.id: readers[c.attribute].match(c) for c in candidates}
+    real = _tested(candidates, masks, y, deff)
+    kept_attributes = {c.attribute for c in candidates if c.id in real and c.kind != "missing"}
+    kept_attributes |= {c.attribute for c in candidates if c.id in real and c.kind == "missing"}
+    keys = [c for c in candidates if c.attribute in kept_attributes and (c.kind != "missing" or c.id in real)]
+    if not keys:  # nothing separates the outcome: an honest, empty scorecard
+        return Scorecard(method=method, base=NEUTRAL_BASE, criteria=[], attributes=[], schema=[], scale=0.0,
+                         training_rows=len(rows), training_unit=unit, positives=int(y.sum()))  # fmt: skip
+    # one column per criterion, sparse (a row matches a few of them): memory and the solver's products scale with
+    # the matches, not rows x criteria
+    from scipy.sparse import csc_matrix  # on first fit: the server starts without scipy
+
+    matched = [np.flatnonzero(masks[c.id]) for c in keys]
+    starts = np.r_[0, np.cumsum([len(m) for m in matched])]
+    x = csc_matrix((np.ones(starts[-1]), np.concatenate(matched), starts), shape=(len(y), len(keys)))
+    group_array = groups.to_numpy() if groups is not None else None
+    sample = fit_sample(y, group_array, random_state) if method == "learned" else None
+    if method == "lift":
+        raw, intercept = _weights_lift(x, y)
+    elif sample is None:  # the solver's products run on the non-zeros only (same optimum as dense)
+        raw, intercept = _weights_learned(x.tocsr(), y, group_array, random_state)
+    else:
+        sampled_groups = group_array[sample] if group_array is not None else None
+        raw, intercept = _weights_learned(x.tocsr()[sample], y[sample], sampled_groups, random_state)
+    weights, shift = _centre(raw, x, keys)
+    logits = intercept + shift + x @ weights
+    low, high = np.percentile(logits, [2, 98]) if len(logits) else (0.0, 1.0)
+    scale = 100.0 / max(high - low, 1e-6)
+    points = np.rint(weights * scale).astype(int)
+    criteria = [
+        c.model_copy(
+            update={
+                "points": int(p),
+                "rows_with": int(masks[c.id].sum()),
+                "outcome_with": rate(int(y[masks[c.id]].sum()), int(masks[c.id].sum())),
+            }
+        )
+        for c, p in zip(keys, points, strict=True)
+        if p != 0
+    ]
+    criteria.sort(key=lambda c: (-abs(c.points), c.id))
+    used = {c.attribute for c in criteria}
+    schema = [
+        s.model_copy(update={"missing_level": any(c.kind == "missing" and c.attribute == s.column for c in criteria)})
+        for s in schemas.values()
+        if s.column in used
+    ]
+    return Scorecard(
+        method=method, base=int(np.rint((intercept + shift - low) * scale)), criteria=criteria,
+        attributes=sorted(used), schema=schema, scale=round(scale, 6), training_rows=len(rows), training_unit=unit,
+        positives=int(y.sum()), fitted_rows=None if sample is None else len(sample),
+    )  # fmt: skip
+
+
+def placeholders_sql() -> list[str]:
+    """The placeholder spellings that read as 'not recorded' (for the exported SQL)."""
+    return sorted(PLACEHOLDERS)
+
+
+LEAK_AUC = 0.97
+
+
+def level_auc(scores: np.ndarray, y: np.ndarray) -> float:
+    """ROC AUC of ``scores`` for the 0/1 outcome ``y`` (ties count half), as ``roc_auc_score`` computes it (equal to
+    ~1e-15), counted per distinct score level instead of sorting every row: at two million deals the sort was
+    seconds per column."""
+    levels, inverse = np.unique(scores, return_inverse=True)
+    positive = np.bincount(inverse, weights=y, minlength=len(levels))
+    negative = np.bincount(inverse, minlength=len(levels)) - positive
+    below = np.cumsum(negative) - negative  # negatives scored lower than each level
+    wins = float(np.dot(positive, below) + 0.5 * np.dot(positive, negative))
+    return wins / (float(positive.sum()) * float(negative.sum()))
+
+
+def single_auc(series: pd.Series, y: np.ndarray, kind: str) -> float | None:
+    """How well one column alone separates the outcome (AUC, 0.5-1; a level's rate is its score)."""
+    if y.min() == y.max():
+        return None
+    reader = Reader(series)
+    if kind == "numeric":
+        values = np.where(reader.codes >= 0, reader.numbers()[np.maximum(reader.codes, 0)], np.nan)
+        known = ~np.isnan(values)
+        if known.sum() < 2 * MIN_VALUE_COUNT or len(np.unique(y[known])) < 2:
+            return None
+        auc = level_auc(values[known], y[known])
+        return max(auc, 1 - auc) * known.mean() + 0.5 * (1 - known.mean())
+    tokens = pd.Series(np.where(reader.codes >= 0, reader.codes, -1))
+    rates = pd.Series(y).groupby(tokens.to_numpy()).mean()
+    auc = level_auc(tokens.map(rates).to_numpy(), y)
+    return max(auc, 1 - auc)
+
+
+def leaks(rows: pd.DataFrame, attrs: Sequence[Attribute], y: np.ndarray) -> dict[str, str]:
+    """Columns that separate the outcome almost perfectly on their own: set after the outcome, most likely."""
+    out = {}
+    for attr in attrs:
+        if attr.kind == "multi":
+            continue
+        auc = single_auc(rows[attr.column], y, attr.kind)
+        if auc is not None and auc >= LEAK_AUC:
+            out[attr.column] = (
+                f"separates the outcome almost perfectly on its own (AUC {auc:.2f}): most likely filled after the "
+                "outcome (pass include=[...] if it is known before)"
+            )
+    return out

@@ -1,0 +1,373 @@
+"""load_accounts: read an accounts export (and optionally deals), clean, derive, join, describe, cache.
+
+The result is a :class:`~..core.dataset.Dataset` saved in the workspace under a short name, and its
+:class:`~.card.DatasetCard`. Loading the same files with the same options again returns the cached
+dataset without parsing (keyed by path, size and modification time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from icp_assistant.tools.core import card as C
+from icp_assistant.tools.core.dataset import Dataset
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
+from icp_assistant.tools.core.fields import FIELD_BY_NAME
+from icp_assistant.tools.core.geo import country_code
+from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
+from icp_assistant.tools.ingest.dataset_card import DERIVED_KINDS, OUTCOME_KINDS, CardBuilder, money_currency
+from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
+from icp_assistant.tools.ingest.derive import derive_account_fields
+from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_headers
+from icp_assistant.tools.ingest.outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
+from icp_assistant.tools.ingest.readers import RawTable, check_file, read_header, read_table
+
+from .workspace import FILE_MODE, Workspace, check_name, read_json, slugify, write_json
+
+CACHE_VERSION = 2  # 2: the card records the money columns' currency
+KIND = "datasets"
+Progress = Callable[[float, str], None]
+TEXT_KINDS = {"id"}  # read as text so leading zeros survive; other text columns are inferred as text anyway
+
+
+def _fingerprint(paths: list[Path | None], options: dict[str, object]) -> str:
+    parts: list[object] = [CACHE_VERSION, options]
+    for path in paths:
+        if path is not None:
+            stat = path.stat()
+            parts.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns])
+    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _read_mapped(
+    path: Path,
+    table: str,
+    sheet: str | int | None,
+    overrides: Mapping[str, str | None] | None,
+    max_bytes: int | None,
+) -> tuple[RawTable, HeaderMapping]:
+    check_file(path, max_bytes)  # a folder, a pipe or an empty file is named before anything opens it
+    text_columns = text_columns_of(path, table, overrides)
+    raw = read_table(path, sheet=sheet, max_bytes=max_bytes, text_columns=text_columns)
+    return raw, map_frame(raw.frame, table, overrides)
+
+
+def text_columns_of(path: Path, table: str, overrides: Mapping[str, str | None] | None) -> list[str]:
+    """Columns of a text file to read as text (identifiers keep their leading zeros), from its header."""
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt", ".tab", ""} or not path.stat().st_size:
+        return []
+    pre = map_headers(read_header(path), table, overrides)  # type: ignore[arg-type]
+    return [m.column for f, m in pre.matches.items() if FIELD_BY_NAME[f].kind in TEXT_KINDS]
+
+
+def map_frame(frame: pd.DataFrame, table: str, overrides: Mapping[str, str | None] | None) -> HeaderMapping:
+    """Which column is which field: headers first, then the values (a column whose values do not fit its header's
+    field is left unmapped, a column of country names is the country)."""
+    mapping = map_headers(list(frame.columns), table, overrides)  # type: ignore[arg-type]
+    mapping, notes = fit_values(frame, mapping, keep=set(overrides or {}))
+    if table == "accounts" and not (overrides and "country" in overrides):
+        mapping = _sniff_country(frame, mapping)
+    return dataclasses.replace(mapping, notes=notes)
+
+
+def _sniff_country(frame: pd.DataFrame, mapping: HeaderMapping) -> HeaderMapping:
+    """A 'region', 'city' or unmapped column whose values are country names is the country."""
+    if "country" in mapping.matches:
+        return mapping
+    candidates = [m.column for f, m in mapping.matches.items() if f in ("region", "city")] + mapping.unmapped
+    for column in candidates:
+        values = frame[column].dropna()
+        if values.empty or pd.api.types.is_numeric_dtype(values):
+            continue
+        uniques = values.astype(str).unique()[:200]
+        if len(uniques) >= 2 and sum(country_code(v) is not None for v in uniques) / len(uniques) >= 0.8:
+            matches = {f: m for f, m in mapping.matches.items() if m.column != column}
+            matches["country"] = type(next(iter(mapping.matches.values())))("country", column, "exact")
+            unmapped = [c for c in mapping.unmapped if c != column]
+            return HeaderMapping(matches, unmapped)
+    return mapping
+
+
+def _attach_outcomes(
+    accounts: pd.DataFrame, deals: pd.DataFrame | None, named_deals: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, DealJoin | None, str]:
+    if deals is None:
+        outcome, churned, source = outcomes_from_accounts(accounts)
+        accounts["outcome"] = outcome
+        if churned.notna().any():
+            accounts["churned"] = churned
+        return accounts, None, None, source
+    deals, join = join_deals(accounts, deals, named_deals)
+    aggregates = aggregate_deals(deals, accounts.index)
+    _, churned, _ = outcomes_from_accounts(accounts)
+    for column in aggregates:
+        accounts[column] = aggregates[column]
+    if churned.notna().any():
+        accounts["churned"] = churned.where(accounts["outcome"].eq("won"))
+    return accounts, deals, join, f"deals ({join.deals:,} deals joined by {join.key})"
+
+
+@dataclass
+class LoadOptions:
+    deals_path: Path | None = None
+    name: str | None = None
+    sheet: str | int | None = None
+    deals_sheet: str | int | None = None
+    mapping: Mapping[str, str | None] | None = None
+    deals_mapping: Mapping[str, str | None] | None = None
+    revenue_unit: float | None = None
+    max_bytes: int | None = None
+    use_cache: bool = True
+    outcome: OutcomeSpec | None = None
+    keep_duplicates: bool = False  # a prospect list keeps every row (duplicates are flagged by score_prospects)
+
+    def cache_key(self) -> dict[str, object]:
+        return {
+            "sheet": self.sheet,
+            "deals_sheet": self.deals_sheet,
+            "mapping": dict(self.mapping or {}),
+            "deals_mapping": dict(self.deals_mapping or {}),
+            "revenue_unit": self.revenue_unit,
+            "outcome": self.outcome.model_dump() if self.outcome is not None else None,
+            "keep_duplicates": self.keep_duplicates,
+        }
+
+
+def _pick_name(workspace: Workspace, path: Path, options: LoadOptions, fingerprint: str) -> str:
+    if options.name is not None:
+        return check_name(options.name, "Dataset name")
+    base = slugify(path.stem)
+    name, n = base, 1
+    while name in workspace.names(KIND):
+        meta = read_json(workspace.path(KIND, name, "meta.json"))
+        if meta.get("accounts_path") == str(path.resolve()) or meta.get("fingerprint") == fingerprint:
+            return name
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _cached(workspace: Workspace, name: str, fingerprint: str) -> C.DatasetCard | None:
+    """The saved card when the saved dataset was loaded from these files with these options, and what is on
+    disk is that load (meta, card and table of one unit, the table holding the card's rows)."""
+    folder = workspace.path(KIND, name)
+    with workspace.lock(KIND, name, shared=True):
+        try:
+            meta = read_json(folder / "meta.json")
+            if meta.get("fingerprint") != fingerprint:
+                return None
+            card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
+            rows = pq.ParquetFile(folder / "accounts.parquet").metadata.num_rows
+        except (OSError, ValueError):
+            return None
+    if meta.get("rows", rows) != rows or card.rows != rows:
+        return None
+    return card.model_copy(update={"cached": True})
+
+
+def load_accounts(
+    accounts_path: Path,
+    workspace: Workspace,
+    options: LoadOptions | None = None,
+    progress: Progress | None = None,
+) -> C.DatasetCard:
+    """Load, clean, join and describe an accounts export; save it in the workspace; return its card."""
+    options = options or LoadOptions()
+    report = progress or (lambda _fraction, _message: None)
+    fingerprint = _fingerprint([accounts_path, options.deals_path], options.cache_key())
+    name = _pick_name(workspace, accounts_path, options, fingerprint)
+    if options.use_cache and (card := _cached(workspace, name, fingerprint)) is not None:
+        return card
+    report(0.05, f"reading {accounts_path.name}")
+    raw, mapping = _read_mapped(accounts_path, "accounts", options.sheet, options.mapping, options.max_bytes)
+    deals_raw = deals_mapping = None
+    if options.deals_path is not None:
+        report(0.3, f"reading {options.deals_path.name}")
+        deals_raw, deals_mapping = _read_mapped(
+            options.deals_path, "deals", options.deals_sheet, options.deals_mapping, options.max_bytes
+        )
+        _require_deal_account(deals_mapping, deals_raw)
+    report(0.5, "cleaning and deriving fields")
+    dataset = _build(name, raw, mapping, deals_raw, deals_mapping, accounts_path, options)
+    report(0.9, "saving to the workspace")
+    _save(workspace, dataset, fingerprint, accounts_path, options)
+    return dataset.card
+
+
+def _require_deal_account(mapping: HeaderMapping, raw: RawTable) -> None:
+    if "deal_account" not in mapping.matches:
+        raise ColumnError(
+            "The deals file has no column naming the account of each deal. Columns are: "
+            f"{listing(raw.frame.columns)}. Pass deals_mapping={{'deal_account': '<column>'}}."
+        )
+
+
+def _build(
+    name: str,
+    raw: RawTable,
+    mapping: HeaderMapping,
+    deals_raw: RawTable | None,
+    deals_mapping: HeaderMapping | None,
+    path: Path,
+    options: LoadOptions,
+) -> Dataset:
+    frame = raw.frame
+    repeated = pd.util.hash_pandas_object(frame, index=False).duplicated().to_numpy()  # one hash per row: fast
+    duplicates = int(repeated.sum())
+    if duplicates and not options.keep_duplicates:
+        frame = frame[~repeated].reset_index(drop=True)
+    reserved = set(DERIVED_KINDS) | set(OUTCOME_KINDS)
+    accounts = clean_table(frame, mapping, reserved)
+    table = accounts.frame
+    scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
+    if options.revenue_unit and "annual_revenue" in table:
+        table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
+    derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
+    deals_clean = clean_table(deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
+    named = _named_outcome(options.outcome, frame, mapping, deals_raw, deals_mapping, deals_clean)
+    named_deals = named.values if named is not None and named.on == "deals" else None
+    table, deals_table, join, source = _attach_outcomes(table, deals_clean.frame if deals_clean else None, named_deals)
+    kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
+    if named is not None:
+        if named.on == "accounts":
+            table["outcome"] = named.values.to_numpy()
+            table = table.drop(columns=[c for c in ("churned",) if c in table and named.label != c])
+        source = named.words
+        if named.label in kinds:
+            kinds[named.label] = "label"  # the outcome itself: never an attribute or a pattern
+    kinds.update({c: k for c, k in OUTCOME_KINDS.items() if c in table})
+    files = [_source("accounts", path, raw)]
+    if deals_raw is not None and options.deals_path is not None:
+        files.append(_source("deals", options.deals_path, deals_raw))
+    built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
+    built.unfit = mapping.notes + (deals_mapping.notes if deals_mapping is not None else [])
+    money = _money_cells(frame, accounts)
+    if deals_raw is not None and deals_clean is not None:
+        money += _money_cells(deals_raw.frame, deals_clean)
+    built.currency = money_currency(money)
+    if options.outcome is None:
+        built.proposal = propose_outcome(frame, set())
+    card = built.card(files)
+    return Dataset(name, table, deals_table, kinds, card)
+
+
+def _money_cells(raw: pd.DataFrame, table: CleanTable) -> list[tuple[str, pd.Series]]:
+    """(header, raw cells) of every money column, as the file wrote them."""
+    sources = [table.reports[c].source for c, kind in table.kinds.items() if kind == "money" and c in table.reports]
+    return [(str(s), raw[s]) for s in sources if s in raw]
+
+
+@dataclass
+class NamedOutcome:
+    on: Literal["accounts", "deals"]
+    values: pd.Series  # 'won' / 'lost' / None per row of that file
+    label: str  # the column's name in the cleaned table
+    words: str
+
+
+def _cleaned_name(column: str, mapping: HeaderMapping) -> str:
+    return next((field for field, match in mapping.matches.items() if match.column == column), column)
+
+
+def _named_outcome(
+    spec: OutcomeSpec | None,
+    accounts: pd.DataFrame,
+    mapping: HeaderMapping,
+    deals_raw: RawTable | None,
+    deals_mapping: HeaderMapping | None,
+    deals_clean: CleanTable | None,
+) -> NamedOutcome | None:
+    """The outcome the user named, read from the raw cells of the file holding the column (no type guessing)."""
+    if spec is None:
+        return None
+    in_deals = deals_raw is not None and spec.column not in accounts and spec.column in deals_raw.frame
+    if in_deals and deals_raw is not None and deals_mapping is not None and deals_clean is not None:
+        values, column, words = apply_outcome(deals_raw.frame, spec)
+        values.index = deals_clean.frame.index
+        return NamedOutcome("deals", values, _cleaned_name(column, deals_mapping), words + " (per deal)")
+    values, column, words = apply_outcome(accounts, spec)
+    return NamedOutcome("accounts", values, _cleaned_name(column, mapping), words)
+
+
+def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.SourceFile:
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(raw.delimiter or "", raw.delimiter)
+    return C.SourceFile(
+        role=role,
+        path=str(path),
+        format=raw.format,
+        encoding=raw.encoding,
+        delimiter=delimiter,
+        sheet=raw.sheet,
+        rows=len(raw.frame),
+        columns=raw.frame.shape[1],
+    )
+
+
+def _save(workspace: Workspace, dataset: Dataset, fingerprint: str, path: Path, options: LoadOptions) -> None:
+    """Write the dataset's table(s), card and meta as one unit (staged, then swapped in under a lock)."""
+    dataset.card.data_path = str(workspace.path(KIND, dataset.name))
+    meta = {
+        "name": dataset.name,
+        "fingerprint": fingerprint,
+        "rows": len(dataset.accounts),
+        "accounts_path": str(path.resolve()),
+        "deals_path": str(options.deals_path.resolve()) if options.deals_path else None,
+        "options": options.cache_key(),
+        "kinds": dataset.kinds,
+        "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+    def write(folder: Path) -> None:
+        dataset.accounts.to_parquet(folder / "accounts.parquet", index=False)
+        if dataset.deals is not None:
+            dataset.deals.to_parquet(folder / "deals.parquet", index=False)
+        write_json(folder / "card.json", dataset.card.model_dump(mode="json"))
+        write_json(folder / "meta.json", meta)
+        for file in folder.iterdir():
+            file.chmod(FILE_MODE)
+
+    workspace.commit_folder(KIND, dataset.name, write)
+
+
+def relabel(dataset: Dataset, spec: OutcomeSpec | None) -> Dataset:
+    """The dataset with the outcome the user named (an accounts column): account outcomes from it, deals set aside
+    (the named outcome is what the ICP learns). No spec: the dataset as it is."""
+    if spec is None:
+        return dataset
+    source = dataset.deals if dataset.deals is not None and spec.column not in dataset.accounts else None
+    if source is not None and (spec.column in source or spec.column.casefold() in map(str.casefold, source.columns)):
+        deals = source.copy(deep=False)
+        deals["outcome"] = apply_outcome(deals, spec)[0].where(lambda s: s.notna(), "open")
+        aggregates = aggregate_deals(deals, dataset.accounts.index)
+        accounts = dataset.accounts.copy(deep=False)
+        for column in aggregates:
+            accounts[column] = aggregates[column]
+        return Dataset(dataset.name, accounts, deals, dataset.kinds, dataset.card)
+    values, column, _ = apply_outcome(dataset.accounts, spec)
+    accounts = dataset.accounts.copy(deep=False)
+    accounts["outcome"] = values
+    kinds = {**dataset.kinds, column: "label"}
+    return Dataset(dataset.name, accounts, None, kinds, dataset.card)
+
+
+def open_dataset(workspace: Workspace, name: str) -> Dataset:
+    """A dataset saved by :func:`load_accounts`, by name."""
+    folder = workspace.existing(KIND, name)
+    with workspace.lock(KIND, name, shared=True):  # never half of one load and half of another
+        meta = read_json(folder / "meta.json")
+        accounts = pd.read_parquet(folder / "accounts.parquet")
+        deals = pd.read_parquet(folder / "deals.parquet") if (folder / "deals.parquet").exists() else None
+        card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
+    if accounts.empty:
+        raise InsufficientDataError(f"Dataset {name!r} has no rows. Load the file again with load_accounts.")
+    return Dataset(name, accounts, deals, dict(meta["kinds"]), card)
