@@ -82,6 +82,8 @@ class IcpServer(MCPServer):
     prompts there are, and tool arguments that fail their schema get one sentence per bad argument (no pydantic
     banner or link)."""
 
+    state: AppState  # what every handler is given (registry.State)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace_resources: Callable[[], list[Resource]] = list
@@ -163,11 +165,15 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         version=package_version(),
         instructions=INSTRUCTIONS + folders_note(state.config),
     )
-    tools_data.register(mcp, state)
-    tools_analysis.register(mcp, state)
-    tools_icp.register(mcp, state)
-    tools_documents.register(mcp, state)
-    tools_messaging.register(mcp, state)
+    mcp.state = state
+    for table in (
+        tools_data.TOOLS,
+        tools_analysis.TOOLS,
+        tools_icp.TOOLS,
+        tools_documents.TOOLS,
+        tools_messaging.TOOLS,
+    ):
+        table.install(mcp, state.config.raise_unexpected)
     prompts.register(mcp, state)
     resources.register(mcp, state)
     completions.register(mcp, state)

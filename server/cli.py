@@ -135,11 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     if args.command == "chat":
-        from .chat import run_chat
+        from .clients.chat import run_chat
 
         return run_chat(args)
     if args.command == "demo":
-        from .demo import run_demo
+        from .clients.demo import run_demo
 
         return run_demo(args.workspace)
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse allows only the commands above

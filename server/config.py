@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from icp_assistant.tools.report.narrative import DEFAULT_MODEL, AnthropicWriter, TemplateWriter
+from icp_assistant.tools.report.narrative import NarrativeWriter, TemplateWriter
+
+from .writers import DEFAULT_MODEL, AnthropicWriter
 
 DEFAULT_WORKSPACE = Path("~/.icp-assistant/workspace")
 DEFAULT_DATA_DIR = Path("~/ICP-Assistant/data")  # never the working directory: a host may start servers in /
@@ -125,7 +127,7 @@ class ServerConfig:
         """Ask the client's model first (when the client declares sampling)."""
         return self.narrative in ("auto", "sampling")
 
-    def fallback_writer(self) -> AnthropicWriter | TemplateWriter:
+    def fallback_writer(self) -> NarrativeWriter:
         """The writer used when sampling is not used: the Anthropic API when a key is configured, else templates."""
         if self.narrative == "template":
             return TemplateWriter("templates (narrative=template)")

@@ -23,7 +23,7 @@ from typing import Any
 from mcp.server.mcpserver import Context, Sample
 from mcp.types import CreateMessageResult, SamplingMessage, TextContent
 
-from icp_assistant.tools.report.narrative import AnthropicWriter, Batch, Narrative, TemplateWriter, accept, prompt
+from icp_assistant.tools.report.narrative import Batch, Narrative, NarrativeWriter, accept, prompt
 
 MAX_TOKENS = 2000
 
@@ -49,9 +49,7 @@ def sample_for(batch: Batch, ctx: Context[Any, Any]) -> Sample | None:
     return Sample([message], max_tokens=MAX_TOKENS, system_prompt=system, temperature=0)
 
 
-def narrative_from(
-    batch: Batch, sampled: CreateMessageResult | None, fallback_writer: AnthropicWriter | TemplateWriter
-) -> Narrative:
+def narrative_from(batch: Batch, sampled: CreateMessageResult | None, fallback_writer: NarrativeWriter) -> Narrative:
     """Grounded passages from the client's reply, or the fallback writer's when there was no sampling."""
     if sampled is None:
         return fallback_writer.write(batch)

@@ -57,6 +57,10 @@ class AppState:
         uris = [str(r.uri) for r in roots.roots] if roots is not None else []
         return resolve_path(path, self.config.allowed_roots(root_paths(uris)))
 
+    def optional_file(self, path: str | None, roots: ListRootsResult | None = None) -> Path | None:
+        """An optional file argument (a deals or contacts export), checked like :meth:`resolve` when given."""
+        return self.resolve(path, roots) if path else None
+
     def result(self, tool: str, model: BaseModel, extra: Sequence[ContentBlock] = ()) -> CallToolResult:
         """A tool result: the model as structured content, as compact JSON text (no nulls) for the LLM, and a
         resource link for each file it wrote.
@@ -76,6 +80,12 @@ class AppState:
 
 
 HEARTBEAT_SECONDS = 1.0
+
+
+async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A quick blocking engine call (open a dataset or an ICP version, save a result) in a worker thread: the event
+    loop keeps serving other requests while it reads the disk."""
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
 async def run_engine(ctx: Context | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

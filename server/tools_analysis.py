@@ -6,8 +6,8 @@ import base64
 from pathlib import Path
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, ImageContent, ToolAnnotations
+from mcp.server.mcpserver import Context
+from mcp.types import ImageContent
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis import best_customers as best
@@ -15,13 +15,11 @@ from icp_assistant.tools.analysis import patterns, ranking, red_flags, segments
 from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.store.datasets import open_dataset
 
-from .errors import tool_errors
-from .state import AppState, run_engine
+from .params import Chart, DatasetName, TopShare
+from .registry import State, ToolTable
+from .state import AppState, off_loop, run_engine
 
-DatasetName = Annotated[str, Field(description="Dataset name from load_accounts (its card's `name`)")]
-Chart = Annotated[bool, Field(description="Also render a PNG chart: saved in the workspace and returned as an image")]
-TopShare = Annotated[float, Field(gt=0, lt=1, description="Share of customers counted as 'best' (0.2 = top 20%)")]
-ANALYSIS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+TOOLS = ToolTable()
 
 
 def _image(model: BaseModel) -> list[ImageContent]:
@@ -32,127 +30,128 @@ def _image(model: BaseModel) -> list[ImageContent]:
     return [ImageContent(type="image", data=data, mime_type="image/png")]
 
 
-def register(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
+def _output(state: AppState, dataset: str) -> Path:
+    return state.workspace.folder("analyses", dataset)
 
-    def output(dataset: str) -> Path:
-        return state.workspace.folder("analyses", dataset)
 
-    @mcp.tool(title="Find best customers", annotations=ANALYSIS)
-    @guard
-    async def find_best_customers(
-        ctx: Context,
-        dataset: DatasetName,
-        top_share: TopShare = 0.2,
-        weights: Annotated[
-            dict[str, float] | None,
-            Field(description=f"Metric weights, e.g. {{'won_value': 2, 'nps': 1}}; metrics: {', '.join(best.METRICS)}"),
-        ] = None,
-        chart: Chart = False,
-    ) -> Annotated[CallToolResult, best.BestCustomers]:
-        """Rank customers by a value score built from whatever value data exists (contract / lifetime / won
-        value, expansion, retention, NPS/CSAT, sales-cycle speed), with the definition and weights reported.
-        Returns how many accounts are 'best' (top share), how concentrated value is, value by size band,
-        firmographic value drivers (Spearman) and a capped list of top accounts with their reasons."""
-        data = open_dataset(state.workspace, dataset)
-        result = await run_engine(
-            ctx, best.find_best_customers, data, output(dataset), top_share=top_share, weights=weights,
-            chart=chart,
-        )  # fmt: skip
-        return state.result("find_best_customers", result, _image(result))
+@TOOLS.tool("Find best customers", effect="writes", extra=_image)
+async def find_best_customers(
+    state: State,
+    ctx: Context,
+    dataset: DatasetName,
+    top_share: TopShare = 0.2,
+    weights: Annotated[
+        dict[str, float] | None,
+        Field(description=f"Metric weights, e.g. {{'won_value': 2, 'nps': 1}}; metrics: {', '.join(best.METRICS)}"),
+    ] = None,
+    chart: Chart = False,
+) -> best.BestCustomers:
+    """Rank customers by a value score built from whatever value data exists (contract / lifetime / won
+    value, expansion, retention, NPS/CSAT, sales-cycle speed), with the definition and weights reported.
+    Returns how many accounts are 'best' (top share), how concentrated value is, value by size band,
+    firmographic value drivers (Spearman) and a capped list of top accounts with their reasons."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    result = await run_engine(
+        ctx, best.find_best_customers, data, _output(state, dataset), top_share=top_share, weights=weights,
+        chart=chart,
+    )  # fmt: skip
+    return result
 
-    @mcp.tool(title="Find patterns", annotations=ANALYSIS)
-    @guard
-    async def find_patterns(
-        ctx: Context,
-        dataset: DatasetName,
-        compare: Annotated[
-            Literal["best", "won", "churned", "condition"],
-            Field(
-                description="best = best customers vs all; won = won vs lost (deals when loaded); churned = "
-                "churned vs retained; condition = accounts matching `condition` vs the rest"
-            ),
-        ] = "best",
-        condition: Annotated[
-            list[Condition] | None, Field(description="For compare='condition': tests combined with AND")
-        ] = None,
-        top_share: TopShare = 0.2,
-        include_leaky: Annotated[
-            bool, Field(description="Also test columns set after the outcome (not advised: they leak)")
-        ] = False,
-        chart: Chart = False,
-    ) -> Annotated[CallToolResult, patterns.PatternReport]:
-        """What separates a group from the rest: for every attribute value (industry, size band, region, tech
-        stack values, any column) its share in the group vs overall, lift, counts and a Benjamini-Hochberg
-        corrected test; numbers compared by median and IQR. Returns the few strongest reliable patterns in
-        plain words, or the verdict 'no reliable pattern' when nothing separates the group beyond chance."""
-        data = open_dataset(state.workspace, dataset)
-        result = await run_engine(
-            ctx, patterns.find_patterns, data, output(dataset), compare=compare,
-            condition=condition, top_share=top_share, include_leaky=include_leaky, chart=chart,
-        )  # fmt: skip
-        return state.result("find_patterns", result, _image(result))
 
-    @mcp.tool(title="Segment accounts", annotations=ANALYSIS)
-    @guard
-    async def segment_accounts(
-        ctx: Context,
-        dataset: DatasetName,
-        dimensions: Annotated[
-            list[str] | None,
-            Field(
-                description="Columns to segment by, e.g. ['industry', 'size', 'region'] (aliases: size, "
-                "geography, revenue, tech). Omit to discover segments by clustering"
-            ),
-        ] = None,
-        k: Annotated[int | None, Field(ge=2, le=12, description="Discovered mode: force this many segments")] = None,
-        min_size: Annotated[
-            int | None, Field(ge=2, description="Smallest segment in accounts (default 10 or 2-5% of accounts)")
-        ] = None,
-        name: Annotated[str | None, Field(description="Name to save the segmentation under")] = None,
-        chart: Chart = False,
-    ) -> Annotated[CallToolResult, segments.Segmentation]:
-        """Segment accounts by the dimensions you name (rare values pooled, small combinations merged) or
-        discover segments by clustering mixed firmographics (number of segments chosen by stability under
-        resampling, minimum size and outcome separation). Each segment: accounts, share, a name from its
-        distinctive traits ('Mixed' when none), traits with lift, medians, win rate with interval vs base,
-        value, cycle days, churn, outliers. Saved by name for rank_segments."""
-        data = open_dataset(state.workspace, dataset)
-        result = await run_engine(
-            ctx, segments.segment_accounts, data, state.workspace, dimensions=dimensions, k=k, min_size=min_size,
-            name=name, chart=chart,
-        )  # fmt: skip
-        return state.result("segment_accounts", result, _image(result))
+@TOOLS.tool("Find patterns", effect="writes", extra=_image)
+async def find_patterns(
+    state: State,
+    ctx: Context,
+    dataset: DatasetName,
+    compare: Annotated[
+        Literal["best", "won", "churned", "condition"],
+        Field(
+            description="best = best customers vs all; won = won vs lost (deals when loaded); churned = "
+            "churned vs retained; condition = accounts matching `condition` vs the rest"
+        ),
+    ] = "best",
+    condition: Annotated[
+        list[Condition] | None, Field(description="For compare='condition': tests combined with AND")
+    ] = None,
+    top_share: TopShare = 0.2,
+    include_leaky: Annotated[
+        bool, Field(description="Also test columns set after the outcome (not advised: they leak)")
+    ] = False,
+    chart: Chart = False,
+) -> patterns.PatternReport:
+    """What separates a group from the rest: for every attribute value (industry, size band, region, tech
+    stack values, any column) its share in the group vs overall, lift, counts and a Benjamini-Hochberg
+    corrected test; numbers compared by median and IQR. Returns the few strongest reliable patterns in
+    plain words, or the verdict 'no reliable pattern' when nothing separates the group beyond chance."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    result = await run_engine(
+        ctx, patterns.find_patterns, data, _output(state, dataset), compare=compare,
+        condition=condition, top_share=top_share, include_leaky=include_leaky, chart=chart,
+    )  # fmt: skip
+    return result
 
-    @mcp.tool(title="Rank segments", annotations=ANALYSIS)
-    @guard
-    async def rank_segments(
-        ctx: Context,
-        dataset: DatasetName,
-        segmentation: Annotated[str, Field(description="Segmentation name from segment_accounts")],
-        weights: Annotated[
-            dict[str, float] | None,
-            Field(description="Criterion weights: profitability, likelihood, velocity (default 0.4 / 0.35 / 0.25)"),
-        ] = None,
-    ) -> Annotated[CallToolResult, ranking.SegmentRanking]:
-        """Rank the segments of a saved segmentation for targeting by profitability (median value),
-        likelihood to convert (win rate, shrunk toward the base rate for small samples) and velocity (days to
-        close), with the combined priority's weights stated, the evidence per segment, low-confidence
-        segments ranked last, and the top accounts within each segment."""
-        data = open_dataset(state.workspace, dataset)
-        result = await run_engine(ctx, ranking.rank_segments, data, state.workspace, segmentation, weights=weights)
-        return state.result("rank_segments", result)
 
-    @mcp.tool(title="Find red flags (anti-ICP)", annotations=ANALYSIS)
-    @guard
-    async def find_red_flags(
-        ctx: Context, dataset: DatasetName, top_share: TopShare = 0.2, chart: Chart = False
-    ) -> Annotated[CallToolResult, red_flags.RedFlags]:
-        """The anti-ICP: traits (and pairs of traits) over-represented among churned customers, lost deals
-        and low-value customers, each with the bad-outcome rate of accounts that have it (Wilson interval),
-        the base rate, lift and corrected significance, rendered as candidate disqualifiers."""
-        data = open_dataset(state.workspace, dataset)
-        result = await run_engine(
-            ctx, red_flags.find_red_flags, data, output(dataset), top_share=top_share, chart=chart
-        )
-        return state.result("find_red_flags", result, _image(result))
+@TOOLS.tool("Segment accounts", effect="writes", extra=_image)
+async def segment_accounts(
+    state: State,
+    ctx: Context,
+    dataset: DatasetName,
+    dimensions: Annotated[
+        list[str] | None,
+        Field(
+            description="Columns to segment by, e.g. ['industry', 'size', 'region'] (aliases: size, "
+            "geography, revenue, tech). Omit to discover segments by clustering"
+        ),
+    ] = None,
+    k: Annotated[int | None, Field(ge=2, le=12, description="Discovered mode: force this many segments")] = None,
+    min_size: Annotated[
+        int | None, Field(ge=2, description="Smallest segment in accounts (default 10 or 2-5% of accounts)")
+    ] = None,
+    name: Annotated[str | None, Field(description="Name to save the segmentation under")] = None,
+    chart: Chart = False,
+) -> segments.Segmentation:
+    """Segment accounts by the dimensions you name (rare values pooled, small combinations merged) or
+    discover segments by clustering mixed firmographics (number of segments chosen by stability under
+    resampling, minimum size and outcome separation). Each segment: accounts, share, a name from its
+    distinctive traits ('Mixed' when none), traits with lift, medians, win rate with interval vs base,
+    value, cycle days, churn, outliers. Saved by name for rank_segments."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    result = await run_engine(
+        ctx, segments.segment_accounts, data, state.workspace, dimensions=dimensions, k=k, min_size=min_size,
+        name=name, chart=chart,
+    )  # fmt: skip
+    return result
+
+
+@TOOLS.tool("Rank segments", effect="writes")
+async def rank_segments(
+    state: State,
+    ctx: Context,
+    dataset: DatasetName,
+    segmentation: Annotated[str, Field(description="Segmentation name from segment_accounts")],
+    weights: Annotated[
+        dict[str, float] | None,
+        Field(description="Criterion weights: profitability, likelihood, velocity (default 0.4 / 0.35 / 0.25)"),
+    ] = None,
+) -> ranking.SegmentRanking:
+    """Rank the segments of a saved segmentation for targeting by profitability (median value),
+    likelihood to convert (win rate, shrunk toward the base rate for small samples) and velocity (days to
+    close), with the combined priority's weights stated, the evidence per segment, low-confidence
+    segments ranked last, and the top accounts within each segment."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    result = await run_engine(ctx, ranking.rank_segments, data, state.workspace, segmentation, weights=weights)
+    return result
+
+
+@TOOLS.tool("Find red flags (anti-ICP)", effect="writes", extra=_image)
+async def find_red_flags(
+    state: State, ctx: Context, dataset: DatasetName, top_share: TopShare = 0.2, chart: Chart = False
+) -> red_flags.RedFlags:
+    """The anti-ICP: traits (and pairs of traits) over-represented among churned customers, lost deals
+    and low-value customers, each with the bad-outcome rate of accounts that have it (Wilson interval),
+    the base rate, lift and corrected significance, rendered as candidate disqualifiers."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    result = await run_engine(
+        ctx, red_flags.find_red_flags, data, _output(state, dataset), top_share=top_share, chart=chart
+    )
+    return result

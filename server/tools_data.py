@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
-from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from icp_assistant.tools.core.card import DatasetCard
@@ -13,85 +12,61 @@ from icp_assistant.tools.ingest.outcomes import OutcomeSpec
 from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.datasets import load_accounts as load_accounts_engine
 
-from .errors import tool_errors
-from .state import AppState, client_roots, run_engine, sheet_arg
+from .params import MappingArg, PathArg, Sheet
+from .registry import Roots, State, ToolTable
+from .state import run_engine, sheet_arg
 
-Path_ = Annotated[
-    str,
-    Field(description="Path of the file: absolute, '~/...', or relative to an allowed data folder"),
-]
-Sheet = Annotated[
-    str | None,
-    Field(description="XLSX only: sheet name or 0-based index; the first sheet when omitted"),
-]
-MappingArg = Annotated[
-    dict[str, str | None] | None,
-    Field(
-        description="Override header mapping: {canonical_field: column_in_file} (null unmaps a field), "
-        "e.g. {'annual_revenue': 'Rev (USD)'}"
-    ),
-]
+TOOLS = ToolTable()
 
 
-def register(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    @mcp.tool(
-        title="Load accounts (and deals)",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+@TOOLS.tool("Load accounts (and deals)", effect="writes")
+async def load_accounts(
+    state: State,
+    ctx: Context,
+    roots: Roots,
+    path: PathArg,
+    deals_path: Annotated[
+        str | None, Field(description="Optional deals / opportunities export to join to the accounts")
+    ] = None,
+    name: Annotated[str | None, Field(description="Short name for the dataset (default: from the file name)")] = None,
+    sheet: Sheet = None,
+    deals_sheet: Sheet = None,
+    mapping: MappingArg = None,
+    deals_mapping: MappingArg = None,
+    revenue_unit: Annotated[
+        float | None,
+        Field(
+            gt=0,
+            description="Multiply annual revenue by this (e.g. 1000000 when the file is in millions)",
         ),
+    ] = None,
+    refresh: Annotated[bool, Field(description="Re-read the files even if a cached copy exists")] = False,
+    outcome: Annotated[
+        OutcomeSpec | None,
+        Field(
+            description="Name the outcome: the column and the values that count as success (the rest of the "
+            "filled values are failures unless `failure` lists them), e.g. {'column': 'MIS_Status', 'success': "
+            "['P I F'], 'failure': ['CHGOFF']} or {'column': 'y', 'success': ['yes']}; a column of the accounts "
+            "file sets each account's outcome, a column of the deals file each deal's"
+        ),
+    ] = None,
+) -> DatasetCard:
+    """Read a CRM accounts export (CSV, TSV, XLSX, Parquet, JSON; any common encoding), and optionally
+    a deals/opportunities export; map the headers to canonical fields, clean values, derive size band,
+    company age and region, join deals (won/lost/open, win rate, won value, cycle days) and return a
+    compact dataset card: fields found with fill rates and profiles, unmapped columns, warnings,
+    outcomes, and which analyses the data supports. Pass the card's `name` to later tools."""
+    options = LoadOptions(
+        deals_path=state.optional_file(deals_path, roots),
+        name=name,
+        sheet=sheet_arg(sheet),
+        deals_sheet=sheet_arg(deals_sheet),
+        mapping=mapping,
+        deals_mapping=deals_mapping,
+        revenue_unit=revenue_unit,
+        max_bytes=state.config.max_file_bytes,
+        use_cache=not refresh,
+        outcome=outcome,
     )
-    @guard
-    async def load_accounts(
-        ctx: Context,
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-        path: Path_,
-        deals_path: Annotated[
-            str | None, Field(description="Optional deals / opportunities export to join to the accounts")
-        ] = None,
-        name: Annotated[
-            str | None, Field(description="Short name for the dataset (default: from the file name)")
-        ] = None,
-        sheet: Sheet = None,
-        deals_sheet: Sheet = None,
-        mapping: MappingArg = None,
-        deals_mapping: MappingArg = None,
-        revenue_unit: Annotated[
-            float | None,
-            Field(
-                gt=0,
-                description="Multiply annual revenue by this (e.g. 1000000 when the file is in millions)",
-            ),
-        ] = None,
-        refresh: Annotated[bool, Field(description="Re-read the files even if a cached copy exists")] = False,
-        outcome: Annotated[
-            OutcomeSpec | None,
-            Field(
-                description="Name the outcome: the column and the values that count as success (the rest of the "
-                "filled values are failures unless `failure` lists them), e.g. {'column': 'MIS_Status', 'success': "
-                "['P I F'], 'failure': ['CHGOFF']} or {'column': 'y', 'success': ['yes']}; a column of the accounts "
-                "file sets each account's outcome, a column of the deals file each deal's"
-            ),
-        ] = None,
-    ) -> Annotated[CallToolResult, DatasetCard]:
-        """Read a CRM accounts export (CSV, TSV, XLSX, Parquet, JSON; any common encoding), and optionally
-        a deals/opportunities export; map the headers to canonical fields, clean values, derive size band,
-        company age and region, join deals (won/lost/open, win rate, won value, cycle days) and return a
-        compact dataset card: fields found with fill rates and profiles, unmapped columns, warnings,
-        outcomes, and which analyses the data supports. Pass the card's `name` to later tools."""
-        options = LoadOptions(
-            deals_path=state.resolve(deals_path, roots) if deals_path else None,
-            name=name,
-            sheet=sheet_arg(sheet),
-            deals_sheet=sheet_arg(deals_sheet),
-            mapping=mapping,
-            deals_mapping=deals_mapping,
-            revenue_unit=revenue_unit,
-            max_bytes=state.config.max_file_bytes,
-            use_cache=not refresh,
-            outcome=outcome,
-        )
-        accounts = state.resolve(path, roots)
-        card = await run_engine(ctx, load_accounts_engine, accounts, state.workspace, options)
-        return state.result("load_accounts", card)
+    accounts = state.resolve(path, roots)
+    return await run_engine(ctx, load_accounts_engine, accounts, state.workspace, options)

@@ -5,86 +5,79 @@ No ``from __future__ import annotations`` here: the tool's signature names a res
 """
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
-from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
+from mcp.server.mcpserver import Context, Resolve, Sample
+from mcp.types import CreateMessageResult
 from pydantic import Field
 
 from icp_assistant.tools.core.errors import IcpError
 from icp_assistant.tools.model import icp as icp_engine
 from icp_assistant.tools.report.document import DocumentResult, prepare_document, write_document
 
-from .errors import tool_errors
 from .narrative import narrative_from, sample_for, will_sample
-from .state import AppState, client_roots, run_engine
+from .params import IcpName, Version
+from .registry import Roots, State, ToolTable
+from .state import off_loop, run_engine
+
+TOOLS = ToolTable()
 
 
-def register(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    def contacts_file(path: str | None, roots: ListRootsResult) -> Path | None:
-        return state.resolve(path, roots) if path else None
-
-    def ask_client(
-        ctx: Context,
-        icp: str,
-        version: int | None,
-        contacts_path: str | None,
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-    ) -> Sample | None:
-        """Sample the client's model for the narrative when it can; errors surface in the tool body instead.
-        A sync resolver: the framework runs it in a worker thread."""
-        if not will_sample(ctx, state.config.uses_sampling):
-            return None  # nothing to ask: don't compute the facts twice
-        try:
-            chosen = icp_engine.open_icp(state.workspace, icp, version)
-            contacts = contacts_file(contacts_path, roots)
-            _, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
-        except IcpError:
-            return None
-        return sample_for(batch, ctx)
-
-    @mcp.tool(
-        title="Draft the ICP document",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
-    )
-    @guard
-    async def draft_icp_document(
-        ctx: Context,
-        icp: Annotated[str, Field(description="ICP name from build_icp")],
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-        narrative: Annotated[CreateMessageResult | None, Resolve(ask_client)],
-        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
-        contacts_path: Annotated[
-            str | None,
-            Field(
-                description="Optional contacts export (name, title, account, role in deal): personas of champions "
-                "and decision makers in won vs lost deals; without it personas stay hypotheses"
-            ),
-        ] = None,
-    ) -> Annotated[CallToolResult, DocumentResult]:
-        """Write the ICP document for an ICP version: a one-page summary for reps and a detailed document, each
-        as Markdown and self-contained HTML with charts, in the workspace. Sections follow the ICP guides
-        (firmographics, technographics, signals, use case, budget, pains, buying committee, fit table, target
-        segments with negative descriptions, scoring rubric, red flags, validation, TAM/SAM/SOM, channels,
-        messaging, roadmap, review cadence). Every number is computed; what the data cannot tell is marked as a
-        hypothesis with the questions to ask. Includes the last validate_icp and size_market results for this
-        version when they exist. Returns the paths, the outline, the one-page summary and who wrote the words."""
+def ask_client(
+    state: State,
+    ctx: Context,
+    icp: str,
+    version: int | None,
+    contacts_path: str | None,
+    roots: Roots,
+) -> Sample | None:
+    """Sample the client's model for the narrative when it can; errors surface in the tool body instead.
+    A sync resolver: the framework runs it in a worker thread."""
+    if not will_sample(ctx, state.config.uses_sampling):
+        return None  # nothing to ask: don't compute the facts twice
+    try:
         chosen = icp_engine.open_icp(state.workspace, icp, version)
-        contacts = contacts_file(contacts_path, roots)
+        contacts = state.optional_file(contacts_path, roots)
+        _, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
+    except IcpError:
+        return None
+    return sample_for(batch, ctx)
 
-        def draft(progress: Callable[[float, str], None]) -> DocumentResult:
-            """The three stages in one worker-thread run, so progress climbs once from 0 to 100."""
-            progress(0.0, "gathering the facts")
-            facts, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
-            progress(0.4, "writing the narrative")
-            words = narrative_from(batch, narrative, state.config.fallback_writer())
-            progress(0.6, "rendering Markdown, HTML and charts")
-            return write_document(state.workspace, chosen, facts, words)
 
-        result = await run_engine(ctx, draft)
-        return state.result("draft_icp_document", result)
+@TOOLS.tool("Draft the ICP document", effect="drafts")
+async def draft_icp_document(
+    state: State,
+    ctx: Context,
+    icp: IcpName,
+    roots: Roots,
+    narrative: Annotated[CreateMessageResult | None, Resolve(ask_client)],
+    version: Version = None,
+    contacts_path: Annotated[
+        str | None,
+        Field(
+            description="Optional contacts export (name, title, account, role in deal): personas of champions "
+            "and decision makers in won vs lost deals; without it personas stay hypotheses"
+        ),
+    ] = None,
+) -> DocumentResult:
+    """Write the ICP document for an ICP version: a one-page summary for reps and a detailed document, each
+    as Markdown and self-contained HTML with charts, in the workspace. Sections follow the ICP guides
+    (firmographics, technographics, signals, use case, budget, pains, buying committee, fit table, target
+    segments with negative descriptions, scoring rubric, red flags, validation, TAM/SAM/SOM, channels,
+    messaging, roadmap, review cadence). Every number is computed; what the data cannot tell is marked as a
+    hypothesis with the questions to ask. Includes the last validate_icp and size_market results for this
+    version when they exist. Returns the paths, the outline, the one-page summary and who wrote the words."""
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    contacts = state.optional_file(contacts_path, roots)
+
+    def draft(progress: Callable[[float, str], None]) -> DocumentResult:
+        """The three stages in one worker-thread run, so progress climbs once from 0 to 100."""
+        progress(0.0, "gathering the facts")
+        facts, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
+        progress(0.4, "writing the narrative")
+        words = narrative_from(batch, narrative, state.config.fallback_writer())
+        progress(0.6, "rendering Markdown, HTML and charts")
+        return write_document(state.workspace, chosen, facts, words)
+
+    result = await run_engine(ctx, draft)
+    return result

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
-from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec
 from icp_assistant.tools.model import icp as icp_engine
 from icp_assistant.tools.model.bulk import ProspectList
@@ -20,353 +18,268 @@ from icp_assistant.tools.model.export import export_icp as export_engine
 from icp_assistant.tools.model.market import MarketSize
 from icp_assistant.tools.model.market import size_market as size_market_engine
 from icp_assistant.tools.model.prospect import ProspectScore, score_any
-from icp_assistant.tools.model.rubric import RubricGroup
 from icp_assistant.tools.model.validation import ValidationReport, validate_on
 from icp_assistant.tools.model.validation import validate_icp as validate_icp_engine
 from icp_assistant.tools.store.datasets import LoadOptions, open_dataset
 
-from .errors import tool_errors
-from .state import AppState, client_roots, run_engine, sheet_arg
+from .params import DatasetName, EngineChoice, Gates, IcpName, Points, Rubric, Version
+from .registry import Roots, State, ToolTable
+from .state import off_loop, run_engine, sheet_arg
 
-IcpName = Annotated[str, Field(description="ICP name from build_icp")]
-Gates = Annotated[
-    list[Condition] | None,
-    Field(description="Conditions, e.g. [{'column': 'region', 'op': '==', 'value': 'North America'}]"),
-]
-Rubric = Annotated[
-    list[RubricGroup] | None,
-    Field(
-        description="Group weights adding to 100, e.g. [{'name': 'firmographic', 'attributes': ['industry', "
-        "'size_band'], 'weight': 40}, {'name': 'technical fit', 'attributes': ['tech_stack'], 'weight': 30}, ...]: "
-        "each group's learned points are rescaled to span its weight; attributes in no group carry no points"
-    ),
-]
-Points = Annotated[
-    dict[str, int] | None,
-    Field(
-        description="Points set by hand per criterion id 'attribute=value', e.g. {'industry=Fintech': 25}; 0 removes"
-    ),
-]
+TOOLS = ToolTable()
 
 
-EngineChoice = Annotated[
-    Literal["auto", "memory", "duckdb", "spark"],
-    Field(
-        description="Where scoring runs: auto (in memory up to 2M rows, else out of core: Spark when the server has "
-        "--spark, else DuckDB), memory, duckdb (out of core, the ICP's SQL), spark (needs --spark). Same results."
-    ),
-]
-
-
-def register(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-    register_validation(mcp, state)
-    register_drift(mcp, state)
-    register_export(mcp, state)
-    register_bulk(mcp, state)
-    register_market(mcp, state)
-
-    @mcp.tool(
-        title="Build the ICP",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+@TOOLS.tool("Build the ICP", effect="adds")
+async def build_icp(
+    state: State,
+    ctx: Context,
+    dataset: DatasetName,
+    name: Annotated[
+        str | None, Field(description="ICP name (default '<dataset>-icp'); each build adds a version")
+    ] = None,
+    green: Annotated[int, Field(ge=1, le=100, description="Score from which a prospect is green")] = 80,
+    yellow: Annotated[int, Field(ge=0, le=99, description="Score from which a prospect is yellow")] = 60,
+    must_haves: Gates = None,
+    disqualifiers: Gates = None,
+    rubric: Rubric = None,
+    points: Points = None,
+    segmentation: Annotated[
+        str | None,
+        Field(description="Segmentation (from segment_accounts) whose segments the ICP describes; default: latest"),
+    ] = None,
+    include: Annotated[
+        list[str] | None,
+        Field(description="Columns to use even though the ICP would leave them out (see `excluded` for reasons)"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, Field(description="Columns to leave out, e.g. ones filled after the outcome")
+    ] = None,
+    outcome: Annotated[
+        OutcomeSpec | None,
+        Field(
+            description="Learn from this outcome instead of the dataset's: a column and the values that count as "
+            "success, e.g. {'column': 'Churn', 'success': ['No']} (same shape as load_accounts' outcome)"
         ),
-    )
-    @guard
-    async def build_icp(
-        ctx: Context,
-        dataset: Annotated[str, Field(description="Dataset name from load_accounts")],
-        name: Annotated[
-            str | None, Field(description="ICP name (default '<dataset>-icp'); each build adds a version")
-        ] = None,
-        green: Annotated[int, Field(ge=1, le=100, description="Score from which a prospect is green")] = 80,
-        yellow: Annotated[int, Field(ge=0, le=99, description="Score from which a prospect is yellow")] = 60,
-        must_haves: Gates = None,
-        disqualifiers: Gates = None,
-        rubric: Rubric = None,
-        points: Points = None,
-        segmentation: Annotated[
-            str | None,
-            Field(description="Segmentation (from segment_accounts) whose segments the ICP describes; default: latest"),
-        ] = None,
-        include: Annotated[
-            list[str] | None,
-            Field(description="Columns to use even though the ICP would leave them out (see `excluded` for reasons)"),
-        ] = None,
-        exclude: Annotated[
-            list[str] | None, Field(description="Columns to leave out, e.g. ones filled after the outcome")
-        ] = None,
-        outcome: Annotated[
-            OutcomeSpec | None,
-            Field(
-                description="Learn from this outcome instead of the dataset's: a column and the values that count as "
-                "success, e.g. {'column': 'Churn', 'success': ['No']} (same shape as load_accounts' outcome)"
-            ),
-        ] = None,
-    ) -> Annotated[CallToolResult, icp_engine.ICPSummary]:
-        """Learn the ICP scorecard from a dataset and save it as a new version: criteria with whole points
-        (learned by regularised logistic regression on won vs lost deals, or from smoothed lift when only
-        customers are known; only attributes associated with the outcome beyond chance carry points; leaky
-        columns excluded), optional rubric group weights and hand-set points, tier thresholds, hard gates (a
-        violated must-have or a disqualifier caps in red), best-fit / good-fit / red-flag statements with
-        evidence, the in-sample win rate per tier, and the segments it targets with their description facts
-        (who, why they fit, when, example accounts, negative description)."""
-        data = open_dataset(state.workspace, dataset)
-        thresholds = _thresholds(green, yellow)
-        built = await run_engine(
-            ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
-            must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points,
-            segmentation=segmentation, outcome=outcome, include=include, exclude=exclude,
-        )  # fmt: skip
-        return state.result("build_icp", icp_engine.summary(state.workspace, built))
+    ] = None,
+) -> icp_engine.ICPSummary:
+    """Learn the ICP scorecard from a dataset and save it as a new version: criteria with whole points
+    (learned by regularised logistic regression on won vs lost deals, or from smoothed lift when only
+    customers are known; only attributes associated with the outcome beyond chance carry points; leaky
+    columns excluded), optional rubric group weights and hand-set points, tier thresholds, hard gates (a
+    violated must-have or a disqualifier caps in red), best-fit / good-fit / red-flag statements with
+    evidence, the in-sample win rate per tier, and the segments it targets with their description facts
+    (who, why they fit, when, example accounts, negative description)."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    thresholds = _thresholds(green, yellow)
+    built = await run_engine(
+        ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
+        must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points,
+        segmentation=segmentation, outcome=outcome, include=include, exclude=exclude,
+    )  # fmt: skip
+    return await off_loop(icp_engine.summary, state.workspace, built)
 
-    @mcp.tool(
-        title="Edit the ICP (new version)",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+
+@TOOLS.tool("Edit the ICP (new version)", effect="adds")
+async def edit_icp(
+    state: State,
+    ctx: Context,
+    icp: IcpName,
+    green: Annotated[int | None, Field(ge=1, le=100, description="New green threshold")] = None,
+    yellow: Annotated[int | None, Field(ge=0, le=99, description="New yellow threshold")] = None,
+    must_haves: Gates = None,
+    disqualifiers: Gates = None,
+    rubric: Rubric = None,
+    points: Points = None,
+) -> icp_engine.ICPSummary:
+    """Change an ICP's weights, thresholds or gates without refitting: writes the next version (earlier
+    versions stay readable). Rubric and hand-set points apply to the points as learned; pass [] or {} to go
+    back to the learned points. In-sample tiers and segment scores are recomputed."""
+    current = await off_loop(icp_engine.open_icp, state.workspace, icp)
+    thresholds = None
+    if green is not None or yellow is not None:
+        thresholds = _thresholds(green or current.thresholds.green, yellow or current.thresholds.yellow)
+    edited = await run_engine(
+        ctx, icp_engine.edit_icp, state.workspace, icp, thresholds=thresholds, must_haves=must_haves,
+        disqualifiers=disqualifiers, rubric=rubric, points=points,
+    )  # fmt: skip
+    return await off_loop(icp_engine.summary, state.workspace, edited)
+
+
+@TOOLS.tool("Score a prospect", effect="reads")
+async def score_prospect(
+    state: State,
+    ctx: Context,
+    icp: IcpName,
+    fields: Annotated[
+        dict[str, str | float | int | None] | None,
+        Field(
+            description="The company in any common field naming, e.g. {'Company': 'Acme', 'Industry': "
+            "'Fintech', 'Employees': '51-200', 'Country': 'Germany', 'Technologies': 'Salesforce; Slack'}; "
+            "with `company`, they replace what was found"
         ),
-    )
-    @guard
-    async def edit_icp(
-        ctx: Context,
-        icp: IcpName,
-        green: Annotated[int | None, Field(ge=1, le=100, description="New green threshold")] = None,
-        yellow: Annotated[int | None, Field(ge=0, le=99, description="New yellow threshold")] = None,
-        must_haves: Gates = None,
-        disqualifiers: Gates = None,
-        rubric: Rubric = None,
-        points: Points = None,
-    ) -> Annotated[CallToolResult, icp_engine.ICPSummary]:
-        """Change an ICP's weights, thresholds or gates without refitting: writes the next version (earlier
-        versions stay readable). Rubric and hand-set points apply to the points as learned; pass [] or {} to go
-        back to the learned points. In-sample tiers and segment scores are recomputed."""
-        current = icp_engine.open_icp(state.workspace, icp)
-        thresholds = None
-        if green is not None or yellow is not None:
-            thresholds = _thresholds(green or current.thresholds.green, yellow or current.thresholds.yellow)
-        edited = await run_engine(
-            ctx, icp_engine.edit_icp, state.workspace, icp, thresholds=thresholds, must_haves=must_haves,
-            disqualifiers=disqualifiers, rubric=rubric, points=points,
-        )  # fmt: skip
-        return state.result("edit_icp", icp_engine.summary(state.workspace, edited))
-
-    @mcp.tool(
-        title="Score a prospect",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
-    )
-    @guard
-    async def score_prospect(
-        ctx: Context,
-        icp: IcpName,
-        fields: Annotated[
-            dict[str, str | float | int | None] | None,
-            Field(
-                description="The company in any common field naming, e.g. {'Company': 'Acme', 'Industry': "
-                "'Fintech', 'Employees': '51-200', 'Country': 'Germany', 'Technologies': 'Salesforce; Slack'}; "
-                "with `company`, they replace what was found"
-            ),
-        ] = None,
-        company: Annotated[
-            str | None,
-            Field(
-                description="A company to look up in the loaded datasets instead of describing it: its name "
-                "('Acme Logistics'), web domain ('acme.com') or id"
-            ),
-        ] = None,
-        dataset: Annotated[
-            str | None, Field(description="Look only in this dataset (with `company`, or with `row`)")
-        ] = None,
-        row: Annotated[
-            int | None, Field(ge=1, description="Row of `dataset` (1 = first data row), to pick one candidate")
-        ] = None,
-        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
-    ) -> Annotated[CallToolResult, ProspectScore]:
-        """Score one company with an ICP: fit score 0-100, tier, hard-gate failures first, the points each
-        criterion added or removed (they add up to the score), the attributes it lacks with the score range
-        they could move it to ('unknown' is not 'bad fit'), and how each given field was read. "Is Acme a
-        fit?": pass `company` (name, domain or id) and it is found in the loaded datasets and scored as stored
-        there (`found` says which dataset and row; a customer is told whether it sits inside the ICP); a name
-        matching several companies lists them to pick from by domain or dataset + row."""
-        chosen = icp_engine.open_icp(state.workspace, icp, version)
-        result = await run_engine(ctx, score_any, state.workspace, chosen, fields, company, dataset, row)
-        return state.result("score_prospect", result)
-
-
-def register_validation(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    @mcp.tool(
-        title="Validate the ICP",
-        annotations=ToolAnnotations(  # not read-only: it saves the report beside the version for the ICP document
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    ] = None,
+    company: Annotated[
+        str | None,
+        Field(
+            description="A company to look up in the loaded datasets instead of describing it: its name "
+            "('Acme Logistics'), web domain ('acme.com') or id"
         ),
-    )
-    @guard
-    async def validate_icp(
-        ctx: Context,
-        dataset: Annotated[str, Field(description="Dataset name from load_accounts (with won and lost outcomes)")],
-        icp: IcpName,
-        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
-        split: Annotated[
-            Literal["auto", "time", "account"],
-            Field(description="auto: by close date when known (fit on older, test on newer), else by account"),
-        ] = "auto",
-        holdout: Annotated[
-            str | None,
-            Field(
-                description="A second dataset (e.g. next quarter's deals, loaded with load_accounts) to test the "
-                "saved version on as it is, instead of splitting `dataset`"
-            ),
-        ] = None,
-    ) -> Annotated[CallToolResult, ValidationReport]:
-        """Check the ICP on held-out rows: refit its points on older deals (or other accounts), score the held-out
-        ones, and report AUC with a bootstrap interval, win rate per tier with Wilson intervals, green and
-        top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
-        tiers do not separate or the sample is too small to tell. With `holdout`, the saved version is scored
-        as it is on that second dataset."""
-        data = open_dataset(state.workspace, dataset)
-        chosen = icp_engine.open_icp(state.workspace, icp, version)
-        if holdout is not None:
-            result = await run_engine(ctx, validate_on, data, open_dataset(state.workspace, holdout), chosen)
-        else:
-            result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
-        icp_engine.save_result(state.workspace, chosen, "validation", result)
-        return state.result("validate_icp", result)
+    ] = None,
+    dataset: Annotated[
+        str | None, Field(description="Look only in this dataset (with `company`, or with `row`)")
+    ] = None,
+    row: Annotated[
+        int | None, Field(ge=1, description="Row of `dataset` (1 = first data row), to pick one candidate")
+    ] = None,
+    version: Version = None,
+) -> ProspectScore:
+    """Score one company with an ICP: fit score 0-100, tier, hard-gate failures first, the points each
+    criterion added or removed (they add up to the score), the attributes it lacks with the score range
+    they could move it to ('unknown' is not 'bad fit'), and how each given field was read. "Is Acme a
+    fit?": pass `company` (name, domain or id) and it is found in the loaded datasets and scored as stored
+    there (`found` says which dataset and row; a customer is told whether it sits inside the ICP); a name
+    matching several companies lists them to pick from by domain or dataset + row."""
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    result = await run_engine(ctx, score_any, state.workspace, chosen, fields, company, dataset, row)
+    return result
 
 
-def register_drift(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    @mcp.tool(
-        title="Check ICP drift (quarterly review)",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
-    )
-    @guard
-    async def check_drift(
-        ctx: Context,
-        dataset: Annotated[str, Field(description="Dataset the ICP was built from (the reference wins)")],
-        icp: IcpName,
-        recent: Annotated[
-            str | None, Field(description="Dataset of newer accounts + deals loaded with load_accounts")
-        ] = None,
-        since: Annotated[
-            str | None, Field(description="Or a date cut (YYYY-MM-DD): deals closed on/after it are 'recent'")
-        ] = None,
-        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
-    ) -> Annotated[CallToolResult, DriftCheck]:
-        """The quarterly ICP review: compare recent wins with the wins the ICP was built on, attribute by attribute
-        (PSI with a sampling-noise floor, KS / Cramer's V; coverage changes such as emptier or recoded columns kept
-        apart from real mix changes), the share of new wins scoring red then and now, and win rate per tier then
-        and now; too few recent wins (< 30) is said instead of judged."""
-        reference = open_dataset(state.workspace, dataset)
-        chosen = icp_engine.open_icp(state.workspace, icp, version)
-        later = open_dataset(state.workspace, recent) if recent is not None else None
-        result = await run_engine(ctx, check_drift_engine, reference, chosen, recent=later, since=since)
-        return state.result("check_drift", result)
-
-
-def register_export(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    @mcp.tool(
-        title="Export the ICP scoring model",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+@TOOLS.tool("Validate the ICP", effect="writes")
+async def validate_icp(
+    state: State,
+    ctx: Context,
+    dataset: Annotated[str, Field(description="Dataset name from load_accounts (with won and lost outcomes)")],
+    icp: IcpName,
+    version: Version = None,
+    split: Annotated[
+        Literal["auto", "time", "account"],
+        Field(description="auto: by close date when known (fit on older, test on newer), else by account"),
+    ] = "auto",
+    holdout: Annotated[
+        str | None,
+        Field(
+            description="A second dataset (e.g. next quarter's deals, loaded with load_accounts) to test the "
+            "saved version on as it is, instead of splitting `dataset`"
         ),
-    )
-    @guard
-    async def export_icp(
-        ctx: Context,
-        icp: IcpName,
-        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
-        table: Annotated[str, Field(description="Table the SQL should score (canonical column names)")] = "accounts",
-    ) -> Annotated[CallToolResult, Export]:
-        """Export an ICP version as a scoring SELECT (runs unchanged in DuckDB and Spark SQL; returns icp_score,
-        icp_tier and icp_reasons and agrees exactly with score_prospect), a JSON spec of the criteria and points,
-        and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
-        chosen = icp_engine.open_icp(state.workspace, icp, version)
-        result = await run_engine(ctx, export_engine, chosen, state.workspace.folder("exports", chosen.name), table)
-        return state.result("export_icp", result)
+    ] = None,
+) -> ValidationReport:
+    """Check the ICP on held-out rows: refit its points on older deals (or other accounts), score the held-out
+    ones, and report AUC with a bootstrap interval, win rate per tier with Wilson intervals, green and
+    top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
+    tiers do not separate or the sample is too small to tell. With `holdout`, the saved version is scored
+    as it is on that second dataset."""
+    data = await off_loop(open_dataset, state.workspace, dataset)
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    if holdout is not None:
+        other = await off_loop(open_dataset, state.workspace, holdout)
+        result = await run_engine(ctx, validate_on, data, other, chosen)
+    else:
+        result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
+    await off_loop(icp_engine.save_result, state.workspace, chosen, "validation", result)
+    return result
 
 
-def register_bulk(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    @mcp.tool(
-        title="Score a prospect list",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
-    )
-    @guard
-    async def score_prospects(
-        ctx: Context,
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-        icp: IcpName,
-        path: Annotated[str, Field(description="Prospect file (same formats as load_accounts)")],
-        version: Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")] = None,
-        sheet: Annotated[str | None, Field(description="XLSX only: sheet name or 0-based index")] = None,
-        carry: Annotated[
-            list[str] | None,
-            Field(description="Columns of the file to carry into the list as they are (headers as in the file)"),
-        ] = None,
-        engine: EngineChoice = "auto",
-    ) -> Annotated[CallToolResult, ProspectList]:
-        """Score a whole prospect file with an ICP into a prioritised target account list (score, tier, top
-        reasons, next step): every row in CSV and Parquet, and an Excel workbook for the sales team (formatted,
-        tier colours, a summary sheet; the top 25,000 rows by score when longer). Returns counts per tier, the
-        top accounts, the file paths and data-quality notes. Files of millions of rows are scored out of core
-        (the ICP's SQL on an embedded DuckDB, or on Spark when the server has --spark), with the same results.
-        Progress is reported for big files."""
-        chosen = icp_engine.open_icp(state.workspace, icp, version)
-        options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
-        result = await run_engine(
-            ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options, carry=carry,
-            engine=engine, spark=state.config.spark,
-        )  # fmt: skip
-        return state.result("score_prospects", result)
+@TOOLS.tool("Check ICP drift (quarterly review)", effect="reads")
+async def check_drift(
+    state: State,
+    ctx: Context,
+    dataset: Annotated[str, Field(description="Dataset the ICP was built from (the reference wins)")],
+    icp: IcpName,
+    recent: Annotated[
+        str | None, Field(description="Dataset of newer accounts + deals loaded with load_accounts")
+    ] = None,
+    since: Annotated[
+        str | None, Field(description="Or a date cut (YYYY-MM-DD): deals closed on/after it are 'recent'")
+    ] = None,
+    version: Version = None,
+) -> DriftCheck:
+    """The quarterly ICP review: compare recent wins with the wins the ICP was built on, attribute by attribute
+    (PSI with a sampling-noise floor, KS / Cramer's V; coverage changes such as emptier or recoded columns kept
+    apart from real mix changes), the share of new wins scoring red then and now, and win rate per tier then
+    and now; too few recent wins (< 30) is said instead of judged."""
+    reference = await off_loop(open_dataset, state.workspace, dataset)
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    later = await off_loop(open_dataset, state.workspace, recent) if recent is not None else None
+    result = await run_engine(ctx, check_drift_engine, reference, chosen, recent=later, since=since)
+    return result
 
 
-def register_market(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
+@TOOLS.tool("Export the ICP scoring model", effect="writes")
+async def export_icp(
+    state: State,
+    ctx: Context,
+    icp: IcpName,
+    version: Version = None,
+    table: Annotated[str, Field(description="Table the SQL should score (canonical column names)")] = "accounts",
+) -> Export:
+    """Export an ICP version as a scoring SELECT (runs unchanged in DuckDB and Spark SQL; returns icp_score,
+    icp_tier and icp_reasons and agrees exactly with score_prospect), a JSON spec of the criteria and points,
+    and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    result = await run_engine(ctx, export_engine, chosen, state.workspace.folder("exports", chosen.name), table)
+    return result
 
-    @mcp.tool(
-        title="Size the market (TAM / SAM / SOM)",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
-    )
-    @guard
-    async def size_market(
-        ctx: Context,
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-        dataset: Annotated[str, Field(description="Dataset the ICP was built from (for contract values)")],
-        icp: IcpName,
-        universe: Annotated[
-            str, Field(description="File of all accounts in your market (same formats as load_accounts)")
-        ],
-        share: Annotated[float, Field(gt=0, le=1, description="Realistic share of the SAM to win (0.1 = 10%)")] = 0.1,
-        reps: Annotated[int | None, Field(ge=1, description="Sales reps (for the capacity limit)")] = None,
-        deals_per_rep: Annotated[float | None, Field(gt=0, description="Deals a rep can work in the horizon")] = None,
-        contract_value: Annotated[
-            float | None, Field(gt=0, description="Annual value per account, if not from won deals")
-        ] = None,
-        engine: EngineChoice = "auto",
-    ) -> Annotated[CallToolResult, MarketSize]:
-        """TAM / SAM / SOM bottom-up from an account universe: every account scored with the ICP, contract value
-        from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
-        x value), sensitivity to the assumptions, and the ranked SOM account list written to a file. Universes of
-        millions of rows are scored out of core (DuckDB, or Spark with --spark), with the same results."""
-        reference = open_dataset(state.workspace, dataset)
-        chosen = icp_engine.open_icp(state.workspace, icp)
-        options = LoadOptions(max_bytes=state.config.max_file_bytes)
-        result = await run_engine(
-            ctx, size_market_engine, reference, chosen, state.resolve(universe, roots), state.workspace,
-            share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value, options=options,
-            engine=engine, spark=state.config.spark,
-        )  # fmt: skip
-        icp_engine.save_result(state.workspace, chosen, "market", result)
-        return state.result("size_market", result)
+
+@TOOLS.tool("Score a prospect list", effect="writes")
+async def score_prospects(
+    state: State,
+    ctx: Context,
+    roots: Roots,
+    icp: IcpName,
+    path: Annotated[str, Field(description="Prospect file (same formats as load_accounts)")],
+    version: Version = None,
+    sheet: Annotated[str | None, Field(description="XLSX only: sheet name or 0-based index")] = None,
+    carry: Annotated[
+        list[str] | None,
+        Field(description="Columns of the file to carry into the list as they are (headers as in the file)"),
+    ] = None,
+    engine: EngineChoice = "auto",
+) -> ProspectList:
+    """Score a whole prospect file with an ICP into a prioritised target account list (score, tier, top
+    reasons, next step): every row in CSV and Parquet, and an Excel workbook for the sales team (formatted,
+    tier colours, a summary sheet; the top 25,000 rows by score when longer). Returns counts per tier, the
+    top accounts, the file paths and data-quality notes. Files of millions of rows are scored out of core
+    (the ICP's SQL on an embedded DuckDB, or on Spark when the server has --spark), with the same results.
+    Progress is reported for big files."""
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
+    result = await run_engine(
+        ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options, carry=carry,
+        engine=engine, spark=state.config.spark,
+    )  # fmt: skip
+    return result
+
+
+@TOOLS.tool("Size the market (TAM / SAM / SOM)", effect="writes")
+async def size_market(
+    state: State,
+    ctx: Context,
+    roots: Roots,
+    dataset: Annotated[str, Field(description="Dataset the ICP was built from (for contract values)")],
+    icp: IcpName,
+    universe: Annotated[str, Field(description="File of all accounts in your market (same formats as load_accounts)")],
+    share: Annotated[float, Field(gt=0, le=1, description="Realistic share of the SAM to win (0.1 = 10%)")] = 0.1,
+    reps: Annotated[int | None, Field(ge=1, description="Sales reps (for the capacity limit)")] = None,
+    deals_per_rep: Annotated[float | None, Field(gt=0, description="Deals a rep can work in the horizon")] = None,
+    contract_value: Annotated[
+        float | None, Field(gt=0, description="Annual value per account, if not from won deals")
+    ] = None,
+    engine: EngineChoice = "auto",
+) -> MarketSize:
+    """TAM / SAM / SOM bottom-up from an account universe: every account scored with the ICP, contract value
+    from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
+    x value), sensitivity to the assumptions, and the ranked SOM account list written to a file. Universes of
+    millions of rows are scored out of core (DuckDB, or Spark with --spark), with the same results."""
+    reference = await off_loop(open_dataset, state.workspace, dataset)
+    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp)
+    options = LoadOptions(max_bytes=state.config.max_file_bytes)
+    result = await run_engine(
+        ctx, size_market_engine, reference, chosen, state.resolve(universe, roots), state.workspace,
+        share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value, options=options,
+        engine=engine, spark=state.config.spark,
+    )  # fmt: skip
+    await off_loop(icp_engine.save_result, state.workspace, chosen, "market", result)
+    return result
 
 
 def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:

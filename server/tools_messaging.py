@@ -10,11 +10,10 @@ are wrong: the tool body then raises the engine's error, which reaches the model
 # No ``from __future__ import annotations``: the tool's signature names a resolver defined inside ``register``
 # (it needs the state), so its annotations must be evaluated where that resolver is in scope.
 
-from pathlib import Path
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
-from mcp.types import CallToolResult, CreateMessageResult, ListRootsResult, ToolAnnotations
+from mcp.server.mcpserver import Context, Resolve, Sample
+from mcp.types import CreateMessageResult
 from pydantic import Field
 
 from icp_assistant.tools.core.errors import IcpError
@@ -23,123 +22,96 @@ from icp_assistant.tools.report import messaging as engine
 from icp_assistant.tools.report.narrative import Batch, Narrative
 from icp_assistant.tools.store.profile import ProfileChanges, ProfileUpdate, update_profile
 
-from .errors import tool_errors
 from .narrative import narrative_from, sample_for, will_sample
-from .state import AppState, client_roots, run_engine
+from .params import IcpName, Persona, SegmentRef, Version
+from .registry import Roots, State, ToolTable
+from .state import off_loop, run_engine
 
-IcpName = Annotated[str, Field(description="ICP name from build_icp")]
-SegmentRef = Annotated[
-    str,
-    Field(description="Segment of the ICP: its id (e.g. '0') or its name (e.g. 'Fintech · Midsize (100-999)', or "
-          "words of it such as 'fintech midsize'); an unknown one lists the segments"),
-]  # fmt: skip
-Persona = Annotated[
-    str | None,
-    Field(description="Who the messages address, in plain words (e.g. 'CFO', 'VP Finance'); default: the company"),
-]
-Version = Annotated[int | None, Field(ge=1, description="ICP version (default: the latest)")]
+TOOLS = ToolTable()
 
 
-def register(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-    register_profile(mcp, state)
-
-    def contacts_file(path: str | None, roots: ListRootsResult) -> Path | None:
-        return state.resolve(path, roots) if path else None
-
-    def ask_client(
-        icp: str,
-        segment: str,
-        persona: str | None,
-        version: int | None,
-        contacts_path: str | None,
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-        ctx: Context[Any, Any],
-    ) -> Sample | None:
-        """The sampling request for these arguments, or None (no sampling: the fallback writer is used)."""
-        if not will_sample(ctx, state.config.uses_sampling):
-            return None  # nothing to ask: don't compute the facts twice
-        try:
-            chosen = open_icp(state.workspace, icp, version)
-            _, _, batch = engine.prepare_messaging(
-                state.workspace, chosen, segment, persona, contacts=contacts_file(contacts_path, roots),
-                max_bytes=state.config.max_file_bytes,
-            )  # fmt: skip
-        except IcpError:
-            return None  # the tool body raises the same error, as a tool error the model can read
-        return sample_for(batch, ctx)
-
-    @mcp.tool(
-        title="Draft messaging for a segment",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
-    )
-    @guard
-    async def draft_messaging(
-        ctx: Context,
-        icp: IcpName,
-        segment: SegmentRef,
-        out: Annotated[CreateMessageResult | None, Resolve(ask_client)],
-        roots: Annotated[ListRootsResult, Resolve(client_roots)],
-        persona: Persona = None,
-        version: Version = None,
-        contacts_path: Annotated[
-            str | None,
-            Field(
-                description="Optional contacts export (name, title, account, role in deal): what it shows about "
-                "champions and decision makers in won vs lost deals becomes persona facts for the messages"
-            ),
-        ] = None,
-    ) -> Annotated[CallToolResult, engine.Messaging]:
-        """Positioning, value propositions, pains, proof points, objections and three message drafts (email,
-        LinkedIn note, ad copy) for one segment of an ICP (and optionally a persona), grounded in the segment's
-        computed facts: win rate with its sample vs the base, sales cycle, value and churn vs all accounts, its
-        traits and tech stack, loss reasons when the deals carry them. Written by your own model when the client
-        offers sampling, else the Anthropic API when configured, else templates; any passage with a number or
-        account not in its facts is replaced by the template text and listed in `rejected`. What the data cannot
-        tell (pains, objections without loss reasons, the persona) comes back as hypotheses with the question to
-        ask sales. The product's name, category, outcome and the user's own proof points come from the product
-        profile (set_product_profile); `placeholders` lists what is left for the user to fill in. The full text
-        is written to a Markdown file whose path is returned."""
+def ask_client(
+    state: State,
+    icp: str,
+    segment: str,
+    persona: str | None,
+    version: int | None,
+    contacts_path: str | None,
+    roots: Roots,
+    ctx: Context[Any, Any],
+) -> Sample | None:
+    """The sampling request for these arguments, or None (no sampling: the fallback writer is used)."""
+    if not will_sample(ctx, state.config.uses_sampling):
+        return None  # nothing to ask: don't compute the facts twice
+    try:
         chosen = open_icp(state.workspace, icp, version)
-        contacts = contacts_file(contacts_path, roots)
-
-        def narrate(batch: Batch) -> Narrative:
-            return narrative_from(batch, out, state.config.fallback_writer())
-
-        result = await run_engine(
-            ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate,
-            contacts=contacts, max_bytes=state.config.max_file_bytes,
+        _, _, batch = engine.prepare_messaging(
+            state.workspace, chosen, segment, persona, contacts=state.optional_file(contacts_path, roots),
+            max_bytes=state.config.max_file_bytes,
         )  # fmt: skip
-        return state.result("draft_messaging", result)
+    except IcpError:
+        return None  # the tool body raises the same error, as a tool error the model can read
+    return sample_for(batch, ctx)
 
 
-def register_profile(mcp: MCPServer, state: AppState) -> None:
-    guard = tool_errors(state.config.raise_unexpected)
-
-    @mcp.tool(
-        title="Set the product profile",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
+@TOOLS.tool("Draft messaging for a segment", effect="drafts")
+async def draft_messaging(
+    state: State,
+    ctx: Context,
+    icp: IcpName,
+    segment: SegmentRef,
+    out: Annotated[CreateMessageResult | None, Resolve(ask_client)],
+    roots: Roots,
+    persona: Persona = None,
+    version: Version = None,
+    contacts_path: Annotated[
+        str | None,
+        Field(
+            description="Optional contacts export (name, title, account, role in deal): what it shows about "
+            "champions and decision makers in won vs lost deals becomes persona facts for the messages"
         ),
-    )
-    @guard
-    async def set_product_profile(
-        ctx: Context,
-        profile: Annotated[
-            ProfileChanges,
-            Field(
-                description="The fields to set, e.g. {'product': 'Ledgerly', 'category': 'close-management platform', "
-                "'outcome': 'closes the books in days, not weeks', 'proof_points': ['...']}. Fields left out are "
-                "kept; a field given as null or '' is cleared"
-            ),
-        ],
-    ) -> Annotated[CallToolResult, ProfileUpdate]:
-        """Save what the user sells (company, product, category, the outcome customers get, proof points, and
-        optionally differentiators, competitors and tone) once for the workspace: every draft_messaging call then
-        uses it instead of [your product], [category] and [the outcome you deliver]. Ask the user for these in
-        their own words; never invent them. Returns the whole profile, what changed, and which placeholders it
-        now fills. Read it back at icp://profile."""
-        result = await run_engine(ctx, update_profile, state.workspace, profile)
-        return state.result("set_product_profile", result)
+    ] = None,
+) -> engine.Messaging:
+    """Positioning, value propositions, pains, proof points, objections and three message drafts (email,
+    LinkedIn note, ad copy) for one segment of an ICP (and optionally a persona), grounded in the segment's
+    computed facts: win rate with its sample vs the base, sales cycle, value and churn vs all accounts, its
+    traits and tech stack, loss reasons when the deals carry them. Written by your own model when the client
+    offers sampling, else the Anthropic API when configured, else templates; any passage with a number or
+    account not in its facts is replaced by the template text and listed in `rejected`. What the data cannot
+    tell (pains, objections without loss reasons, the persona) comes back as hypotheses with the question to
+    ask sales. The product's name, category, outcome and the user's own proof points come from the product
+    profile (set_product_profile); `placeholders` lists what is left for the user to fill in. The full text
+    is written to a Markdown file whose path is returned."""
+    chosen = await off_loop(open_icp, state.workspace, icp, version)
+    contacts = state.optional_file(contacts_path, roots)
+
+    def narrate(batch: Batch) -> Narrative:
+        return narrative_from(batch, out, state.config.fallback_writer())
+
+    result = await run_engine(
+        ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate,
+        contacts=contacts, max_bytes=state.config.max_file_bytes,
+    )  # fmt: skip
+    return result
+
+
+@TOOLS.tool("Set the product profile", effect="replaces")
+async def set_product_profile(
+    state: State,
+    ctx: Context,
+    profile: Annotated[
+        ProfileChanges,
+        Field(
+            description="The fields to set, e.g. {'product': 'Ledgerly', 'category': 'close-management platform', "
+            "'outcome': 'closes the books in days, not weeks', 'proof_points': ['...']}. Fields left out are "
+            "kept; a field given as null or '' is cleared"
+        ),
+    ],
+) -> ProfileUpdate:
+    """Save what the user sells (company, product, category, the outcome customers get, proof points, and
+    optionally differentiators, competitors and tone) once for the workspace: every draft_messaging call then
+    uses it instead of [your product], [category] and [the outcome you deliver]. Ask the user for these in
+    their own words; never invent them. Returns the whole profile, what changed, and which placeholders it
+    now fills. Read it back at icp://profile."""
+    result = await run_engine(ctx, update_profile, state.workspace, profile)
+    return result

@@ -14,9 +14,9 @@ import pytest
 from fake_messages_api import FakeMessagesAPI, Turn, text, tool_use
 from mcp.client.stdio import StdioServerParameters
 
-from icp_assistant.server import chat as chat_module
-from icp_assistant.server.chat import DEFAULT_MODEL, options_from
 from icp_assistant.server.cli import build_parser, main
+from icp_assistant.server.clients import chat as chat_module
+from icp_assistant.server.clients.chat import DEFAULT_MODEL, options_from
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 FINAL = "Your 500 accounts split cleanly: the best customers share a few traits, listed above."

@@ -19,7 +19,7 @@ from mcp.types import CreateMessageRequestParams, CreateMessageResult, TextConte
 from icp_assistant.server import tools_messaging
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.server.state import AppState
+from icp_assistant.server.writers import AnthropicWriter
 from icp_assistant.tools.analysis.segments import segment_accounts
 from icp_assistant.tools.analysis.targets import TargetSegment
 from icp_assistant.tools.core.company_keys import normalize_name
@@ -35,7 +35,7 @@ from icp_assistant.tools.report.messaging import (
     segment_facts,
     segment_members,
 )
-from icp_assistant.tools.report.narrative import AnthropicWriter, Batch, Narrative, accept, grounding_problems, prompt
+from icp_assistant.tools.report.narrative import Batch, Narrative, accept, grounding_problems, prompt
 from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace
 
@@ -396,7 +396,7 @@ def config(ws: Workspace, plain: tuple[Dataset, ICPVersion]) -> ServerConfig:
 async def messaging_server(config: ServerConfig) -> MCPServer:
     server = build_server(config)
     if "draft_messaging" not in {tool.name for tool in await server.list_tools()}:  # until app.py registers it
-        tools_messaging.register(server, AppState(config))
+        tools_messaging.TOOLS.install(server, config.raise_unexpected)
     return server
 
 

@@ -9,17 +9,8 @@ import anthropic
 import httpx2
 import pytest
 
-from icp_assistant.tools.report.narrative import (
-    DEFAULT_MODEL,
-    AnthropicWriter,
-    Batch,
-    Section,
-    TemplateWriter,
-    accept,
-    grounding_problems,
-    prompt,
-    writer_from_env,
-)
+from icp_assistant.server.writers import DEFAULT_MODEL, AnthropicWriter, writer_from_env
+from icp_assistant.tools.report.narrative import Batch, Section, TemplateWriter, accept, grounding_problems, prompt
 
 FACTS: dict[str, object] = {
     "segment": "Logistics / Midsize / DACH",

@@ -15,14 +15,8 @@ from mcp.types import CreateMessageRequestParams, CreateMessageResult, TextConte
 from icp_assistant.server.cli import build_parser, config_from
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.server.narrative import narrative_from, sample_for
-from icp_assistant.tools.report.narrative import (
-    DEFAULT_MODEL,
-    AnthropicWriter,
-    Batch,
-    Narrative,
-    Section,
-    TemplateWriter,
-)
+from icp_assistant.server.writers import DEFAULT_MODEL, AnthropicWriter
+from icp_assistant.tools.report.narrative import Batch, Narrative, Section, TemplateWriter
 
 pytestmark = pytest.mark.anyio
 

@@ -30,7 +30,7 @@ from mcp import Client, MCPError
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult, TextContent, Tool
 
-from .config import DEFAULT_DATA_DIR
+from icp_assistant.server.config import DEFAULT_DATA_DIR
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 ENV_MODEL = "ICP_ASSISTANT_MODEL"

@@ -1,0 +1,113 @@
+"""The server's tools declared once: each handler with its title and effect, installed with the same annotations,
+error guard and result wrapping.
+
+A handler is a module-level ``async def`` returning the engine's result model. It asks for the server's state like
+any other injected value (``state: State``; ``roots: Roots`` for the client's folders)::
+
+    TOOLS = ToolTable()
+
+    @TOOLS.tool("Load accounts (and deals)", effect="writes")
+    async def load_accounts(state: State, ctx: Context, roots: Roots, path: PathArg, ...) -> DatasetCard:
+        return await run_engine(ctx, engine.load_accounts, state.resolve(path, roots), state.workspace, ...)
+
+:meth:`ToolTable.install` registers each with the annotations of its effect, the error guard
+(:func:`.errors.tool_errors`), and the result: the model as structured content, compact text and resource links
+(:meth:`.state.AppState.result`), with the output schema from the model, plus what ``extra`` adds from the model
+(the chart as an image).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypeVar
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.types import CallToolResult, ContentBlock, ListRootsResult, ToolAnnotations
+
+from .errors import tool_errors
+from .state import AppState, client_roots
+
+Effect = Literal["reads", "writes", "replaces", "adds", "drafts"]
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+ANNOTATIONS: dict[Effect, ToolAnnotations] = {
+    # changes nothing
+    "reads": ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    # writes workspace files; the same call leaves the same state
+    "writes": ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+                              open_world_hint=False),
+    # overwrites what the user set before (the product profile)
+    "replaces": ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
+                                open_world_hint=False),
+    # each call adds something new (an ICP version)
+    "adds": ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+                            open_world_hint=False),
+    # writes files with words from a model outside the server (the client's, or the Anthropic API)
+    "drafts": ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+                              open_world_hint=True),
+}  # fmt: skip
+
+
+def app_state(ctx: Context) -> AppState:
+    """The state of the server handling this request (see :func:`.app.build_server`)."""
+    return ctx.mcp_server.state  # type: ignore[attr-defined]
+
+
+State = Annotated[AppState, Resolve(app_state)]
+Roots = Annotated[ListRootsResult, Resolve(client_roots)]
+
+
+Extra = Callable[[Any], Sequence[ContentBlock]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    handler: Callable[..., Awaitable[Any]]
+    title: str
+    effect: Effect
+    extra: Extra | None = None
+
+
+@dataclass
+class ToolTable:
+    """The tools of one module, in declaration order."""
+
+    specs: list[ToolSpec] = field(default_factory=list)
+
+    def tool(self, title: str, *, effect: Effect, extra: Extra | None = None) -> Callable[[Handler], Handler]:
+        def add(handler: Handler) -> Handler:
+            self.specs.append(ToolSpec(handler, title, effect, extra))
+            return handler
+
+        return add
+
+    def install(self, mcp: MCPServer, raise_unexpected: bool) -> None:
+        guard = tool_errors(raise_unexpected)
+        for spec in self.specs:
+            described = inspect.cleandoc(spec.handler.__doc__ or "")  # no source indentation in tools/list
+            mcp.tool(title=spec.title, description=described, annotations=ANNOTATIONS[spec.effect])(
+                guard(as_result(spec.handler, spec.extra))
+            )
+
+
+def as_result(
+    handler: Callable[..., Awaitable[Any]], extra: Extra | None = None
+) -> Callable[..., Awaitable[CallToolResult]]:
+    """``handler`` returning its model as the tool result (with ``extra(model)`` content); its signature says so for
+    the output schema (``Annotated[CallToolResult, Model]``)."""
+    signature = inspect.signature(handler, eval_str=True)
+    if "state" not in signature.parameters:
+        raise TypeError(f"{handler.__name__} takes no `state: State`: a tool handler needs it to build its result")
+    model = signature.return_annotation
+
+    @functools.wraps(handler)
+    async def call(*args: Any, **kwargs: Any) -> CallToolResult:
+        model = await handler(*args, **kwargs)
+        state: AppState = kwargs["state"]
+        return state.result(handler.__name__, model, extra(model) if extra is not None else ())
+
+    call.__signature__ = signature.replace(return_annotation=Annotated[CallToolResult, model])  # type: ignore[attr-defined]
+    return call
