@@ -24,8 +24,7 @@ from mcp import Client
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.analysis.attributes import BANDED
-from icp_assistant.tools.core.fields import FIELDS
-from icp_assistant.tools.ingest.dataset_card import DERIVED_KINDS, OUTCOME_KINDS
+from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELDS, OUTCOME_KINDS
 from icp_assistant.tools.report.document_text import UNKNOWN_CURRENCY
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"

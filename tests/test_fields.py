@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.fields import (
+    DERIVED_KINDS,
     FIELD_BY_NAME,
     FIELDS,
+    OUTCOME_KINDS,
     FieldsFileError,
     fields_for,
+    load_added,
     load_fields,
     normalize_header,
 )
@@ -101,6 +105,24 @@ def test_an_invalid_file_is_refused_with_a_clear_error(tmp_path: Path, old: str,
 def test_a_file_without_field_tables_is_refused(tmp_path: Path, text: str) -> None:
     with pytest.raises(FieldsFileError, match=r"\[\[field\]\]"):
         load_fields(_write(tmp_path, text))
+
+
+def test_the_columns_the_engine_adds_are_declared_beside_the_fields(example: Dataset) -> None:
+    """Every column loading adds is declared in fields.toml ([[derived]] or [[outcome]]) with its kind; the only ones
+    a file can also carry are derived when it does not (region, contract value)."""
+    from_file = {f.name for f in FIELDS} | {u.column for u in example.card.unmapped}
+    engine_made = {c for c in example.accounts.columns if c not in from_file and not c.endswith(("_low", "_high"))}
+    assert engine_made and not engine_made - set(DERIVED_KINDS) - set(OUTCOME_KINDS)
+    assert {"size_band", "region", "company_age"} <= set(DERIVED_KINDS) & set(example.accounts.columns)
+    assert {"outcome", "won_value", "win_rate"} <= set(OUTCOME_KINDS) & set(example.accounts.columns)
+    assert (set(DERIVED_KINDS) | set(OUTCOME_KINDS)) & set(FIELD_BY_NAME) == {"region", "contract_value"}
+    assert all(example.kinds[c] == k for c, k in DERIVED_KINDS.items() if c in example.kinds)
+
+
+def test_an_added_column_without_a_known_kind_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + '\n[[derived]]\nname = "size_band"\nkind = "colour"\ndescription = "x"\n')
+    with pytest.raises(FieldsFileError, match="size_band"):
+        load_added("derived", path)
 
 
 @pytest.mark.slow

@@ -18,9 +18,8 @@ import pandas as pd
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, listing
-from icp_assistant.tools.core.fields import FIELD_BY_NAME
+from icp_assistant.tools.core.fields import FIELD_BY_NAME, OUTCOME_KINDS
 from icp_assistant.tools.ingest.quality import LEAKY_NAME
-from icp_assistant.tools.store.datasets import OUTCOME_KINDS
 
 MULTI_SEPARATOR = "; "
 OTHER = "Other"

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.core.stats import Rate, bh_adjust, quantiles, rate, round_sig
 
 from .attributes import OTHER, Attribute
@@ -143,7 +144,7 @@ def outliers(frame: pd.DataFrame, mask: pd.Series, value: str | None) -> list[Ou
     return [
         Outlier(
             name=str(part.loc[i, "name"]) if "name" in part else str(i),
-            reason=f"{value} {part.loc[i, value]:,.0f} vs segment median {median:,.0f}",
+            reason=f"{field_label(value)} {part.loc[i, value]:,.0f} vs segment median {median:,.0f}",
         )
         for i in picked.index
     ]

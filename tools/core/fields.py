@@ -167,8 +167,8 @@ def load_fields(path: str | Path | None = None) -> tuple[FieldSpec, ...]:
     except tomllib.TOMLDecodeError as exc:
         raise FieldsFileError(f"{source}: not valid TOML: {exc}") from exc
     entries = data.get("field")
-    if set(data) != {"field"} or not isinstance(entries, list) or not entries:
-        raise FieldsFileError(f"{source}: expected only [[field]] tables, and at least one")
+    if not set(data) <= {"field", "derived", "outcome"} or not isinstance(entries, list) or not entries:
+        raise FieldsFileError(f"{source}: expected [[field]] tables (at least one), [[derived]] and [[outcome]] only")
     specs: list[FieldSpec] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
@@ -183,7 +183,22 @@ def load_fields(path: str | Path | None = None) -> tuple[FieldSpec, ...]:
     return tuple(specs)
 
 
+def load_added(kind_of: str, path: str | Path | None = None) -> dict[str, Kind]:
+    """The columns the engine adds, ``[[derived]]`` or ``[[outcome]]`` in ``data/fields.toml``: name -> kind."""
+    resource = files("icp_assistant.tools.core") / "data" / "fields.toml" if path is None else Path(path)
+    entries = tomllib.loads(resource.read_text(encoding="utf-8")).get(kind_of, [])
+    added: dict[str, Kind] = {}
+    for entry in entries:
+        where = f"{resource}: [[{kind_of}]] {entry.get('name', '?')!r}"
+        if set(entry) != {"name", "kind", "description"} or entry["kind"] not in _CHOICES["kind"]:
+            raise FieldsFileError(f"{where}: needs name, kind (one of {', '.join(_CHOICES['kind'])}) and description")
+        added[entry["name"]] = entry["kind"]
+    return added
+
+
 FIELDS: tuple[FieldSpec, ...] = load_fields()
+DERIVED_KINDS: dict[str, Kind] = load_added("derived")  # computed at load time from the cleaned fields
+OUTCOME_KINDS: dict[str, Kind] = load_added("outcome")  # the outcome and the joined deals' aggregates
 
 FIELD_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
 

@@ -11,34 +11,13 @@ import pandas as pd
 
 from icp_assistant.tools.core import card as C
 from icp_assistant.tools.core.errors import listing
-from icp_assistant.tools.core.fields import FIELD_BY_NAME, fields_for
+from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, fields_for
 
 from .cleaning import CleanTable
 from .deals import DealJoin
 from .derive import Derivation
 from .quality import duplicate_keys, leakage_suspects, near_empty
 from .readers import encoding_warning
-
-DERIVED_KINDS = {
-    "size_band": "category",
-    "employee_band": "category",
-    "company_age": "number",
-    "region": "category",
-    "contract_value": "money",
-}
-OUTCOME_KINDS = {
-    "outcome": "category",
-    "churned": "bool",
-    "deals_won": "number",
-    "deals_lost": "number",
-    "deals_open": "number",
-    "win_rate": "percent",
-    "won_value": "money",
-    "median_cycle_days": "number",
-    "first_won": "date",
-    "last_won": "date",
-    "last_close": "date",
-}
 
 
 def clean_notes(table: CleanTable, column: str) -> list[str]:

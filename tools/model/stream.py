@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from icp_assistant.tools.analysis.attributes import add_bands
+from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS
 from icp_assistant.tools.ingest.cleaning import CleanRules, clean_table
-from icp_assistant.tools.ingest.dataset_card import DERIVED_KINDS, OUTCOME_KINDS
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.mapping import HeaderMapping
 from icp_assistant.tools.ingest.readers import read_batches

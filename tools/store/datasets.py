@@ -22,10 +22,10 @@ import pyarrow.parquet as pq
 from icp_assistant.tools.core import card as C
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
-from icp_assistant.tools.core.fields import FIELD_BY_NAME
+from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, OUTCOME_KINDS
 from icp_assistant.tools.core.geo import country_code
 from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
-from icp_assistant.tools.ingest.dataset_card import DERIVED_KINDS, OUTCOME_KINDS, CardBuilder, money_currency
+from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_headers
