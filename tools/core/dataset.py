@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .card import DatasetCard
+from .fields import Kinds
 
 
 @dataclass
@@ -17,7 +18,7 @@ class Dataset:
     name: str
     accounts: pd.DataFrame
     deals: pd.DataFrame | None
-    kinds: dict[str, str]
+    kinds: Kinds
     card: DatasetCard
 
     def sources(self) -> dict[str, str]:

@@ -32,6 +32,8 @@ Kind = Literal[
     "date",
     "bool",
 ]
+ColumnKind = Literal[Kind, "label"]  # a dataset column's kind; "label": the outcome the user named (never an attribute)
+Kinds = dict[str, ColumnKind]  # dataset column -> its kind
 Table = Literal["accounts", "deals"]
 Role = Literal[
     "key",

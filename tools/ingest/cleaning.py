@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from icp_assistant.tools.core import values as V
-from icp_assistant.tools.core.fields import FIELD_BY_NAME, Kind
+from icp_assistant.tools.core.fields import FIELD_BY_NAME, Kind, Kinds
 
 from .mapping import HeaderMapping
 
@@ -88,7 +88,7 @@ class CleanRules:
 class CleanTable:
     frame: pd.DataFrame
     reports: dict[str, ColumnReport]
-    kinds: dict[str, str]  # output column -> kind
+    kinds: Kinds  # output column -> kind
 
     @property
     def rules(self) -> CleanRules:
@@ -314,7 +314,7 @@ def clean_table(
     ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were."""
     out: dict[str, pd.Series] = {}
     reports: dict[str, ColumnReport] = {}
-    kinds: dict[str, str] = {}
+    kinds: Kinds = {}
     for field_name, match in mapping.matches.items():
         spec = FIELD_BY_NAME[field_name]
         report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from icp_assistant.tools.core import card as C
 from icp_assistant.tools.core.errors import listing
-from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, fields_for
+from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, Kinds, fields_for
 
 from .cleaning import CleanTable
 from .deals import DealJoin
@@ -92,7 +92,7 @@ class CardBuilder:
 
     name: str
     table: pd.DataFrame
-    kinds: dict[str, str]
+    kinds: Kinds
     accounts: CleanTable
     derivation: Derivation
     deals: pd.DataFrame | None

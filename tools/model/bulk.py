@@ -27,6 +27,7 @@ from icp_assistant.tools.analysis.readiness import READY, grid_actions, readines
 from icp_assistant.tools.analysis.targets import segment_labels
 from icp_assistant.tools.core.card import DatasetCard
 from icp_assistant.tools.core.errors import OptionError, listing
+from icp_assistant.tools.core.fields import Kinds
 from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
@@ -139,7 +140,7 @@ def _segments(listing: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.head(8).items()}
 
 
-def _is_identity(column: str, kinds: dict[str, str]) -> bool:
+def _is_identity(column: str, kinds: Kinds) -> bool:
     return column in IDENTITY or kinds.get(column) == "id" or bool(re.search(r"(^|[\s_])id$", column, re.IGNORECASE))
 
 
@@ -148,7 +149,7 @@ def headers(card: DatasetCard) -> dict[str, str]:
     return {f.field: f.source or f.field for f in card.fields}
 
 
-def identity(header: dict[str, str], rows: pd.DataFrame, kinds: dict[str, str], carry: list[str]) -> pd.DataFrame:
+def identity(header: dict[str, str], rows: pd.DataFrame, kinds: Kinds, carry: list[str]) -> pd.DataFrame:
     """The row number, the input's id / name / domain columns under their own headers, and the carried columns."""
     by_header = {source: field for field, source in header.items()}
     unknown = [c for c in carry if c not in by_header and c not in rows]
@@ -237,7 +238,7 @@ def _whole_numbers(listing_: pd.DataFrame) -> pd.DataFrame:
 
 
 def sheet_columns(
-    header: dict[str, str], listing_: pd.DataFrame, rows: pd.DataFrame, kinds: dict[str, str]
+    header: dict[str, str], listing_: pd.DataFrame, rows: pd.DataFrame, kinds: Kinds
 ) -> list[SheetColumn]:
     """Each list column for the workbook: the file's own headers for its id / name / domain and carried columns,
     labels for the rest; the number format from the column's kind; range ends where the file gave ranges."""

@@ -24,6 +24,7 @@ import pandas as pd
 from icp_assistant.tools.analysis.readiness import ACTIONS, READY, RELATIVE, signal_scores
 from icp_assistant.tools.analysis.targets import segment_labels
 from icp_assistant.tools.core.errors import OptionError
+from icp_assistant.tools.core.fields import Kinds
 from icp_assistant.tools.ingest.readers import row_estimate
 from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.workspace import Workspace, atomic_write, spreadsheet_safe
@@ -185,7 +186,7 @@ class _ListShape:
         return pd.DataFrame(out, index=rows.index)
 
 
-def _comparable(rows: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+def _comparable(rows: pd.DataFrame, kinds: Kinds) -> pd.DataFrame:
     """The cleaned account columns, the same set in every batch: a number's range ends are present even in a batch
     without ranges (a plain number is its own range, as cleaning writes it when other rows hold ranges), the bands
     added for scoring are left out, in one column order."""

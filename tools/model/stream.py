@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from icp_assistant.tools.analysis.attributes import add_bands
-from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS
+from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.ingest.cleaning import CleanRules, clean_table
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.mapping import HeaderMapping
@@ -35,7 +35,7 @@ class Batch:
 
     raw: pd.DataFrame
     rows: pd.DataFrame  # cleaned, derived, with the revenue and age bands
-    kinds: dict[str, str]
+    kinds: Kinds
     header: dict[str, str]  # dataset column -> header in the file
 
 
@@ -81,7 +81,7 @@ class Staged:
     path: Path
     rows: int
     header: dict[str, str]
-    kinds: dict[str, str]
+    kinds: Kinds
     notes: list[str]
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from icp_assistant.tools.analysis.attributes import MULTI_SEPARATOR, add_bands
 from icp_assistant.tools.core.dataset import Dataset
+from icp_assistant.tools.core.fields import Kinds
 from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.core.stats import rate, wilson
 from icp_assistant.tools.model.icp import ICPVersion, score_rows
@@ -131,7 +132,7 @@ def technographics(frame: pd.DataFrame, won: pd.Series) -> list[dict[str, Any]]:
     return mix(frame, won, "tech_stack", multi=True, top=None) if "tech_stack" in frame else []
 
 
-def signals(frame: pd.DataFrame, won: pd.Series, lost: pd.Series, kinds: dict[str, str]) -> list[dict[str, Any]]:
+def signals(frame: pd.DataFrame, won: pd.Series, lost: pd.Series, kinds: Kinds) -> list[dict[str, Any]]:
     """Buying signals in the data: medians among won and lost accounts (numbers), top value (categories)."""
     out: list[dict[str, Any]] = []
     for column in SIGNALS_NUMERIC:
