@@ -151,11 +151,11 @@ def _gate_sql(condition: Condition) -> str:
 
 
 def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
-    card = icp.scorecard
-    numeric = {a.column for a in card.schema_ if a.kind == "numeric"}
-    tests = {c.id: condition_sql(c, c.attribute in numeric) for c in card.criteria}
-    points = [f"CASE WHEN {tests[c.id]} THEN {c.points} ELSE 0 END" for c in card.criteria]
-    raw = " + ".join([str(card.base), *points]) if points else str(card.base)
+    scorecard = icp.scorecard
+    numeric = {a.column for a in scorecard.schema_ if a.kind == "numeric"}
+    tests = {c.id: condition_sql(c, c.attribute in numeric) for c in scorecard.criteria}
+    points = [f"CASE WHEN {tests[c.id]} THEN {c.points} ELSE 0 END" for c in scorecard.criteria]
+    raw = " + ".join([str(scorecard.base), *points]) if points else str(scorecard.base)
     clipped = f"LEAST(100, GREATEST(0, {raw}))"
     gates = [_gate_sql(c) for c in icp.disqualifiers] + [f"NOT ({_gate_sql(c)})" for c in icp.must_haves]
     capped = (
@@ -163,16 +163,16 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
         if gates
         else clipped
     )
-    reasons = [f"CASE WHEN {tests[c.id]} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in card.criteria]
+    reasons = [f"CASE WHEN {tests[c.id]} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in scorecard.criteria]
     reason_sql = f"CONCAT_WS('; ', {', '.join(reasons)})" if reasons else "''"
     t = icp.thresholds
     tier = (
         f"CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' ELSE 'red' END"
-        if card.scored
+        if scorecard.scored
         else (f"CASE WHEN {' OR '.join(gates)} THEN 'red' ELSE 'unscored' END" if gates else "'unscored'")
     )
     return _single_select(
-        f"-- ICP {icp.name} v{icp.version}: score = clip({card.base} + points, 0, 100); "
+        f"-- ICP {icp.name} v{icp.version}: score = clip({scorecard.base} + points, 0, 100); "
         f"green >= {t.green}, yellow >= {t.yellow}\n"
         f"SELECT s.*,\n"
         f"  {tier} AS icp_tier\n"
@@ -202,13 +202,15 @@ def export_icp(icp: ICPVersion, folder: Path, table: str = "accounts") -> Export
     spark = spark_sql(sql)
     sql_path = atomic_write_text(folder / f"{icp.name}-v{icp.version}.sql", sql)
     spark_path = atomic_write_text(folder / f"{icp.name}-v{icp.version}.spark.sql", spark)
-    card = icp.scorecard
+    scorecard = icp.scorecard
     spec = {
         "icp": icp.name,
         "version": icp.version,
-        "base": card.base,
+        "base": scorecard.base,
         "thresholds": icp.thresholds.model_dump(),
-        "criteria": [c.model_dump(include={"attribute", "value", "kind", "points", "label"}) for c in card.criteria],
+        "criteria": [
+            c.model_dump(include={"attribute", "value", "kind", "points", "label"}) for c in scorecard.criteria
+        ],
         "must_haves": [c.model_dump() for c in icp.must_haves],
         "disqualifiers": [c.model_dump() for c in icp.disqualifiers],
     }

@@ -418,14 +418,14 @@ def gates(icp: ICPVersion, rows: pd.DataFrame) -> pd.Series:
 def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
     """Score, tier, gate and the points of every criterion for each row (vectorised), every value read by the
     scorecard's frozen rule whatever type this file gave it."""
-    card = icp.scorecard
-    points = card.points(rows)
-    raw = card.base + points.sum(axis=1).astype(int)
+    scorecard = icp.scorecard
+    points = scorecard.points(rows)
+    raw = scorecard.base + points.sum(axis=1).astype(int)
     score = raw.clip(0, 100).astype(int)
     gate = gates(icp, rows)
     capped = score.where(gate.eq(""), np.minimum(score, icp.thresholds.yellow - 1))
-    tier = tier_of(capped, icp.thresholds, card.scored)
-    if not card.scored:  # gates still apply: a disqualified account is red even without a fit model
+    tier = tier_of(capped, icp.thresholds, scorecard.scored)
+    if not scorecard.scored:  # gates still apply: a disqualified account is red even without a fit model
         tier = tier.mask(gate.ne(""), "red")
     return pd.DataFrame({"score": capped, "raw_score": raw, "tier": tier, "gate": gate}).join(points)
 
