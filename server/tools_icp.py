@@ -213,7 +213,8 @@ async def export_icp(
     table: Annotated[str, Field(description="Table the SQL should score (canonical column names)")] = "accounts",
 ) -> Export:
     """Export an ICP version as a scoring SELECT (runs unchanged in DuckDB and Spark SQL; returns icp_score,
-    icp_tier and icp_reasons and agrees exactly with score_prospect), a JSON spec of the criteria and points,
+    icp_tier, icp_reasons (the three criteria with the most points, as in a prospect list) and
+    icp_criteria_met, and agrees exactly with score_prospect), a JSON spec of the criteria and points,
     and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
     chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
     result = await run_engine(ctx, export_engine, chosen, state.workspace.folder("exports", chosen.name), table)

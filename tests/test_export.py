@@ -11,6 +11,7 @@ import sqlglot
 
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.analysis.conditions import Condition
+from icp_assistant.tools.model.bulk import reasons
 from icp_assistant.tools.model.export import export_icp
 from icp_assistant.tools.model.icp import build_icp, score_rows
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
@@ -49,6 +50,8 @@ def test_the_exported_sql_scores_the_prospects_exactly_like_python(ws: Workspace
     assert len(from_sql) == len(from_python) == 300
     assert from_sql["icp_score"].tolist() == from_python["score"].tolist()
     assert from_sql["icp_tier"].tolist() == from_python["tier"].tolist()
+    assert from_sql["icp_reasons"].fillna("").tolist() == reasons(icp, from_python).tolist()  # the list's top three
+    assert from_sql["icp_reasons"].str.count("; ").max() == 2
     if gates:
         assert (from_python["gate"] != "").any()
 
@@ -83,7 +86,11 @@ def test_the_spark_sql_scores_the_prospects_exactly_like_python_in_spark(ws: Wor
     try:
         parquet = ws.root / "datasets" / "prospects" / "accounts.parquet"
         spark.read.parquet(str(parquet)).createOrReplaceTempView("prospects")
-        rows = spark.sql(Path(export.spark_sql_path).read_text()).select("account_id", "icp_score").collect()
+        rows = (
+            spark.sql(Path(export.spark_sql_path).read_text())
+            .select("account_id", "icp_score", "icp_reasons")
+            .collect()
+        )
     finally:
         spark.stop()
     from_python = score_rows(icp, add_bands(open_dataset(ws, "prospects").accounts))
@@ -91,6 +98,9 @@ def test_the_spark_sql_scores_the_prospects_exactly_like_python_in_spark(ws: Wor
         zip(open_dataset(ws, "prospects").accounts["account_id"].astype(str), from_python["score"], strict=True)
     )
     assert {str(r["account_id"]): int(r["icp_score"]) for r in rows} == expected
+    texts = dict(zip(open_dataset(ws, "prospects").accounts["account_id"].astype(str), reasons(icp, from_python),
+                     strict=True))  # fmt: skip
+    assert {str(r["account_id"]): r["icp_reasons"] for r in rows} == texts
 
 
 def test_the_spec_and_crm_rules_carry_every_criterion(ws: Workspace) -> None:

@@ -2,8 +2,10 @@
 
 The SQL is one SELECT over a table with the canonical columns (as written by load_accounts: industry,
 employee_count, annual_revenue, size_band, employee_band, company_age, country, region, tech_stack...)
-that returns the table's columns plus ``icp_score``, ``icp_tier`` and ``icp_reasons``. It uses only
-CASE, LOWER, TRIM, LIKE, CAST, LEAST, GREATEST and CONCAT_WS. The main file is DuckDB / ANSI SQL (double-quoted
+that returns the table's columns plus ``icp_score``, ``icp_criteria_met`` (one 1/0 per criterion with points, most
+points first), ``icp_reasons`` (the three criteria with the most points the row meets, as the prospect list gives
+them) and ``icp_tier``. It uses only CASE, LOWER, TRIM, LIKE, CAST, LEAST, GREATEST, CONCAT, CONCAT_WS, SUBSTRING,
+LENGTH and REPLACE. The main file is DuckDB / ANSI SQL (double-quoted
 identifiers, VARCHAR); a Spark SQL file is transpiled from it with sqlglot (backticks, STRING), because Spark
 reads "x" as a string literal. Whole points make both agree exactly with the Python scorer.
 """
@@ -24,6 +26,8 @@ from .icp import ICPVersion
 from .scorecard import NO_WORDS, YES_WORDS, Criterion, placeholders_sql
 
 DIALECT = "duckdb"
+MET, UNMET = "1", "0"  # icp_criteria_met: one character per criterion with points, most points first
+TOP_REASONS = 3  # as the prospect list gives them
 TABLE_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 BAND_SOURCES = {
@@ -163,8 +167,10 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
         if gates
         else clipped
     )
-    reasons = [f"CASE WHEN {tests[c.id]} THEN {_quote(f'{c.label} ({c.points:+d})')} END" for c in scorecard.criteria]
-    reason_sql = f"CONCAT_WS('; ', {', '.join(reasons)})" if reasons else "''"
+    ranked = sorted((c for c in scorecard.criteria if c.points), key=lambda c: -abs(c.points))  # as the list ranks
+    met = f"CONCAT({', '.join(f'CASE WHEN {tests[c.id]} THEN {_quote(MET)} ELSE {_quote(UNMET)} END' for c in ranked)})"
+    met_sql = met if ranked else "''"
+    reason_sql = _top_reasons(ranked) if ranked else "''"
     t = icp.thresholds
     tier = (
         f"CASE WHEN s.icp_score >= {t.green} THEN 'green' WHEN s.icp_score >= {t.yellow} THEN 'yellow' ELSE 'red' END"
@@ -175,10 +181,24 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
         f"-- ICP {icp.name} v{icp.version}: score = clip({scorecard.base} + points, 0, 100); "
         f"green >= {t.green}, yellow >= {t.yellow}\n"
         f"SELECT s.*,\n"
+        f"  {reason_sql} AS icp_reasons,\n"
         f"  {tier} AS icp_tier\n"
-        f"FROM (\n  SELECT t.*,\n    {capped} AS icp_score,\n    {reason_sql} AS icp_reasons\n"
+        f"FROM (\n  SELECT t.*,\n    {capped} AS icp_score,\n    {met_sql} AS icp_criteria_met\n"
         f"  FROM {table_identifier(table)} AS t\n) AS s\n"
     )
+
+
+def _top_reasons(ranked: list[Criterion]) -> str:
+    """The (up to) three criteria with the most points that a row meets, "Label (+n); ...", read from its
+    ``icp_criteria_met`` string (one character per criterion in ``ranked`` order): a criterion is a reason when the
+    row meets it and meets fewer than three before it. Plain SUBSTRING / LENGTH / REPLACE, in every dialect."""
+    parts = []
+    for k, c in enumerate(ranked, start=1):
+        earlier = f"LENGTH(REPLACE(SUBSTRING(s.icp_criteria_met, 1, {k - 1}), {_quote(UNMET)}, ''))"
+        text = _quote(f"{c.label} ({c.points:+d})")
+        parts.append(f"CASE WHEN SUBSTRING(s.icp_criteria_met, {k}, 1) = {_quote(MET)} AND {earlier} < {TOP_REASONS} "
+                     f"THEN {text} END")  # fmt: skip
+    return f"CONCAT_WS('; ', {', '.join(parts)})"
 
 
 def spark_sql(sql: str) -> str:

@@ -37,7 +37,6 @@ from .bulk import (
     ProspectList,
     identity,
     list_summary,
-    reasons,
     sheet_columns,
     sheet_notes,
     with_workbook,
@@ -176,7 +175,6 @@ class _ListShape:
                     out[f"_{column}{end}"] = rows[f"{column}{end}"]
         scored = score_rows(self.icp, rows)
         out["_gate"] = scored["gate"]
-        out["_reasons"] = reasons(self.icp, scored)  # the list's top three, as the in-memory list writes them
         out["_check"] = scored["score"].astype("int64")  # the Python scorer's score: the SQL's must equal it
         if self.icp.segments:
             out["_segment"] = segment_labels(self.icp.segments, rows)
@@ -256,7 +254,7 @@ def _list_select(con: duckdb.DuckDBPyConnection, icp: ICPVersion, shown: list[st
         "CASE WHEN icp_tier = 'unscored' THEN NULL ELSE icp_score END AS score",
         "icp_tier AS tier",
         "_gate AS gate",
-        "_reasons AS reasons",
+        "COALESCE(icp_reasons, '') AS reasons",
     ]
     if "_segment" in columns:
         parts.append("_segment AS segment")
