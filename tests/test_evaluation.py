@@ -268,6 +268,20 @@ def test_baseline_logistic_recovers_a_planted_categorical_signal() -> None:
     assert result == baseline_logistic(train_X, train_y, test_X, test_y)
 
 
+def test_a_large_baseline_is_fitted_and_scored_on_seeded_samples_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from icp_assistant.tools.model import evaluation
+
+    monkeypatch.setattr(evaluation, "MAX_BASELINE_ROWS", 250)
+    train_X, train_y = _accounts(500, seed=1)
+    test_X, test_y = _accounts(300, seed=2)
+    result = baseline_logistic(train_X, train_y, test_X, test_y)
+    assert (
+        "500 train (fitted on a random 250)" in result.note and "300 test rows (scored on a random 250)" in result.note
+    )
+    assert result.auc is not None and result.auc > 0.7  # the planted signal survives the samples
+    assert result == baseline_logistic(train_X, train_y, test_X, test_y)  # seeded: the same samples every time
+
+
 def test_baseline_logistic_handles_categories_and_list_values_never_seen_in_training() -> None:
     train_X, train_y = _accounts(400, seed=3)
     test_X, test_y = _accounts(200, seed=4)
