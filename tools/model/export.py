@@ -48,14 +48,14 @@ class Export(BaseModel):
     sql_preview: str = Field(description="The first lines of the SQL")
 
 
-def _quote(text: str) -> str:
+def sql_string(text: str) -> str:
     """A string literal, escaped by the dialect (data values never become SQL)."""
     from sqlglot import exp
 
     return exp.Literal.string(text).sql(dialect=DIALECT)
 
 
-def _column(name: str) -> str:
+def sql_identifier(name: str) -> str:
     """A quoted column identifier, escaped by the dialect."""
     from sqlglot import exp
 
@@ -97,7 +97,7 @@ def _band_condition(criterion: Criterion) -> str | None:
     if criterion.value.casefold() not in folded:
         return None
     i = folded.index(criterion.value.casefold())
-    column = f"CAST({_column(source)} AS DOUBLE)"
+    column = f"CAST({sql_identifier(source)} AS DOUBLE)"
     parts = [f"{column} >= {bounds[i]!r}" if bounds[i] != float("-inf") else f"{column} IS NOT NULL"]
     if bounds[i + 1] != float("inf"):
         parts.append(f"{column} < {bounds[i + 1]!r}")
@@ -120,7 +120,7 @@ def condition_sql(criterion: Criterion, numeric: bool = False) -> str:
     band = _band_condition(criterion) if criterion.kind == "category" else None
     if band is not None:
         return band
-    raw = _column(criterion.attribute)
+    raw = sql_identifier(criterion.attribute)
     column = f"LOWER(TRIM(CAST({raw} AS VARCHAR)))"
     number = f"TRY_CAST({raw} AS DOUBLE)"
     if criterion.kind == "range":
@@ -131,26 +131,26 @@ def condition_sql(criterion: Criterion, numeric: bool = False) -> str:
     if criterion.kind == "missing":
         if numeric:
             return f"({number} IS NULL)"
-        listed = ", ".join(_quote(v) for v in ["", *placeholders_sql()])
+        listed = ", ".join(sql_string(v) for v in ["", *placeholders_sql()])
         return f"({raw} IS NULL OR {column} IN ({listed}))"
     value = criterion.value.strip().lower()
     if criterion.kind == "multi":
         padded = f"CONCAT_WS('', ';', REPLACE({column}, '; ', ';'), ';')"
-        return f"{padded} LIKE {_quote('%;' + value.replace('%', '').replace('_', '') + ';%')}"
-    return f"COALESCE({column} IN ({', '.join(_quote(v) for v in _spellings(value))}), FALSE)"
+        return f"{padded} LIKE {sql_string('%;' + value.replace('%', '').replace('_', '') + ';%')}"
+    return f"COALESCE({column} IN ({', '.join(sql_string(v) for v in _spellings(value))}), FALSE)"
 
 
 def _gate_sql(condition: Condition) -> str:
-    column = f"LOWER(TRIM(CAST({_column(condition.column)} AS VARCHAR)))"
+    column = f"LOWER(TRIM(CAST({sql_identifier(condition.column)} AS VARCHAR)))"
     if condition.op in ("==", "!=") and not isinstance(condition.value, list):
         op = "=" if condition.op == "==" else "<>"
-        return f"COALESCE({column} {op} {_quote(str(condition.value).lower())}, FALSE)"
+        return f"COALESCE({column} {op} {sql_string(str(condition.value).lower())}, FALSE)"
     if condition.op in ("in", "not in"):
         values = condition.value if isinstance(condition.value, list) else [condition.value]
-        listed = ", ".join(_quote(str(v).lower()) for v in values)
+        listed = ", ".join(sql_string(str(v).lower()) for v in values)
         negate = "NOT " if condition.op == "not in" else ""
         return f"COALESCE({column} {negate}IN ({listed}), FALSE)"
-    number = f"CAST({_column(condition.column)} AS DOUBLE)"
+    number = f"CAST({sql_identifier(condition.column)} AS DOUBLE)"
     return f"COALESCE({number} {condition.op} {float(condition.value)!r}, FALSE)"  # type: ignore[arg-type]
 
 
@@ -168,7 +168,8 @@ def icp_sql(icp: ICPVersion, table: str = "accounts") -> str:
         else clipped
     )
     ranked = sorted((c for c in scorecard.criteria if c.points), key=lambda c: -abs(c.points))  # as the list ranks
-    met = f"CONCAT({', '.join(f'CASE WHEN {tests[c.id]} THEN {_quote(MET)} ELSE {_quote(UNMET)} END' for c in ranked)})"
+    flags = [f"CASE WHEN {tests[c.id]} THEN {sql_string(MET)} ELSE {sql_string(UNMET)} END" for c in ranked]
+    met = f"CONCAT({', '.join(flags)})"
     met_sql = met if ranked else "''"
     reason_sql = _top_reasons(ranked) if ranked else "''"
     t = icp.thresholds
@@ -194,10 +195,10 @@ def _top_reasons(ranked: list[Criterion]) -> str:
     row meets it and meets fewer than three before it. Plain SUBSTRING / LENGTH / REPLACE, in every dialect."""
     parts = []
     for k, c in enumerate(ranked, start=1):
-        earlier = f"LENGTH(REPLACE(SUBSTRING(s.icp_criteria_met, 1, {k - 1}), {_quote(UNMET)}, ''))"
-        text = _quote(f"{c.label} ({c.points:+d})")
-        parts.append(f"CASE WHEN SUBSTRING(s.icp_criteria_met, {k}, 1) = {_quote(MET)} AND {earlier} < {TOP_REASONS} "
-                     f"THEN {text} END")  # fmt: skip
+        earlier = f"LENGTH(REPLACE(SUBSTRING(s.icp_criteria_met, 1, {k - 1}), {sql_string(UNMET)}, ''))"
+        text = sql_string(f"{c.label} ({c.points:+d})")
+        meets = f"SUBSTRING(s.icp_criteria_met, {k}, 1) = {sql_string(MET)}"
+        parts.append(f"CASE WHEN {meets} AND {earlier} < {TOP_REASONS} THEN {text} END")
     return f"CONCAT_WS('; ', {', '.join(parts)})"
 
 

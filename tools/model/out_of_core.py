@@ -27,7 +27,7 @@ from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.core.fields import Kinds
 from icp_assistant.tools.ingest.readers import row_estimate
 from icp_assistant.tools.store.datasets import LoadOptions
-from icp_assistant.tools.store.workspace import Workspace, atomic_write, spreadsheet_safe
+from icp_assistant.tools.store.workspace import Workspace, atomic_write, slugify, spreadsheet_safe
 
 from . import stream
 from .bulk import (
@@ -41,7 +41,7 @@ from .bulk import (
     sheet_notes,
     with_workbook,
 )
-from .export import icp_sql, spark_sql
+from .export import icp_sql, spark_sql, sql_identifier, sql_string
 from .icp import ICPVersion, columns_read, score_rows
 from .market import Scored
 from .stream import Batch, row_hash, stage
@@ -50,7 +50,6 @@ from .workbook import XLSX_ROW_CAP, write_workbook
 if TYPE_CHECKING:
     import duckdb
 
-Engine = Literal["auto", "memory", "duckdb", "spark"]
 ENGINES = ("auto", "memory", "duckdb", "spark")
 OUT_OF_CORE_ROWS = 2_000_000  # above this many rows (or the in-memory file limit) "auto" reads in batches
 MEMORY_LIMIT = "300MB"  # DuckDB's own budget; it spills sorts and windows to disk beyond it
@@ -96,18 +95,10 @@ def connect(scratch: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def score_view(con: duckdb.DuckDBPyConnection, icp: ICPVersion, staged: Path, spark: str | None) -> None:
     """The view ``scored``: every staged row with icp_score, icp_tier and icp_reasons from the ICP's own SQL, run by
     DuckDB, or by Spark (its Spark SQL) when ``spark`` names a master or a Spark Connect URL."""
-    con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet({_literal(str(staged))})")
+    con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet({sql_string(str(staged))})")
     if not spark:
         con.execute(f"CREATE VIEW scored AS {icp_sql(icp, 'staged')}")
         return
@@ -115,7 +106,7 @@ def score_view(con: duckdb.DuckDBPyConnection, icp: ICPVersion, staged: Path, sp
     spark_scores(icp, staged, scores, spark)
     con.execute(
         "CREATE VIEW scored AS SELECT s.*, x.icp_score, x.icp_tier, x.icp_reasons FROM staged AS s "
-        f"JOIN read_parquet({_literal(str(scores / '*.parquet'))}) AS x USING (_row)"
+        f"JOIN read_parquet({sql_string(str(scores / '*.parquet'))}) AS x USING (_row)"
     )
 
 
@@ -200,10 +191,10 @@ def _comparable(rows: pd.DataFrame, kinds: Kinds) -> pd.DataFrame:
 def _readiness_sql(columns: list[str], rows: int) -> str:
     """Mean of the signals a row has, rounded half to even (as pandas rounds): absolute signals as staged, relative
     ones as the file-wide percentile rank (ties at their average rank)."""
-    signals = [_ident(c) for c in columns if c.startswith("_sig_")]
+    signals = [sql_identifier(c) for c in columns if c.startswith("_sig_")]
     if rows >= 10:
         for column in (c for c in columns if c.startswith("_rel_")):
-            x = _ident(column)
+            x = sql_identifier(column)
             signals.append(
                 f"CASE WHEN {x} IS NULL THEN NULL ELSE ((RANK() OVER (ORDER BY {x}) + "
                 f"(COUNT(*) OVER (PARTITION BY {x}) - 1) / 2.0) / COUNT({x}) OVER ()) * 100 END"
@@ -218,7 +209,7 @@ def _readiness_sql(columns: list[str], rows: int) -> str:
 def _action_sql() -> str:
     ready = f"CASE WHEN readiness IS NULL THEN tier = 'green' ELSE readiness >= {READY} END"
     cases = " ".join(
-        f"WHEN tier = {_literal(tier)} AND ({ready}) = {str(acts).upper()} THEN {_literal(action)}"
+        f"WHEN tier = {sql_string(tier)} AND ({ready}) = {str(acts).upper()} THEN {sql_string(action)}"
         for (tier, acts), action in ACTIONS.items()
     )
     return f"CASE {cases} END"
@@ -228,28 +219,26 @@ def _whole(con: duckdb.DuckDBPyConnection, columns: list[str]) -> set[str]:
     """The double columns holding only whole numbers (written as integers, as the in-memory list writes them)."""
     if not columns:
         return set()
-    checks = ", ".join(
-        f"BOOL_AND({_ident(c)} = TRUNC({_ident(c)}) AND ABS({_ident(c)}) < 9007199254740992), COUNT({_ident(c)})"
-        for c in columns
-    )
+    quoted = [sql_identifier(c) for c in columns]
+    checks = ", ".join(f"BOOL_AND({q} = TRUNC({q}) AND ABS({q}) < 9007199254740992), COUNT({q})" for q in quoted)
     found = con.execute(f"SELECT {checks} FROM staged").fetchone()
     assert found is not None
     return {c for i, c in enumerate(columns) if found[2 * i] and found[2 * i + 1]}
 
 
-def _list_select(con: duckdb.DuckDBPyConnection, icp: ICPVersion, shown: list[str], rows: int) -> str:
-    columns = [d[0] for d in con.execute("DESCRIBE staged").fetchall()]
-    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE staged)").fetchall())
+def _list_select(con: duckdb.DuckDBPyConnection, shown: list[str], rows: int) -> str:
+    types = {name: kind for name, kind, *_ in con.execute("DESCRIBE staged").fetchall()}
+    columns = list(types)
     listed = [c for c in columns if not c.startswith("_") or c.startswith("_id_")]
     whole = _whole(con, [c for c in listed if types[c] == "DOUBLE"])
     taken = {name.casefold() for name in shown}
 
     def value(column: str) -> str:
-        return f"CAST({_ident(column)} AS BIGINT)" if column in whole else _ident(column)
+        return f"CAST({sql_identifier(column)} AS BIGINT)" if column in whole else sql_identifier(column)
 
     parts = ['_row AS "row"']
-    parts += [f"{value(f'_id_{i}')} AS {_ident(name)}" for i, name in enumerate(shown)]
-    parts += [f"{value(c)} AS {_ident(c)}" for c in KEEP if c in columns and c.casefold() not in taken]
+    parts += [f"{value(f'_id_{i}')} AS {sql_identifier(name)}" for i, name in enumerate(shown)]
+    parts += [f"{value(c)} AS {sql_identifier(c)}" for c in KEEP if c in columns and c.casefold() not in taken]
     parts += [
         "CASE WHEN icp_tier = 'unscored' THEN NULL ELSE icp_score END AS score",
         "icp_tier AS tier",
@@ -268,7 +257,7 @@ def _list_select(con: duckdb.DuckDBPyConnection, icp: ICPVersion, shown: list[st
     ]
     ranges = [c for c in columns if c.startswith("_") and c.endswith(("_low", "_high")) and not c.startswith("_id_")]
     inner = f"SELECT *, icp_tier AS tier, {_readiness_sql(columns, rows)} AS readiness FROM scored"
-    keys = [f"{_ident(c)} AS {_ident(c)}" for c in ranges]
+    keys = [f"{sql_identifier(c)} AS {sql_identifier(c)}" for c in ranges]
     return f"SELECT {', '.join(parts + keys)}, icp_score AS _rank, _check FROM ({inner}) AS r"
 
 
@@ -305,15 +294,15 @@ def score_list(
     with connect(scratch / "duckdb") as con:
         report(0.65, "scoring" + (" on Spark" if spark else " with DuckDB"))
         score_view(con, icp, staged.path, spark)
-        con.execute(f"CREATE TABLE listing AS {_list_select(con, icp, shown, staged.rows)}")
+        con.execute(f"CREATE TABLE listing AS {_list_select(con, shown, staged.rows)}")
         _check(con)
         parquet_path = folder / "prospects_scored.parquet"
         columns = [d[0] for d in con.execute("DESCRIBE listing").fetchall()]
         public = [c for c in columns if not c.startswith("_")]
-        select = ", ".join(_ident(c) for c in public)
+        select = ", ".join(sql_identifier(c) for c in public)
         report(0.8, "writing the list")
         sql = f'COPY (SELECT {select} FROM listing ORDER BY _rank DESC, "row") TO {{}} (FORMAT parquet)'
-        atomic_write(parquet_path, lambda tmp: _run(con, sql.format(_literal(str(tmp)))))
+        atomic_write(parquet_path, lambda tmp: _run(con, sql.format(sql_string(str(tmp)))))
         tallies = _tallies(con)
         top = _frame(
             con.sql(f'SELECT * FROM listing ORDER BY _rank DESC, "row" LIMIT {int(xlsx_cap)}').to_arrow_table()
@@ -408,7 +397,7 @@ def scored_universe(
     loading drops them), each account's contract value from its size band, the SAM ranked by score."""
     from .market import Slice
 
-    folder = workspace.folder("markets", f"{workspace_name(path)}-{icp.name}")
+    folder = workspace.folder("markets", f"{slugify(path.stem)}-{icp.name}")
     scratch = workspace.scratch(folder.name)
     staged = stage(path, scratch / "rows.parquet", options, _MarketShape(icp))
     ranked = scratch / "sam.parquet"
@@ -434,24 +423,26 @@ def scored_universe(
         con.execute(
             f"COPY (SELECT name, score, tier, size_band, value, SUM(value) OVER (ORDER BY score DESC, _row ROWS "
             "UNBOUNDED PRECEDING) AS _cumulative FROM universe WHERE tier IN ('green', 'yellow') "
-            f"ORDER BY score DESC, _row) TO {_literal(str(ranked))} (FORMAT parquet)"
+            f"ORDER BY score DESC, _row) TO {sql_string(str(ranked))} (FORMAT parquet)"
         )
-    keep = ["name", "score", "tier", "size_band", "value"]
-    keep = [c for c in keep if c != "name" or "name" in staged.kinds]
-    keep = [c for c in keep if c != "size_band" or "size_band" in staged.kinds]
+    keep = [
+        c
+        for c in ("name", "score", "tier", "size_band", "value")
+        if c not in ("name", "size_band") or c in staged.kinds
+    ]
 
     def som(value: float) -> tuple[int, Path]:
         import duckdb
 
         chosen = scratch / "som.parquet"
         with duckdb.connect() as con:
-            first = con.execute(f"SELECT value FROM read_parquet({_literal(str(ranked))}) LIMIT 1").fetchone()
+            first = con.execute(f"SELECT value FROM read_parquet({sql_string(str(ranked))}) LIMIT 1").fetchone()
             limit = max(value, first[0] if first else 0)
             con.execute(
-                f"COPY (SELECT {', '.join(keep)} FROM read_parquet({_literal(str(ranked))}) WHERE _cumulative <= "
-                f"{limit!r}) TO {_literal(str(chosen))} (FORMAT parquet)"
+                f"COPY (SELECT {', '.join(keep)} FROM read_parquet({sql_string(str(ranked))}) WHERE _cumulative <= "
+                f"{limit!r}) TO {sql_string(str(chosen))} (FORMAT parquet)"
             )
-            count = con.execute(f"SELECT COUNT(*) FROM read_parquet({_literal(str(chosen))})").fetchone()
+            count = con.execute(f"SELECT COUNT(*) FROM read_parquet({sql_string(str(chosen))})").fetchone()
         path = write_csv(chosen, folder / "som_accounts.csv")
         shutil.rmtree(scratch, ignore_errors=True)
         return int(count[0]) if count else 0, path
@@ -466,13 +457,6 @@ def scored_universe(
     )  # fmt: skip
 
 
-def workspace_name(path: Path) -> str:
-    """The name in-memory loading gives this file's dataset (its stem, made a safe name)."""
-    from icp_assistant.tools.store.workspace import slugify
-
-    return slugify(path.stem)
-
-
 def _band_values(values: dict[str, float], overall: float, band: str) -> str:
-    cases = " ".join(f"WHEN {_literal(b)} THEN {v!r}" for b, v in values.items())
+    cases = " ".join(f"WHEN {sql_string(b)} THEN {v!r}" for b, v in values.items())
     return f"CASE {band} {cases} ELSE {overall!r} END" if cases else repr(overall)

@@ -21,7 +21,7 @@ from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.ingest.cleaning import CleanRules, clean_table
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.mapping import HeaderMapping
-from icp_assistant.tools.ingest.readers import read_batches
+from icp_assistant.tools.ingest.readers import read_batches, row_estimate
 from icp_assistant.tools.store.datasets import LoadOptions, map_frame, text_columns_of
 from icp_assistant.tools.store.workspace import atomic_write
 
@@ -99,7 +99,7 @@ def stage(
     import pyarrow.parquet as pq
 
     report = progress or (lambda _f, _m: None)
-    total = max(_estimate(path), 1)
+    total = max(row_estimate(path), 1)
     rows, first = 0, None
 
     def write(tmp: Path) -> None:
@@ -125,12 +125,6 @@ def stage(
     assert first is not None
     batch, learned = first
     return Staged(target, rows, batch.header, batch.kinds, learned.notes)
-
-
-def _estimate(path: Path) -> int:
-    from icp_assistant.tools.ingest.readers import row_estimate
-
-    return row_estimate(path)
 
 
 def _schema(frame: pd.DataFrame) -> object:
