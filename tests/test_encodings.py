@@ -14,7 +14,7 @@ from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.core.company_keys import normalize_name, normalize_names
 from icp_assistant.tools.ingest.deals import join_deals
-from icp_assistant.tools.ingest.readers import detect_encoding
+from icp_assistant.tools.ingest.encodings import detect_encoding
 from icp_assistant.tools.store.workspace import is_name, slugify
 
 pytestmark = pytest.mark.anyio

@@ -16,8 +16,8 @@ from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, Kinds,
 from .cleaning import CleanTable
 from .deals import DealJoin
 from .derive import Derivation
+from .encodings import encoding_warning
 from .quality import duplicate_keys, leakage_suspects, near_empty
-from .readers import encoding_warning
 
 
 def clean_notes(table: CleanTable, column: str) -> list[str]:
