@@ -23,7 +23,8 @@ from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.store.workspace import atomic_write_text, write_json
 
 from .icp import ICPVersion
-from .scorecard import NO_WORDS, YES_WORDS, Criterion, placeholders_sql
+from .reading import NO_WORDS, YES_WORDS, placeholders_sql
+from .scorecard import Criterion
 
 DIALECT = "duckdb"
 MET, UNMET = "1", "0"  # icp_criteria_met: one character per criterion with points, most points first
@@ -116,7 +117,7 @@ def _spellings(value: str) -> list[str]:
 
 
 def condition_sql(criterion: Criterion, numeric: bool = False) -> str:
-    """The SQL test of one criterion, the same rule as the Python scorer (:func:`.scorecard.canonical`)."""
+    """The SQL test of one criterion, the same rule as the Python scorer (:func:`.reading.canonical`)."""
     band = _band_condition(criterion) if criterion.kind == "category" else None
     if band is not None:
         return band

@@ -28,8 +28,9 @@ from icp_assistant.tools.ingest.outcomes import OutcomeSpec
 from icp_assistant.tools.store.datasets import open_dataset, relabel
 from icp_assistant.tools.store.workspace import Workspace, check_name, is_name, read_json, write_json
 
+from .leakage import leaks
 from .rubric import RubricGroup, apply_rubric, pin_points
-from .scorecard import Criterion, Scorecard, fit_scorecard, leaks
+from .scorecard import Criterion, Scorecard, fit_scorecard
 
 KIND = "icps"
 SEGMENTATIONS = "segmentations"

@@ -4,9 +4,7 @@ One model object, frozen at build time and applied unchanged to every later file
 
 - **schema**: for each attribute the column, its kind (category, multi-valued, numeric bins), its levels with
   their display spelling, its bin edges, and whether "not recorded" is a level of its own. Every value is read
-  by one rule (:func:`canonical`): trimmed and case-folded; yes / y / true / t / 1 are one level ("yes"), and so
-  are no / n / false / f / 0; 1, 1.0 and "1" are one number. A column typed text in one file and boolean or
-  number in another scores the same.
+  by one rule (:mod:`.reading`): a column typed text in one file and boolean or number in another scores the same.
 - **points**: learned (won and lost known) by L2-regularised logistic regression on indicator columns of the
   levels, fitted on closed deals with their account's attributes (or on accounts); or by smoothed lift when only
   positives are known. Numeric columns are binned by a shallow decision tree on that one column (supervised
@@ -32,8 +30,8 @@ from pydantic import BaseModel, Field
 from icp_assistant.tools.analysis.attributes import MULTI_SEPARATOR, Attribute, split_cells
 from icp_assistant.tools.core.labels import level_label, missing_label, range_label
 from icp_assistant.tools.core.stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
-from icp_assistant.tools.core.values import PLACEHOLDERS, is_placeholder
-from icp_assistant.tools.core.values.number_series import parse_number_series
+
+from .reading import NOT_RECORDED, RULE, Reader, canonical
 
 if TYPE_CHECKING:
     from scipy.sparse import csc_matrix, csr_matrix
@@ -46,35 +44,6 @@ MAX_BINS = 6
 REGULARISATION = 0.1  # sklearn C when too few rows to cross-validate: strong L2 shrinkage
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # shrinkage matters more than events per variable (van Smeden et al.)
 NEUTRAL_BASE = 50  # the score of every account when no attribute carries points
-NOT_RECORDED = "not recorded"
-YES_WORDS = ("yes", "y", "true", "t", "1")
-NO_WORDS = ("no", "n", "false", "f", "0")
-RULE = "trim + casefold; yes/y/true/t/1 = yes; no/n/false/f/0 = no; 1.0 = 1; placeholders = not recorded"
-
-
-def canonical(value: object) -> str | None:
-    """The one reading of a cell used at build time and at every later scoring: None when not recorded."""
-    if value is None or is_placeholder(value):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-        if not math.isfinite(number):
-            return None
-        if number in (0.0, 1.0):
-            return "yes" if number else "no"
-        return str(int(number)) if number.is_integer() else repr(number)
-    text = str(value).strip().casefold()
-    if not text:
-        return None
-    if text in YES_WORDS or text in NO_WORDS:
-        return "yes" if text in YES_WORDS else "no"
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return canonical(number) if math.isfinite(number) and (text[0].isdigit() or text[0] in "+-.") else text
 
 
 class Criterion(BaseModel):
@@ -148,70 +117,6 @@ class Scorecard(BaseModel):
             hit = reader.match(c) if reader is not None else np.zeros(len(rows), dtype=bool)
             columns[c.id] = np.where(hit, c.points, 0).astype(np.int16)
         return pd.DataFrame(columns, index=rows.index)
-
-
-class Reader:
-    """One column read by the scoring rule: each distinct cell is read once, however many rows hold it."""
-
-    def __init__(self, series: pd.Series) -> None:
-        self._series = series
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        self.codes = codes
-        self.uniques = np.asarray(uniques, dtype=object)
-        self._tokens: np.ndarray | None = None
-        self._parts: pd.Series | None = None
-        self._numbers: np.ndarray | None = None
-
-    def _spread(self, hit: np.ndarray, missing: bool = False) -> np.ndarray:
-        out = np.full(len(self.codes), missing, dtype=bool)
-        known = self.codes >= 0
-        out[known] = hit[self.codes[known]]
-        return out
-
-    def tokens(self) -> np.ndarray:
-        if self._tokens is None:
-            self._tokens = np.array([canonical(v) for v in self.uniques], dtype=object)
-        return self._tokens
-
-    def numbers(self) -> np.ndarray:
-        if self._numbers is None:
-            if pd.api.types.is_numeric_dtype(self._series) and not pd.api.types.is_bool_dtype(self._series):
-                values = pd.to_numeric(pd.Series(self.uniques), errors="coerce")
-            else:  # booleans read as 1 / 0 (a one-row file may type a 0/1 count as a flag); text by the number parser
-                text = pd.Series(self.uniques, dtype=object).map(_number_text)
-                values = parse_number_series(text)["value"]
-            self._numbers = values.to_numpy(dtype=float)
-        return self._numbers
-
-    def match(self, criterion: Criterion) -> np.ndarray:
-        if criterion.kind == "missing":
-            return self._spread(pd.isna(self.tokens()).astype(bool), missing=True)
-        if criterion.kind == "range":
-            numbers = self.numbers()
-            low = -np.inf if criterion.low is None else criterion.low
-            high = np.inf if criterion.high is None else criterion.high
-            with np.errstate(invalid="ignore"):
-                return self._spread((numbers >= low) & (numbers < high))
-        if criterion.kind == "multi":
-            if self._parts is None:
-                text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
-                parts = split_cells(text, MULTI_SEPARATOR.strip())
-                codes, raws = pd.factorize(parts)  # each distinct part read once
-                read = np.full(len(parts), None, dtype=object)
-                read[codes >= 0] = np.array([canonical(raw) for raw in raws], dtype=object)[codes[codes >= 0]]
-                self._parts = pd.Series(read, index=parts.index, dtype=object)
-            hit = np.zeros(len(self.uniques), dtype=bool)
-            hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
-            return self._spread(hit)
-        return self._spread(self.tokens() == criterion.value)
-
-
-def _number_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "1" if value else "0"
-    return str(value)
 
 
 # -- fitting -----------------------------------------------------------------------------------------------------
@@ -476,56 +381,3 @@ def fit_scorecard(
         attributes=sorted(used), schema=schema, scale=round(scale, 6), training_rows=len(rows), training_unit=unit,
         positives=int(y.sum()), fitted_rows=None if sample is None else len(sample),
     )  # fmt: skip
-
-
-def placeholders_sql() -> list[str]:
-    """The placeholder spellings that read as 'not recorded' (for the exported SQL)."""
-    return sorted(PLACEHOLDERS)
-
-
-LEAK_AUC = 0.97
-
-
-def level_auc(scores: np.ndarray, y: np.ndarray) -> float:
-    """ROC AUC of ``scores`` for the 0/1 outcome ``y`` (ties count half), as ``roc_auc_score`` computes it (equal to
-    ~1e-15), counted per distinct score level instead of sorting every row: at two million deals the sort was
-    seconds per column."""
-    levels, inverse = np.unique(scores, return_inverse=True)
-    positive = np.bincount(inverse, weights=y, minlength=len(levels))
-    negative = np.bincount(inverse, minlength=len(levels)) - positive
-    below = np.cumsum(negative) - negative  # negatives scored lower than each level
-    wins = float(np.dot(positive, below) + 0.5 * np.dot(positive, negative))
-    return wins / (float(positive.sum()) * float(negative.sum()))
-
-
-def single_auc(series: pd.Series, y: np.ndarray, kind: str) -> float | None:
-    """How well one column alone separates the outcome (AUC, 0.5-1; a level's rate is its score)."""
-    if y.min() == y.max():
-        return None
-    reader = Reader(series)
-    if kind == "numeric":
-        values = np.where(reader.codes >= 0, reader.numbers()[np.maximum(reader.codes, 0)], np.nan)
-        known = ~np.isnan(values)
-        if known.sum() < 2 * MIN_VALUE_COUNT or len(np.unique(y[known])) < 2:
-            return None
-        auc = level_auc(values[known], y[known])
-        return max(auc, 1 - auc) * known.mean() + 0.5 * (1 - known.mean())
-    tokens = pd.Series(np.where(reader.codes >= 0, reader.codes, -1))
-    rates = pd.Series(y).groupby(tokens.to_numpy()).mean()
-    auc = level_auc(tokens.map(rates).to_numpy(), y)
-    return max(auc, 1 - auc)
-
-
-def leaks(rows: pd.DataFrame, attrs: Sequence[Attribute], y: np.ndarray) -> dict[str, str]:
-    """Columns that separate the outcome almost perfectly on their own: set after the outcome, most likely."""
-    out = {}
-    for attr in attrs:
-        if attr.kind == "multi":
-            continue
-        auc = single_auc(rows[attr.column], y, attr.kind)
-        if auc is not None and auc >= LEAK_AUC:
-            out[attr.column] = (
-                f"separates the outcome almost perfectly on its own (AUC {auc:.2f}): most likely filled after the "
-                "outcome (pass include=[...] if it is known before)"
-            )
-    return out

@@ -1,0 +1,117 @@
+"""The one reading of a cell, at build time and at every scoring: trimmed and case-folded; yes / y / true / t / 1
+are one level ("yes"), and so are no / n / false / f / 0; 1, 1.0 and "1" are one number; placeholders are not
+recorded. A column typed text in one file and boolean or number in another scores the same (:class:`Reader`)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from icp_assistant.tools.analysis.attributes import MULTI_SEPARATOR, split_cells
+from icp_assistant.tools.core.values import PLACEHOLDERS, is_placeholder
+from icp_assistant.tools.core.values.number_series import parse_number_series
+
+if TYPE_CHECKING:
+    from .scorecard import Criterion
+
+NOT_RECORDED = "not recorded"
+YES_WORDS = ("yes", "y", "true", "t", "1")
+NO_WORDS = ("no", "n", "false", "f", "0")
+RULE = "trim + casefold; yes/y/true/t/1 = yes; no/n/false/f/0 = no; 1.0 = 1; placeholders = not recorded"
+
+
+def canonical(value: object) -> str | None:
+    """The one reading of a cell used at build time and at every later scoring: None when not recorded."""
+    if value is None or is_placeholder(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        if number in (0.0, 1.0):
+            return "yes" if number else "no"
+        return str(int(number)) if number.is_integer() else repr(number)
+    text = str(value).strip().casefold()
+    if not text:
+        return None
+    if text in YES_WORDS or text in NO_WORDS:
+        return "yes" if text in YES_WORDS else "no"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return canonical(number) if math.isfinite(number) and (text[0].isdigit() or text[0] in "+-.") else text
+
+
+class Reader:
+    """One column read by the scoring rule: each distinct cell is read once, however many rows hold it."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self._series = series
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        self.codes = codes
+        self.uniques = np.asarray(uniques, dtype=object)
+        self._tokens: np.ndarray | None = None
+        self._parts: pd.Series | None = None
+        self._numbers: np.ndarray | None = None
+
+    def _spread(self, hit: np.ndarray, missing: bool = False) -> np.ndarray:
+        out = np.full(len(self.codes), missing, dtype=bool)
+        known = self.codes >= 0
+        out[known] = hit[self.codes[known]]
+        return out
+
+    def tokens(self) -> np.ndarray:
+        if self._tokens is None:
+            self._tokens = np.array([canonical(v) for v in self.uniques], dtype=object)
+        return self._tokens
+
+    def numbers(self) -> np.ndarray:
+        if self._numbers is None:
+            if pd.api.types.is_numeric_dtype(self._series) and not pd.api.types.is_bool_dtype(self._series):
+                values = pd.to_numeric(pd.Series(self.uniques), errors="coerce")
+            else:  # booleans read as 1 / 0 (a one-row file may type a 0/1 count as a flag); text by the number parser
+                text = pd.Series(self.uniques, dtype=object).map(_number_text)
+                values = parse_number_series(text)["value"]
+            self._numbers = values.to_numpy(dtype=float)
+        return self._numbers
+
+    def match(self, criterion: Criterion) -> np.ndarray:
+        if criterion.kind == "missing":
+            return self._spread(pd.isna(self.tokens()).astype(bool), missing=True)
+        if criterion.kind == "range":
+            numbers = self.numbers()
+            low = -np.inf if criterion.low is None else criterion.low
+            high = np.inf if criterion.high is None else criterion.high
+            with np.errstate(invalid="ignore"):
+                return self._spread((numbers >= low) & (numbers < high))
+        if criterion.kind == "multi":
+            if self._parts is None:
+                text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
+                parts = split_cells(text, MULTI_SEPARATOR.strip())
+                codes, raws = pd.factorize(parts)  # each distinct part read once
+                read = np.full(len(parts), None, dtype=object)
+                read[codes >= 0] = np.array([canonical(raw) for raw in raws], dtype=object)[codes[codes >= 0]]
+                self._parts = pd.Series(read, index=parts.index, dtype=object)
+            hit = np.zeros(len(self.uniques), dtype=bool)
+            hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
+            return self._spread(hit)
+        return self._spread(self.tokens() == criterion.value)
+
+
+def _number_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    return str(value)
+
+
+def placeholders_sql() -> list[str]:
+    """The placeholder spellings that read as 'not recorded' (for the exported SQL)."""
+    return sorted(PLACEHOLDERS)
