@@ -15,7 +15,7 @@ from icp_assistant.tools.analysis.segments import open_segmentation
 from icp_assistant.tools.core.errors import IcpError
 from icp_assistant.tools.ingest.readers import SUPPORTED_SUFFIXES
 from icp_assistant.tools.model import icp as icp_engine
-from icp_assistant.tools.store.workspace import Workspace
+from icp_assistant.tools.store.workspace import Collection, Workspace
 
 from .resources import documents
 from .state import AppState
@@ -64,6 +64,9 @@ def candidates(
     return source() if source is not None else []
 
 
+NAMED: tuple[Collection, ...] = ("datasets", "icps", "segmentations")  # resources addressed by name
+
+
 def _template_values(workspace: Workspace, uri: str, name: str, given: dict[str, str]) -> list[str]:
     if uri.startswith("icp://documents/"):
         found = [path for path in documents(workspace).values() if path.suffix == Path(uri).suffix]
@@ -74,8 +77,11 @@ def _template_values(workspace: Workspace, uri: str, name: str, given: dict[str,
     if name == "version":
         icp = given.get("name", "")
         return [str(v) for v in _versions(workspace, icp)]
-    kind = uri.removeprefix("icp://").split("/", 1)[0]
-    return workspace.names(kind) if name == "name" and kind in ("datasets", "icps", "segmentations") else []
+    collection = uri.removeprefix("icp://").split("/", 1)[0]
+    for named in NAMED:
+        if name == "name" and collection == named:
+            return workspace.names(named)
+    return []
 
 
 def _versions(workspace: Workspace, icp: str) -> list[int]:

@@ -15,15 +15,15 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import Resource, ResourceLink
 
 from icp_assistant.tools.core.labels import field_label
-from icp_assistant.tools.store.workspace import Workspace
+from icp_assistant.tools.store.workspace import META, Collection, Workspace
 
 if TYPE_CHECKING:
     from .state import AppState
 
 PREFIX = "icp://files/"
 # Folders of files the tools write for the user (the datasets' tables and the ICP versions have resources of their own).
-SERVED_KINDS = ("documents", "exports", "prospect-lists", "markets", "analyses", "segmentations")
-NOT_SERVED = {"meta.json", "segmentation.json"}  # bookkeeping; icp://segmentations/{name} serves the segmentation
+SERVED: tuple[Collection, ...] = ("documents", "exports", "prospect-lists", "markets", "analyses", "segmentations")
+NOT_SERVED = {META, "segmentation.json"}  # bookkeeping; icp://segmentations/{name} serves the segmentation
 ICP_VERSION_FILE = re.compile(r"v[0-9]+\.json")
 LINK_TITLES = {"icps": "ICP version", "profile": "Product profile", "files": "File"}  # titles of a bare `path`
 MAX_READ_BYTES = 20 * 1024 * 1024  # a resource read hands the whole file to the client: bigger ones are opened by path
@@ -48,7 +48,7 @@ def served(parts: tuple[str, ...]) -> bool:
     the bookkeeping (``meta.json``) nor a file another resource serves (``segmentation.json``)."""
     return (
         len(parts) >= 2
-        and parts[0] in SERVED_KINDS
+        and parts[0] in SERVED
         and not any(part.startswith(".") for part in parts)
         and parts[-1] not in NOT_SERVED
     )
@@ -156,22 +156,23 @@ MAX_LISTED = 1_000  # resources/list pages through these (100 a page); the newes
 def workspace_resources(workspace: Workspace) -> list[Resource]:
     """Each dataset card, segmentation, ICP (latest version) and generated file, newest files first, capped."""
     out: list[Resource] = []
-    for kind, title, what in (
+    saved: tuple[tuple[Collection, str, str], ...] = (
         ("datasets", "Dataset card", "dataset"),
         ("segmentations", "Segmentation", "segmentation"),
         ("icps", "ICP", "ICP (latest version)"),
-    ):
-        for name in workspace.names(kind):
+    )
+    for collection, title, what in saved:
+        for name in workspace.names(collection):
             out.append(
                 Resource(
-                    uri=f"icp://{kind}/{name}",
-                    name=f"{kind}/{name}",
+                    uri=f"icp://{collection}/{name}",
+                    name=f"{collection}/{name}",
                     title=f"{title}: {name}",
                     description=f"The {what} {name!r}",
                     mime_type="application/json",
                 )
             )
-    files = [p for kind in SERVED_KINDS for p in _files(workspace, kind)]
+    files = [p for collection in SERVED for p in _files(workspace, collection)]
     files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for path in files[: max(0, MAX_LISTED - len(out))]:
         uri = file_uri(workspace, path)
@@ -188,8 +189,8 @@ def workspace_resources(workspace: Workspace) -> list[Resource]:
     return out[:MAX_LISTED]
 
 
-def _files(workspace: Workspace, kind: str) -> list[Path]:
-    folder = workspace.root / kind
+def _files(workspace: Workspace, collection: Collection) -> list[Path]:
+    folder = workspace.root / collection
     if not folder.is_dir():
         return []
     return [p for p in folder.rglob("*") if p.is_file() and served(p.relative_to(workspace.root).parts)]

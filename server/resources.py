@@ -34,7 +34,7 @@ from icp_assistant.tools.core.card import DatasetCard
 from icp_assistant.tools.core.errors import IcpError, NotFoundError, listing
 from icp_assistant.tools.model import icp as icp_engine
 from icp_assistant.tools.store.profile import read_profile
-from icp_assistant.tools.store.workspace import Workspace, read_json
+from icp_assistant.tools.store.workspace import CARD, ICPS, Workspace, read_json
 
 from .state import AppState
 
@@ -68,7 +68,7 @@ def _json(data: Any) -> str:
 def dataset_card(workspace: Workspace, name: str) -> DatasetCard:
     """A loaded dataset's card, without reading its tables."""
     folder = workspace.existing("datasets", name)
-    return DatasetCard.model_validate(read_json(folder / "card.json"))
+    return DatasetCard.model_validate(read_json(folder / CARD))
 
 
 def datasets(workspace: Workspace) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ def segmentations(workspace: Workspace) -> list[dict[str, Any]]:
 
 def icps(workspace: Workspace) -> list[dict[str, Any]]:
     out = []
-    for name in workspace.names(icp_engine.KIND):
+    for name in workspace.names(ICPS):
         latest = icp_engine.open_icp(workspace, name)
         numbers = icp_engine.versions(workspace, name)
         out.append(
@@ -108,7 +108,7 @@ def icp_version(workspace: Workspace, name: str, version: str | None = None) -> 
     number: int | None = None
     if version is not None:
         if not version.isdigit():
-            workspace.existing(icp_engine.KIND, name)
+            workspace.existing(ICPS, name)
             known = listing(f"v{n}" for n in icp_engine.versions(workspace, name))
             raise NotFoundError(f"ICP version 'v{version}' is not a version number. Versions of {name!r}: {known}.")
         number = int(version)

@@ -66,11 +66,13 @@ def condition_mask(
     if not split:
         return mask
     if not mask.any():
-        raise OptionError(f"No account matches {describe(conditions)}. Check the values (they are case-insensitive).")
+        raise OptionError(
+            f"No account matches {condition_text(conditions)}. Check the values (they are case-insensitive)."
+        )
     if mask.all():
-        raise OptionError(f"Every account matches {describe(conditions)}: there is no rest to compare with.")
+        raise OptionError(f"Every account matches {condition_text(conditions)}: there is no rest to compare with.")
     return mask
 
 
-def describe(conditions: list[Condition]) -> str:
+def condition_text(conditions: list[Condition]) -> str:
     return " and ".join(f"{c.column} {c.op} {c.value!r}" for c in conditions)

@@ -24,7 +24,7 @@ MIN_COUNT = 5
 
 
 @dataclass
-class Frame:
+class Comparison:
     """Rows to compare (accounts or deals), the group mask and, for deals, the account cluster."""
 
     rows: pd.DataFrame
@@ -54,7 +54,7 @@ def _values(rows: pd.DataFrame, attr: Attribute) -> AttributeValues:
 
 
 def value_tests(
-    frame: Frame, attrs: list[Attribute], deff: float, known: dict[str, AttributeValues] | None = None
+    frame: Comparison, attrs: list[Attribute], deff: float, known: dict[str, AttributeValues] | None = None
 ) -> pd.DataFrame:
     """Each value of each attribute tested for the group; ``known``: the rows' values from
     :func:`attribute_values` when the same rows are contrasted for many groups."""
@@ -88,7 +88,7 @@ def score_counts(table: pd.DataFrame, group_size: int, total: int, deff: float) 
     return table
 
 
-def pair_tests(frame: Frame, singles: pd.DataFrame, attrs: dict[str, Attribute], deff: float) -> pd.DataFrame:
+def pair_tests(frame: Comparison, singles: pd.DataFrame, attrs: dict[str, Attribute], deff: float) -> pd.DataFrame:
     """AND-combinations of the strongest single traits from different attributes."""
     top = singles.drop_duplicates("attribute").head(6)
     masks = {

@@ -32,8 +32,8 @@ from icp_assistant.tools.store.workspace import write_table
 
 from .attributes import Attribute, add_bands, attributes, is_leaky, numeric_columns
 from .best_customers import best_mask
-from .conditions import Condition, condition_mask, describe
-from .contrast import MIN_LIFT, Frame, pair_tests, select, value_tests
+from .conditions import Condition, condition_mask, condition_text
+from .contrast import MIN_LIFT, Comparison, pair_tests, select, value_tests
 
 Compare = Literal["best", "won", "churned", "condition"]
 MAX_PATTERNS = 8
@@ -88,7 +88,7 @@ class PatternReport(BaseModel):
     chart_path: str | None = None
 
 
-def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: list[str] | None = None) -> Frame | None:
+def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: list[str] | None = None) -> Comparison | None:
     """Closed deals, each carrying its account's attributes; ``columns``: only these account columns (a caller
     that reads a few attributes need not copy every account column onto millions of deals)."""
     deals = dataset.deals
@@ -102,7 +102,7 @@ def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: list[str] | No
     group = pd.Series(closed["outcome"].eq("won").to_numpy(), index=rows.index)
     cluster = pd.Series(keys.to_numpy(), index=rows.index)
     dates = pd.Series(closed["deal_closed"].to_numpy(), index=rows.index) if "deal_closed" in closed else None
-    return Frame(rows, group, "deals", "won deals vs lost deals", cluster, dates)
+    return Comparison(rows, group, "deals", "won deals vs lost deals", cluster, dates)
 
 
 def comparison_frame(
@@ -111,21 +111,21 @@ def comparison_frame(
     condition: list[Condition] | None,
     top_share: float,
     columns: list[str] | None = None,
-) -> Frame:
+) -> Comparison:
     """The rows to compare and the group; ``columns``: the only account columns a deal-level frame needs."""
     accounts = add_bands(dataset.accounts)
     if compare == "best":
         mask = best_mask(dataset, top_share)
-        return Frame(accounts, mask, "accounts", f"best customers (top {top_share:.0%} by value) vs all accounts")
+        return Comparison(accounts, mask, "accounts", f"best customers (top {top_share:.0%} by value) vs all accounts")
     if compare == "condition":
         if not condition:
             raise OptionError("compare='condition' needs a condition, e.g. [{'column': 'industry', 'op': '==', "
                               "'value': 'Fintech'}].")  # fmt: skip
-        return Frame(
+        return Comparison(
             accounts,
             condition_mask(accounts, condition, dataset.sources()),
             "accounts",
-            f"{describe(condition)} vs the rest",
+            f"{condition_text(condition)} vs the rest",
         )
     if compare == "won":
         found = _deal_rows(dataset, accounts, columns)
@@ -135,7 +135,7 @@ def comparison_frame(
     return _labelled(accounts, "churned", {True: True, False: False}, "churned vs retained customers", "churned")
 
 
-def _labelled(accounts: pd.DataFrame, column: str, mapping: dict, label: str, what: str) -> Frame:
+def _labelled(accounts: pd.DataFrame, column: str, mapping: dict, label: str, what: str) -> Comparison:
     if column not in accounts or accounts[column].map(mapping).isna().all():
         hint = (
             "Load a deals file (deals_path) or an accounts file with a status/lifecycle column (won/lost/customer)"
@@ -147,10 +147,10 @@ def _labelled(accounts: pd.DataFrame, column: str, mapping: dict, label: str, wh
     known = labels.notna()
     if labels[known].nunique() < 2:
         raise InsufficientDataError(f"Every labelled account is on one side of '{label}': nothing to compare.")
-    return Frame(accounts[known], labels[known].astype(bool), "accounts", label)
+    return Comparison(accounts[known], labels[known].astype(bool), "accounts", label)
 
 
-def _statement(row: pd.Series, frame: Frame, compare: Compare) -> str:
+def _statement(row: pd.Series, frame: Comparison, compare: Compare) -> str:
     trait = f"{row.attribute} = {row.value}"
     n = int(row.in_group)
     if compare in ("won", "churned"):
@@ -167,7 +167,7 @@ def _statement(row: pd.Series, frame: Frame, compare: Compare) -> str:
     )
 
 
-def _pattern(row: pd.Series, frame: Frame, compare: Compare, deff: float) -> Pattern:
+def _pattern(row: pd.Series, frame: Comparison, compare: Compare, deff: float) -> Pattern:
     return Pattern(
         attribute=row.attribute,
         value=row.value,
@@ -184,7 +184,7 @@ def _pattern(row: pd.Series, frame: Frame, compare: Compare, deff: float) -> Pat
     )
 
 
-def _numeric(frame: Frame, columns: list[str]) -> tuple[list[NumericContrast], list[float]]:
+def _numeric(frame: Comparison, columns: list[str]) -> tuple[list[NumericContrast], list[float]]:
     out, pvalues = [], []
     rows = frame.rows
     for column in columns:
@@ -242,7 +242,7 @@ def find_patterns(
     return _report(dataset, frame, compare, table, numeric, deff, attrs, output_dir, chart)
 
 
-def _verdict(frame: Frame, patterns: list[Pattern], deff: float) -> str:
+def _verdict(frame: Comparison, patterns: list[Pattern], deff: float) -> str:
     n = len(frame.rows)
     effective = f", about {n / deff:,.0f} independent after clustering in accounts" if deff > 1.05 else ""
     if patterns:
@@ -259,7 +259,7 @@ def _verdict(frame: Frame, patterns: list[Pattern], deff: float) -> str:
 
 def _report(
     dataset: Dataset,
-    frame: Frame,
+    frame: Comparison,
     compare: Compare,
     table: pd.DataFrame,
     numeric: list[NumericContrast],
@@ -296,7 +296,7 @@ def _report(
     )
 
 
-def _chart(patterns: list[Pattern], frame: Frame, path: Path) -> Path:
+def _chart(patterns: list[Pattern], frame: Comparison, path: Path) -> Path:
     from icp_assistant.tools.core.charts import LiftBar, lift_bars
 
     bars = [

@@ -22,7 +22,7 @@ from icp_assistant.tools.store.workspace import write_table
 
 from .attributes import add_bands, attributes
 from .best_customers import best_mask
-from .contrast import Frame, pair_tests, select, value_tests
+from .contrast import Comparison, pair_tests, select, value_tests
 from .patterns import comparison_frame
 
 Source = Literal["churned", "lost", "low_value"]
@@ -57,7 +57,7 @@ class RedFlags(BaseModel):
     chart_path: str | None = None
 
 
-def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Frame]]:
+def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Comparison]]:
     """Each bad outcome's comparison, built when it is tested (one deal-level frame in memory at a time, holding
     only the attribute columns: at a million accounts every column on two million deals was gigabytes)."""
     columns = [a.column for a in attributes(dataset, add_bands(dataset.accounts))]
@@ -67,19 +67,19 @@ def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Frame]
         except InsufficientDataError:
             continue
         if source == "lost":
-            frame = Frame(frame.rows, ~frame.group, frame.unit, "lost vs won", frame.cluster)
+            frame = Comparison(frame.rows, ~frame.group, frame.unit, "lost vs won", frame.cluster)
         yield source, frame  # type: ignore[misc]
         del frame  # released before the next comparison is built
     try:
         low = ~best_mask(dataset, 1 - top_share)  # bottom share by value among customers
         customers = dataset.accounts["outcome"].eq("won") if "outcome" in dataset.accounts else low | True
         rows = add_bands(dataset.accounts)[customers]
-        yield "low_value", Frame(rows, low[customers], "accounts", "low-value customers vs other customers")
+        yield "low_value", Comparison(rows, low[customers], "accounts", "low-value customers vs other customers")
     except InsufficientDataError:
         pass
 
 
-def _flags_for(dataset: Dataset, source: Source, frame: Frame) -> pd.DataFrame:
+def _flags_for(dataset: Dataset, source: Source, frame: Comparison) -> pd.DataFrame:
     deff = design_effect(frame.group, frame.cluster) if frame.cluster is not None else 1.0
     attrs = attributes(dataset, frame.rows)
     singles = value_tests(frame, attrs, deff)

@@ -20,9 +20,17 @@ from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
-from icp_assistant.tools.store.workspace import Workspace, check_name, slugify, write_json, write_table
+from icp_assistant.tools.store.workspace import (
+    META,
+    SEGMENTATIONS,
+    Workspace,
+    check_name,
+    slugify,
+    write_json,
+    write_table,
+)
 
-from . import describe as D
+from . import segment_profile as profile
 from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column, split_cells
 from .best_customers import primary_value
 from .contrast import attribute_values
@@ -30,7 +38,6 @@ from .contrast import attribute_values
 if TYPE_CHECKING:
     from .clustering import Clustering
 
-KIND = "segmentations"
 MAX_SEGMENTS = 10
 MAX_NUMERIC = 3
 
@@ -45,10 +52,12 @@ class Segment(BaseModel):
     accounts: int
     share: float = Field(description="Share of all accounts, 0-1")
     definition: dict[str, str] | None = Field(None, description="Dimension values (dimension mode)")
-    traits: list[D.Trait] = Field(description="Distinctive traits: support >= 20%, lift >= 1.5, n >= 5, BH q < .05")
+    traits: list[profile.Trait] = Field(
+        description="Distinctive traits: support >= 20%, lift >= 1.5, n >= 5, BH q < .05"
+    )
     numeric: dict[str, tuple[float, float]] = Field(description="Median in segment, median overall")
-    outcomes: D.Outcomes
-    outliers: list[D.Outlier]
+    outcomes: profile.Outcomes
+    outliers: list[profile.Outlier]
     mixed: bool = Field(description="True when nothing distinguishes the segment")
 
 
@@ -123,26 +132,30 @@ def _discovered(dataset: Dataset, frame: pd.DataFrame, k: int | None, min_size: 
     )  # fmt: skip
 
 
-def _describe(
+def _profiles(
     frame: pd.DataFrame,
     labels: pd.Series,
     dataset: Dataset,
     definitions: dict[int, dict[str, str]],
     fixed: list[str],
 ) -> list[Segment]:
-    related = set(fixed).union(*(D.family(column) for column in fixed))
+    related = set(fixed).union(*(profile.family(column) for column in fixed))
     attrs = [a for a in attributes(dataset, frame) if a.column not in related]
     numbers = [c for c in ("employee_count", "annual_revenue", "company_age") if c in frame][:MAX_NUMERIC]
     value = primary_value(frame)
-    base = D.base_win_rate(frame)
+    base = profile.base_win_rate(frame)
     known = attribute_values(frame, attrs)  # multi-valued cells split once for every segment
     segments = []
     for segment_id, count in labels.value_counts().sort_index().items():
         mask = labels.eq(segment_id)
-        traits = D.distinctive_traits(frame, mask, attrs, known)
+        traits = profile.distinctive_traits(frame, mask, attrs, known)
         definition = definitions.get(int(segment_id))
         defining = [v for v in (definition or {}).values() if v not in (OTHER, UNKNOWN)]
-        name = OTHER_COMBINATIONS if definition is None and fixed else D.name_from(traits, defining, 1 if fixed else 3)
+        name = (
+            OTHER_COMBINATIONS
+            if definition is None and fixed
+            else profile.name_from(traits, defining, 1 if fixed else 3)
+        )
         segments.append(
             Segment(
                 id=int(segment_id),
@@ -151,9 +164,9 @@ def _describe(
                 share=round(int(count) / len(frame), 4),
                 definition=definition,
                 traits=traits,
-                numeric=D.numeric_profile(frame, mask, numbers),
-                outcomes=D.outcomes(frame, mask, value, base),
-                outliers=D.outliers(frame, mask, value),
+                numeric=profile.numeric_profile(frame, mask, numbers),
+                outcomes=profile.outcomes(frame, mask, value, base),
+                outliers=profile.outliers(frame, mask, value),
                 mixed=not traits and not defining,
             )
         )
@@ -162,7 +175,7 @@ def _describe(
 
 def _save(workspace: Workspace, result: Segmentation, labels: pd.Series, frame: pd.DataFrame) -> Segmentation:
     """Write the segmentation's files as one unit (staged, then swapped in under a lock)."""
-    final = workspace.path(KIND, result.name)
+    final = workspace.path(SEGMENTATIONS, result.name)
     names = {s.id: s.name for s in result.segments}
     membership = pd.DataFrame(
         {"row": frame.index, "name": frame.get("name"), "segment_id": labels, "segment": labels.map(names)}
@@ -182,9 +195,9 @@ def _save(workspace: Workspace, result: Segmentation, labels: pd.Series, frame: 
         write_table(membership, folder / "membership.csv")
         write_table(pd.DataFrame(rows), folder / "segments.csv")
         write_json(folder / "segmentation.json", result.model_dump(mode="json"))
-        write_json(folder / "meta.json", {"name": result.name, "dataset": result.dataset, "mode": result.mode})
+        write_json(folder / META, {"name": result.name, "dataset": result.dataset, "mode": result.mode})
 
-    workspace.commit_folder(KIND, result.name, write)
+    workspace.commit_folder(SEGMENTATIONS, result.name, write)
     return result
 
 
@@ -227,7 +240,7 @@ def segment_accounts(
         if not clustering.stable:
             notes.append("No stable clusters: prefer segments by dimensions (industry, size_band, region).")
     report(0.9, "describing segments")
-    segments = _describe(frame, labels, dataset, definitions, columns)
+    segments = _profiles(frame, labels, dataset, definitions, columns)
     default = slugify(f"{dataset.name}-{'-'.join(columns) if columns else 'discovered'}")[:60]
     label = name if name is not None else default
     result = Segmentation(
@@ -239,7 +252,9 @@ def segment_accounts(
     result = _save(workspace, result.model_copy(update={"segments": segments}), labels, frame)
     result = _within_budget(result, sorted(segments, key=lambda s: -s.accounts)[:MAX_SEGMENTS])
     if chart:
-        result.chart_path = str(segment_chart(result.segments, workspace.folder(KIND, result.name) / "segments.png"))
+        result.chart_path = str(
+            segment_chart(result.segments, workspace.folder(SEGMENTATIONS, result.name) / "segments.png")
+        )
     return result
 
 
@@ -280,10 +295,10 @@ def segment_chart(segments: list[Segment], path: Path) -> Path:
 
 def open_segmentation(workspace: Workspace, name: str) -> tuple[Segmentation, pd.Series]:
     """A saved segmentation and its membership (segment id per account row)."""
-    folder = workspace.existing(KIND, name)
+    folder = workspace.existing(SEGMENTATIONS, name)
     from icp_assistant.tools.store.workspace import read_json
 
-    with workspace.lock(KIND, name, shared=True):
+    with workspace.lock(SEGMENTATIONS, name, shared=True):
         result = Segmentation.model_validate(read_json(folder / "segmentation.json"))
         membership = pd.read_csv(folder / "membership.csv")
     return result, pd.Series(membership["segment_id"].to_numpy(), index=membership["row"].to_numpy())

@@ -23,7 +23,7 @@ from icp_assistant.tools.store.workspace import Workspace
 
 from .attributes import MAX_VALUES, Attribute, add_bands, attributes, pool_values, raw_values, trait_mask
 from .best_customers import primary_value
-from .describe import Outcomes, family
+from .segment_profile import Outcomes, family
 from .segments import Segment, open_segmentation
 
 MAX_EXAMPLES, MAX_NEGATIVE = 3, 3

@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import attributes
-from icp_assistant.tools.analysis.contrast import Frame
+from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
 from icp_assistant.tools.core.stats import MIN_N, Rate, rate
@@ -53,7 +53,7 @@ class DriftCheck(BaseModel):
 
 def _periods(
     reference: Dataset, recent: Dataset | None, since: str | None, icp: ICPVersion
-) -> tuple[Frame, Frame, str, str]:
+) -> tuple[Comparison, Comparison, str, str]:
     base, _, _ = training_frame(reference, icp.outcome)
     if recent is not None:
         later, _, _ = training_frame(recent, icp.outcome)
@@ -76,13 +76,13 @@ def _periods(
     )
 
 
-def _subset(frame: Frame, mask: np.ndarray) -> Frame:
+def _subset(frame: Comparison, mask: np.ndarray) -> Comparison:
     cluster = frame.cluster[mask] if frame.cluster is not None else None
     dates = frame.dates[mask] if frame.dates is not None else None
-    return Frame(frame.rows[mask], frame.group[mask], frame.unit, frame.label, cluster, dates)
+    return Comparison(frame.rows[mask], frame.group[mask], frame.unit, frame.label, cluster, dates)
 
 
-def _tier_rates(icp: ICPVersion, frame: Frame) -> tuple[TierRates, Rate, pd.DataFrame]:
+def _tier_rates(icp: ICPVersion, frame: Comparison) -> tuple[TierRates, Rate, pd.DataFrame]:
     scored = score_rows(icp, frame.rows)
     won = frame.group.to_numpy()
     by_tier: dict[str, Rate | None] = {}

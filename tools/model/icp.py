@@ -17,8 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from icp_assistant.tools.analysis.attributes import add_bands, model_attributes
-from icp_assistant.tools.analysis.conditions import Condition, condition_mask, describe
-from icp_assistant.tools.analysis.contrast import Frame
+from icp_assistant.tools.analysis.conditions import Condition, condition_mask, condition_text
+from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.analysis.patterns import comparison_frame
 from icp_assistant.tools.analysis.targets import TargetSegment, target_segments
 from icp_assistant.tools.core.dataset import Dataset
@@ -26,14 +26,21 @@ from icp_assistant.tools.core.errors import InsufficientDataError, NotFoundError
 from icp_assistant.tools.core.stats import Rate, rate
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec
 from icp_assistant.tools.store.datasets import open_dataset, relabel
-from icp_assistant.tools.store.workspace import Workspace, check_name, is_name, read_json, write_json
+from icp_assistant.tools.store.workspace import (
+    ICPS,
+    META,
+    SEGMENTATIONS,
+    Workspace,
+    check_name,
+    is_name,
+    read_json,
+    write_json,
+)
 
 from .leakage import leaks
 from .rubric import RubricGroup, apply_rubric, pin_points
 from .scorecard import Criterion, Scorecard, fit_scorecard
 
-KIND = "icps"
-SEGMENTATIONS = "segmentations"
 MIN_CLASS = 20
 Tier = Literal["green", "yellow", "red", "unscored"]
 UNSCORED = "no attribute predicts the outcome in this data"
@@ -113,7 +120,7 @@ class ICPSummary(BaseModel):
 
 def training_frame(
     dataset: Dataset, outcome: OutcomeSpec | None = None
-) -> tuple[Frame, str, Literal["learned", "lift"]]:
+) -> tuple[Comparison, str, Literal["learned", "lift"]]:
     """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone. ``outcome``: the
     outcome the user named, applied first."""
     dataset = relabel(dataset, outcome)
@@ -126,7 +133,7 @@ def training_frame(
     accounts = add_bands(dataset.accounts)
     if "outcome" in accounts and accounts["outcome"].eq("won").sum() >= MIN_CLASS:
         group = accounts["outcome"].eq("won")
-        return Frame(accounts, group, "accounts", "customers vs all accounts"), "customers vs all accounts", "lift"
+        return Comparison(accounts, group, "accounts", "customers vs all accounts"), "customers vs all accounts", "lift"
     raise InsufficientDataError(
         f"An ICP needs at least {MIN_CLASS} won and {MIN_CLASS} lost deals or accounts, or {MIN_CLASS} customers. "
         "Load a deals file (deals_path) or an accounts file with a status / lifecycle column."
@@ -155,19 +162,19 @@ def _statements(scorecard: Scorecard) -> tuple[list[str], list[str], list[str]]:
 
 
 def versions(workspace: Workspace, name: str) -> list[int]:
-    folder = workspace.path(KIND, name)
+    folder = workspace.path(ICPS, name)
     return sorted(int(p.stem[1:]) for p in folder.glob("v*.json") if p.stem[1:].isdigit())
 
 
 def _save(workspace: Workspace, icp: ICPVersion) -> ICPVersion:
     """Save as the next version: the number is claimed under the ICP's lock, so concurrent builds and edits
     each get their own version and none overwrites another."""
-    folder = workspace.folder(KIND, icp.name)
-    with workspace.lock(KIND, icp.name):
+    folder = workspace.folder(ICPS, icp.name)
+    with workspace.lock(ICPS, icp.name):
         known = versions(workspace, icp.name)
         icp = icp.model_copy(update={"version": (known[-1] + 1) if known else 1})
         write_json(folder / f"v{icp.version}.json", icp.model_dump(mode="json"))
-        write_json(folder / "meta.json", {"name": icp.name, "latest": icp.version, "dataset": icp.dataset})
+        write_json(folder / META, {"name": icp.name, "latest": icp.version, "dataset": icp.dataset})
     return icp
 
 
@@ -185,7 +192,7 @@ def _weighted(learned: Scorecard, rubric: list[RubricGroup], pinned: dict[str, i
 
 def _latest_segmentation(workspace: Workspace, dataset: str) -> str | None:
     """The most recently saved segmentation of ``dataset``, if any."""
-    metas = [workspace.path(SEGMENTATIONS, name, "meta.json") for name in workspace.names(SEGMENTATIONS)]
+    metas = [workspace.path(SEGMENTATIONS, name, META) for name in workspace.names(SEGMENTATIONS)]
     found = [meta for meta in metas if read_json(meta).get("dataset") == dataset]
     return max(found, key=lambda meta: meta.stat().st_mtime).parent.name if found else None
 
@@ -195,7 +202,7 @@ def _finish(
     draft: ICPVersion,
     dataset: Dataset | None,
     segmentation: str | None,
-    frame: Frame | None = None,
+    frame: Comparison | None = None,
 ) -> ICPVersion:
     """Best/good/red statements, in-sample tiers and target segments for a draft version, then save it."""
     best, good, red = _statements(draft.scorecard)
@@ -277,7 +284,9 @@ def build_icp(
     return _finish(workspace, draft, dataset, segmentation, frame)
 
 
-def _attributes(dataset: Dataset, frame: Frame, include: list[str], exclude: list[str]) -> tuple[list[Any], list[str]]:
+def _attributes(
+    dataset: Dataset, frame: Comparison, include: list[str], exclude: list[str]
+) -> tuple[list[Any], list[str]]:
     """The attributes the scorecard may use, and every other column as 'column: reason'."""
     unknown = [c for c in [*include, *exclude] if c not in frame.rows]
     if unknown:
@@ -297,15 +306,15 @@ def _attributes(dataset: Dataset, frame: Frame, include: list[str], exclude: lis
 
 def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummary:
     criteria = sorted(icp.scorecard.criteria, key=lambda c: -abs(c.points))
-    gates = [f"must have {describe([c])}" for c in icp.must_haves] + [
-        f"disqualify when {describe([c])}" for c in icp.disqualifiers
+    gates = [f"must have {condition_text([c])}" for c in icp.must_haves] + [
+        f"disqualify when {condition_text([c])}" for c in icp.disqualifiers
     ]
     segments = [
         f"{s.name}: {s.accounts} accounts, median score {s.median_score}{' (target)' if s.target else ''}"
         for s in icp.segments[:8]
     ]
     return ICPSummary(
-        name=icp.name, version=icp.version, path=str(workspace.path(KIND, icp.name, f"v{icp.version}.json")),
+        name=icp.name, version=icp.version, path=str(workspace.path(ICPS, icp.name, f"v{icp.version}.json")),
         comparison=icp.comparison, method=icp.scorecard.method, base=icp.scorecard.base,
         criteria=[f"{c.label}: {c.points:+d}" + (f" [{c.group}]" if c.group else "") for c in criteria[:limit]],
         criteria_total=len(criteria), thresholds=icp.thresholds, gates=gates,
@@ -317,7 +326,7 @@ def summary(workspace: Workspace, icp: ICPVersion, limit: int = 12) -> ICPSummar
 
 
 def open_icp(workspace: Workspace, name: str, version: int | None = None) -> ICPVersion:
-    folder = workspace.existing(KIND, name)
+    folder = workspace.existing(ICPS, name)
     known = versions(workspace, name)
     if not known:
         raise NotFoundError(f"ICP {name!r} has no saved version. Build it again with build_icp.")
@@ -412,7 +421,7 @@ def gates(icp: ICPVersion, rows: pd.DataFrame) -> pd.Series:
         for condition in conditions:
             hit = condition_mask(rows, [condition], split=False)
             violated = hit if word == "disqualified" else ~hit
-            gate = gate.mask(violated & gate.eq(""), f"{word}: {describe([condition])}")
+            gate = gate.mask(violated & gate.eq(""), f"{word}: {condition_text([condition])}")
     return gate
 
 
@@ -432,12 +441,16 @@ def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_result(
-    workspace: Workspace, icp: ICPVersion, kind: Literal["validation", "market"], result: BaseModel
+    workspace: Workspace, icp: ICPVersion, result_of: Literal["validation", "market"], result: BaseModel
 ) -> Path:
     """Keep a validation or market-size result next to the version it is about (the document shows it)."""
-    return write_json(workspace.path(KIND, icp.name, f"{kind}-v{icp.version}.json"), result.model_dump(mode="json"))
+    return write_json(
+        workspace.path(ICPS, icp.name, f"{result_of}-v{icp.version}.json"), result.model_dump(mode="json")
+    )
 
 
-def saved_result(workspace: Workspace, icp: ICPVersion, kind: Literal["validation", "market"]) -> dict[str, Any] | None:
-    path = workspace.path(KIND, icp.name, f"{kind}-v{icp.version}.json")
+def saved_result(
+    workspace: Workspace, icp: ICPVersion, result_of: Literal["validation", "market"]
+) -> dict[str, Any] | None:
+    path = workspace.path(ICPS, icp.name, f"{result_of}-v{icp.version}.json")
     return read_json(path) if path.exists() else None

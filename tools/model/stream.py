@@ -134,16 +134,16 @@ def _schema(frame: pd.DataFrame) -> object:
     for column in frame.columns:
         dtype = frame[column].dtype
         if pd.api.types.is_bool_dtype(dtype):
-            kind = pa.bool_()
+            arrow_type = pa.bool_()
         elif pd.api.types.is_integer_dtype(dtype) and column.startswith("_"):
-            kind = pa.int64()  # the engine's own keys (row numbers, hashes)
+            arrow_type = pa.int64()  # the engine's own keys (row numbers, hashes)
         elif pd.api.types.is_numeric_dtype(dtype):
-            kind = pa.float64()
+            arrow_type = pa.float64()
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kind = pa.timestamp("ns")
+            arrow_type = pa.timestamp("ns")
         else:
-            kind = pa.string()
-        fields.append(pa.field(str(column), kind))
+            arrow_type = pa.string()
+        fields.append(pa.field(str(column), arrow_type))
     return pa.schema(fields)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import model_attributes
-from icp_assistant.tools.analysis.contrast import Frame
+from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
 
@@ -48,7 +48,7 @@ class ValidationReport(BaseModel):
     notes: list[str]
 
 
-def _split(frame: Frame, split: Split) -> tuple[pd.Series, pd.Series, str]:
+def _split(frame: Comparison, split: Split) -> tuple[pd.Series, pd.Series, str]:
     if split in ("auto", "time") and frame.dates is not None and frame.dates.notna().mean() > 0.5:
         try:
             train, test, how = time_split(pd.to_datetime(frame.dates))
@@ -61,18 +61,18 @@ def _split(frame: Frame, split: Split) -> tuple[pd.Series, pd.Series, str]:
     return pd.Series(train, index=frame.rows.index), pd.Series(test, index=frame.rows.index), how
 
 
-def _user_weights(icp: ICPVersion, card: Scorecard) -> tuple[Scorecard, list[str]]:
+def _user_weights(icp: ICPVersion, scorecard: Scorecard) -> tuple[Scorecard, list[str]]:
     """The version's rubric and pinned points applied to a refitted scorecard, where they still apply."""
     notes: list[str] = []
     if icp.rubric:
         try:
-            card, _ = apply_rubric(card, icp.rubric)
+            scorecard, _ = apply_rubric(scorecard, icp.rubric)
         except OptionError as error:
             notes.append(f"The rubric could not be applied to the refitted points ({error}); judged without it.")
-    pinned = {k: v for k, v in icp.pinned.items() if any(c.id == k for c in card.criteria)}
+    pinned = {k: v for k, v in icp.pinned.items() if any(c.id == k for c in scorecard.criteria)}
     if pinned:
-        card, _ = pin_points(card, pinned)
-    return card, notes
+        scorecard, _ = pin_points(scorecard, pinned)
+    return scorecard, notes
 
 
 def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_state: int = 0) -> ValidationReport:
@@ -121,12 +121,12 @@ def validate_icp(
     left_out = {e.split(":", 1)[0] for e in icp.excluded}
     attrs = [a for a in model_attributes(dataset, frame.rows)[0] if a.column not in left_out]
     groups = frame.cluster
-    card = fit_scorecard(
+    scorecard = fit_scorecard(
         frame.rows[train.to_numpy()], frame.group[train.to_numpy()], attrs, method=method, unit=frame.unit,
         groups=groups[train.to_numpy()] if groups is not None else None, random_state=random_state,
     )  # fmt: skip
-    card, weight_notes = _user_weights(icp, card)
-    refit = icp.model_copy(update={"scorecard": card})
+    scorecard, weight_notes = _user_weights(icp, scorecard)
+    refit = icp.model_copy(update={"scorecard": scorecard})
     held_out = frame.rows[test.to_numpy()]
     scored = score_rows(refit, held_out)
     outcome = frame.group[test.to_numpy()].astype(int)

@@ -35,14 +35,13 @@ from icp_assistant.tools.core.markup import cell, finalize, own_link
 from icp_assistant.tools.model.icp import ICPVersion, saved_result
 from icp_assistant.tools.store.datasets import open_dataset
 from icp_assistant.tools.store.profile import read_profile
-from icp_assistant.tools.store.workspace import Workspace, atomic_write, write_json, write_table
+from icp_assistant.tools.store.workspace import DOCUMENTS, Workspace, atomic_write, write_json, write_table
 
 from .document_charts import CHART_SEGMENTS, draw_charts, table_frames
 from .document_facts import dataset_facts, icp_facts
 from .document_text import Formats, amounts_text, currency_sentence, currency_symbol, humanize
 from .narrative import Batch, Narrative, Section
 
-FOLDER = "documents"
 MAX_NARRATED_SEGMENTS = 4
 MAX_ONE_PAGE_CHARS = 6000
 BODY_ROWS = 8  # rows of a table in the body; the rest are in its CSV
@@ -75,7 +74,7 @@ class DocumentResult(BaseModel):
 
 
 def document_folder(workspace: Workspace, icp: ICPVersion) -> Path:
-    return workspace.folder(FOLDER, f"{icp.name}-v{icp.version}")
+    return workspace.folder(DOCUMENTS, f"{icp.name}-v{icp.version}")
 
 
 def product_profile(workspace: Workspace) -> dict[str, Any] | None:

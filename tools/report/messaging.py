@@ -33,7 +33,7 @@ from icp_assistant.tools.core.markup import cell, finalize, md_escape
 from icp_assistant.tools.model.icp import ICPVersion
 from icp_assistant.tools.store.datasets import open_dataset
 from icp_assistant.tools.store.profile import ProductProfile, read_profile
-from icp_assistant.tools.store.workspace import Workspace, atomic_write, slugify
+from icp_assistant.tools.store.workspace import DOCUMENTS, Workspace, atomic_write, slugify
 
 from .messaging_copy import audience, hypotheses, notes, pct, proof_points, sections, whole
 from .messaging_facts import find_segment, segment_facts, segment_members
@@ -50,7 +50,6 @@ __all__ = [
     "write_messaging",
 ]
 
-FOLDER = "documents"
 TEMPLATE = "messaging.md.j2"
 MAX_DRAFT_CHARS, MAX_POSITIONING_CHARS, MAX_REJECTED_CHARS = 600, 500, 200
 PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,120}\]")
@@ -181,7 +180,7 @@ def write_messaging(
     you = facts.get("you") or {}
     if not you:
         caveats.append(NO_PROFILE)
-    path = workspace.folder(FOLDER, f"{icp.name}-v{icp.version}") / file_name(segment, persona)
+    path = workspace.folder(DOCUMENTS, f"{icp.name}-v{icp.version}") / file_name(segment, persona)
     text = environment().get_template(TEMPLATE).render(
         f=facts, n=narrative.passages, persona=persona, persona_facts=persona_facts, audience=audience(facts),
         proof_points=proof_points(facts), hypotheses=said, notes=caveats, writer=narrative.writer,

@@ -32,10 +32,21 @@ from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_he
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
 from icp_assistant.tools.ingest.readers import RawTable, check_file, read_header, read_table
 
-from .workspace import FILE_MODE, Workspace, check_name, read_json, slugify, write_json
+from .workspace import (
+    ACCOUNTS_TABLE,
+    CARD,
+    DATASETS,
+    DEALS_TABLE,
+    FILE_MODE,
+    META,
+    Workspace,
+    check_name,
+    read_json,
+    slugify,
+    write_json,
+)  # fmt: skip
 
 CACHE_VERSION = 2  # 2: the card records the money columns' currency
-KIND = "datasets"
 Progress = Callable[[float, str], None]
 TEXT_KINDS = {"id"}  # read as text so leading zeros survive; other text columns are inferred as text anyway
 
@@ -148,8 +159,8 @@ def _pick_name(workspace: Workspace, path: Path, options: LoadOptions, fingerpri
         return check_name(options.name, "Dataset name")
     base = slugify(path.stem)
     name, n = base, 1
-    while name in workspace.names(KIND):
-        meta = read_json(workspace.path(KIND, name, "meta.json"))
+    while name in workspace.names(DATASETS):
+        meta = read_json(workspace.path(DATASETS, name, META))
         if meta.get("accounts_path") == str(path.resolve()) or meta.get("fingerprint") == fingerprint:
             return name
         n += 1
@@ -160,14 +171,14 @@ def _pick_name(workspace: Workspace, path: Path, options: LoadOptions, fingerpri
 def _cached(workspace: Workspace, name: str, fingerprint: str) -> C.DatasetCard | None:
     """The saved card when the saved dataset was loaded from these files with these options, and what is on
     disk is that load (meta, card and table of one unit, the table holding the card's rows)."""
-    folder = workspace.path(KIND, name)
-    with workspace.lock(KIND, name, shared=True):
+    folder = workspace.path(DATASETS, name)
+    with workspace.lock(DATASETS, name, shared=True):
         try:
-            meta = read_json(folder / "meta.json")
+            meta = read_json(folder / META)
             if meta.get("fingerprint") != fingerprint:
                 return None
-            card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
-            rows = pq.ParquetFile(folder / "accounts.parquet").metadata.num_rows
+            card = C.DatasetCard.model_validate(read_json(folder / CARD))
+            rows = pq.ParquetFile(folder / ACCOUNTS_TABLE).metadata.num_rows
         except (OSError, ValueError):
             return None
     if meta.get("rows", rows) != rows or card.rows != rows:
@@ -315,7 +326,7 @@ def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.
 
 def _save(workspace: Workspace, dataset: Dataset, fingerprint: str, path: Path, options: LoadOptions) -> None:
     """Write the dataset's table(s), card and meta as one unit (staged, then swapped in under a lock)."""
-    dataset.card.data_path = str(workspace.path(KIND, dataset.name))
+    dataset.card.data_path = str(workspace.path(DATASETS, dataset.name))
     meta = {
         "name": dataset.name,
         "fingerprint": fingerprint,
@@ -328,15 +339,15 @@ def _save(workspace: Workspace, dataset: Dataset, fingerprint: str, path: Path, 
     }
 
     def write(folder: Path) -> None:
-        dataset.accounts.to_parquet(folder / "accounts.parquet", index=False)
+        dataset.accounts.to_parquet(folder / ACCOUNTS_TABLE, index=False)
         if dataset.deals is not None:
-            dataset.deals.to_parquet(folder / "deals.parquet", index=False)
-        write_json(folder / "card.json", dataset.card.model_dump(mode="json"))
-        write_json(folder / "meta.json", meta)
+            dataset.deals.to_parquet(folder / DEALS_TABLE, index=False)
+        write_json(folder / CARD, dataset.card.model_dump(mode="json"))
+        write_json(folder / META, meta)
         for file in folder.iterdir():
             file.chmod(FILE_MODE)
 
-    workspace.commit_folder(KIND, dataset.name, write)
+    workspace.commit_folder(DATASETS, dataset.name, write)
 
 
 def relabel(dataset: Dataset, spec: OutcomeSpec | None) -> Dataset:
@@ -362,12 +373,12 @@ def relabel(dataset: Dataset, spec: OutcomeSpec | None) -> Dataset:
 
 def open_dataset(workspace: Workspace, name: str) -> Dataset:
     """A dataset saved by :func:`load_accounts`, by name."""
-    folder = workspace.existing(KIND, name)
-    with workspace.lock(KIND, name, shared=True):  # never half of one load and half of another
-        meta = read_json(folder / "meta.json")
-        accounts = pd.read_parquet(folder / "accounts.parquet")
-        deals = pd.read_parquet(folder / "deals.parquet") if (folder / "deals.parquet").exists() else None
-        card = C.DatasetCard.model_validate(read_json(folder / "card.json"))
+    folder = workspace.existing(DATASETS, name)
+    with workspace.lock(DATASETS, name, shared=True):  # never half of one load and half of another
+        meta = read_json(folder / META)
+        accounts = pd.read_parquet(folder / ACCOUNTS_TABLE)
+        deals = pd.read_parquet(folder / DEALS_TABLE) if (folder / DEALS_TABLE).exists() else None
+        card = C.DatasetCard.model_validate(read_json(folder / CARD))
     if accounts.empty:
         raise InsufficientDataError(f"Dataset {name!r} has no rows. Load the file again with load_accounts.")
     return Dataset(name, accounts, deals, dict(meta["kinds"]), card)

@@ -32,9 +32,8 @@ from icp_assistant.tools.core.company_keys import normalize_name
 from icp_assistant.tools.core.errors import IcpError, NotFoundError, OptionError, listing
 
 from .datasets import _fingerprint, _read_mapped
-from .workspace import Workspace, read_json
+from .workspace import ACCOUNTS_TABLE, CARD, DATASETS, META, Workspace, read_json
 
-KIND, TABLE = "datasets", "accounts.parquet"
 KEYS = {"domain": "domain", "name": "name", "id": "account_id"}  # how a query is matched -> the column it reads
 # besides account_id, any column loading typed as an id (a 'customerID' that maps to no canonical field) is an id
 DOMAIN_STEPS = (  # applied in order, by Python's re for a query and by RE2 (pyarrow) for a column: same result
@@ -111,7 +110,7 @@ def _row_numbers(folder: Path, rows: int) -> RowNumbers:
     """How the dataset's rows map to its file's: re-read the file (when unchanged since loading) to find the removed
     duplicates exactly as loading did; else the dataset's own numbering, with a note saying so."""
     try:
-        meta, card = read_json(folder / "meta.json"), read_json(folder / "card.json")
+        meta, card = read_json(folder / META), read_json(folder / CARD)
         removed = int((card.get("cleaning") or {}).get("duplicate_rows_removed", 0))
     except (OSError, ValueError, AttributeError):
         return RowNumbers()
@@ -155,35 +154,35 @@ class DatasetIndex:
             self._numbers = _row_numbers(self.folder, self.rows)
         return self._numbers
 
-    def key_column(self, kind: str) -> pa.ChunkedArray | None:
-        """The normalised keys of ``kind``; company names are normalised on the first name query (a lookup by id or
+    def key_column(self, by: str) -> pa.ChunkedArray | None:
+        """The normalised keys of ``by``; company names are normalised on the first name query (a lookup by id or
         domain never pays for a million names)."""
-        if kind == "name" and "name" not in self.keys and "name" in self.raw:
+        if by == "name" and "name" not in self.keys and "name" in self.raw:
             self.keys["name"] = _names(self.raw["name"])
-        return self.keys.get(kind)
+        return self.keys.get(by)
 
     def searchable(self) -> list[str]:
         return [k for k in KEYS if k in self.keys or (k == "name" and "name" in self.raw)]
 
-    def hits(self, kind: str, value: str) -> np.ndarray:
-        """Row positions (0-based) whose ``kind`` key equals ``value``."""
-        columns = [c for c in [self.key_column(kind), *(self.more_ids if kind == "id" else [])] if c is not None]
+    def hits(self, by: str, value: str) -> np.ndarray:
+        """Row positions (0-based) whose ``by`` key equals ``value``."""
+        columns = [c for c in [self.key_column(by), *(self.more_ids if by == "id" else [])] if c is not None]
         if not columns or not value:
             return np.empty(0, dtype=np.int64)
         equal = [pc.fill_null(pc.equal(c, pa.scalar(value, c.type)), False).to_numpy() for c in columns]
         return np.flatnonzero(np.logical_or.reduce(equal))
 
-    def value(self, kind: str, position: int) -> str | None:
-        column = self.raw.get(kind)
+    def value(self, by: str, position: int) -> str | None:
+        column = self.raw.get(by)
         if column is None:
             return None
         found = column[position].as_py()
         return None if found is None or str(found).strip() == "" else str(found)
 
-    def key(self, kind: str, position: int) -> str:
-        if kind == "name" and "name" not in self.keys and "name" in self.raw:  # one row: normalise just its name
+    def key(self, by: str, position: int) -> str:
+        if by == "name" and "name" not in self.keys and "name" in self.raw:  # one row: normalise just its name
             return normalize_name(self.raw["name"][position].as_py())
-        column = self.keys.get(kind)
+        column = self.keys.get(by)
         return "" if column is None else str(column[position].as_py() or "")
 
     def distinct_names(self) -> pa.Array:
@@ -197,7 +196,7 @@ class DatasetIndex:
 def _id_columns(folder: Path, names: list[str]) -> list[str]:
     """account_id, then the other columns loading typed as ids, in the table's order."""
     try:
-        kinds = read_json(folder / "meta.json").get("kinds") or {}
+        kinds = read_json(folder / META).get("kinds") or {}
     except (OSError, ValueError, AttributeError):
         kinds = {}
     return [c for c in names if c == KEYS["id"]] + [c for c in names if c != KEYS["id"] and kinds.get(c) == "id"]
@@ -208,7 +207,7 @@ def _build(dataset: str, path: Path) -> DatasetIndex:
     ids = _id_columns(path.parent, names)
     columns = [c for c in (KEYS["domain"], KEYS["name"]) if c in names] + ids
     table = pq.read_table(path, columns=columns)
-    raw = {kind: pc.cast(table[c], pa.large_string()) for kind, c in KEYS.items() if kind != "id" and c in columns}
+    raw = {by: pc.cast(table[c], pa.large_string()) for by, c in KEYS.items() if by != "id" and c in columns}
     keys: dict[str, pa.ChunkedArray] = {}
     if "domain" in raw:
         keys["domain"] = _domains(raw["domain"])
@@ -224,8 +223,8 @@ _CACHE_LOCK = threading.Lock()
 
 def dataset_index(workspace: Workspace, dataset: str) -> DatasetIndex:
     """The index of a dataset's key columns: built on first use, kept in memory while its file is unchanged."""
-    path = workspace.existing(KIND, dataset) / TABLE
-    with _CACHE_LOCK, workspace.lock(KIND, dataset, shared=True):
+    path = workspace.existing(DATASETS, dataset) / ACCOUNTS_TABLE
+    with _CACHE_LOCK, workspace.lock(DATASETS, dataset, shared=True):
         stat = path.stat()
         version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         cached = _CACHE.get(str(path))
@@ -306,7 +305,7 @@ class _Hit:
 
 
 def _searched(workspace: Workspace, dataset: str | None) -> list[DatasetIndex]:
-    names = [dataset] if dataset is not None else workspace.names(KIND)
+    names = [dataset] if dataset is not None else workspace.names(DATASETS)
     if not names:
         raise NotFoundError(
             "There are no datasets to search yet. Load the accounts (or a prospect list) with load_accounts, or "
@@ -319,7 +318,7 @@ def _queries(company: str) -> list[tuple[MatchedBy, str]]:
     text = company.strip()
     queries: list[tuple[MatchedBy, str]] = [("domain", normalize_domain(text)), ("name", normalize_name(text)),
                                             ("id", text)]  # fmt: skip
-    return [(kind, value) for kind, value in queries if value]
+    return [(by, value) for by, value in queries if value]
 
 
 def _groups(hits: list[_Hit]) -> list[list[_Hit]]:
@@ -345,17 +344,17 @@ def _ambiguous(company: str, groups: list[list[_Hit]], rows: int) -> AmbiguousCo
     )
 
 
-def _resolve(company: str, kind: MatchedBy, hits: list[_Hit], prefer: str | None) -> Found:
+def _resolve(company: str, by: MatchedBy, hits: list[_Hit], prefer: str | None) -> Found:
     groups = _groups(hits[:MAX_GROUPED])
     if len(groups) > 1:
         raise _ambiguous(company, groups, len(hits))
     rows = sorted(groups[0], key=lambda h: (h.dataset != prefer, h.dataset, h.position))
-    return _found(rows[0], kind, [h.candidate() for h in rows[1:MAX_CANDIDATES]])
+    return _found(rows[0], by, [h.candidate() for h in rows[1:MAX_CANDIDATES]])
 
 
-def _found(hit: _Hit, kind: MatchedBy, also: list[Candidate] | None = None) -> Found:
+def _found(hit: _Hit, by: MatchedBy, also: list[Candidate] | None = None) -> Found:
     numbers = hit.index.numbers()
-    return Found(hit.dataset, hit.position, numbers.file_row(hit.position), kind, hit.candidate(), also or [],
+    return Found(hit.dataset, hit.position, numbers.file_row(hit.position), by, hit.candidate(), also or [],
                  numbers.note)  # fmt: skip
 
 
@@ -379,16 +378,16 @@ def find_company(
     if not queries:
         raise OptionError(f"{company!r} has no letters or digits to look up. Pass the company's name or web domain.")
     indexes = _searched(workspace, dataset)
-    for kind, value in queries:
-        hits = [_Hit(index, int(p)) for index in indexes for p in index.hits(kind, value)]
+    for by, value in queries:
+        hits = [_Hit(index, int(p)) for index in indexes for p in index.hits(by, value)]
         if hits:
-            return _resolve(company, kind, hits, prefer)
+            return _resolve(company, by, hits, prefer)
     raise _not_found(company, indexes)
 
 
 def _by_row(workspace: Workspace, company: str | None, dataset: str | None, row: int) -> Found:
     if dataset is None:
-        known = listing(workspace.names(KIND))
+        known = listing(workspace.names(DATASETS))
         raise OptionError(f"row={row} needs the dataset it is a row of: pass `dataset` too (datasets: {known}).")
     index = dataset_index(workspace, dataset)
     numbers, rows = index.numbers(), index.numbers().file_rows(index.rows)
@@ -453,8 +452,8 @@ def _not_found(company: str, indexes: list[DatasetIndex]) -> NotFoundError:
 def read_row(workspace: Workspace, dataset: str, position: int) -> pd.DataFrame:
     """Row ``position`` (0-based) of a dataset as a one-row frame indexed by its position, read from the one
     Parquet row group that holds it, with the dtypes the whole table has."""
-    path = workspace.existing(KIND, dataset) / TABLE
-    with workspace.lock(KIND, dataset, shared=True):
+    path = workspace.existing(DATASETS, dataset) / ACCOUNTS_TABLE
+    with workspace.lock(DATASETS, dataset, shared=True):
         parquet = pq.ParquetFile(path)
         offset = position
         for group in range(parquet.num_row_groups):
@@ -471,7 +470,7 @@ def read_row(workspace: Workspace, dataset: str, position: int) -> pd.DataFrame:
 def source_file(workspace: Workspace, dataset: str) -> str | None:
     """The name of the file a dataset was loaded from."""
     try:
-        path = read_json(workspace.existing(KIND, dataset) / "meta.json").get("accounts_path")
+        path = read_json(workspace.existing(DATASETS, dataset) / META).get("accounts_path")
     except (OSError, ValueError, AttributeError):
         return None
     return Path(path).name if path else None

@@ -20,9 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from icp_assistant.tools.core.errors import OptionError
 
-from .workspace import Workspace, read_json, write_json
+from .workspace import PROFILE, Workspace, read_json, write_json
 
-KIND = "profile"
 FILE = "product.json"
 SHORT, LINE = 100, 300  # characters: a name, a sentence
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -118,7 +117,7 @@ class ProfileUpdate(BaseModel):
 
 
 def profile_path(workspace: Workspace) -> Path:
-    return workspace.path(KIND, FILE)
+    return workspace.path(PROFILE, FILE)
 
 
 def _validated(data: Mapping[str, Any]) -> ProductProfile:
@@ -180,7 +179,7 @@ def update_profile(workspace: Workspace, changes: ProductProfile | Mapping[str, 
     if unknown:
         raise OptionError(f"The product profile has no field {', '.join(map(repr, unknown))}. Fields are: "
                           f"{', '.join(ProductProfile.model_fields)}.")  # fmt: skip
-    with workspace.lock(KIND, "product"):
+    with workspace.lock(PROFILE, "product"):
         before = _current(workspace)
         merged = _validated({**before.model_dump(exclude_none=True), **given})
         saved = write_profile(workspace, merged)

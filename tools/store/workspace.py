@@ -5,7 +5,7 @@
         datasets/<name>/card.json        the dataset card as returned to the client
         datasets/<name>/accounts.parquet cleaned accounts (canonical + derived + unmapped columns)
         datasets/<name>/deals.parquet    cleaned deals joined to accounts (when a deals file was given)
-        <kind>/<name>/...                later tools: segmentations, ICP versions, documents, charts
+        <collection>/<name>/...          later tools: segmentations, ICP versions, documents, charts
         profile/product.json             the user's product profile (tools/profile.py)
 
 Names are short slugs, each one path segment: a name never leads outside the workspace, whoever wrote
@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from icp_assistant.tools.core.errors import NotFoundError, OptionError, listing
 
@@ -37,10 +37,19 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks; single-wri
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SEGMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")  # a folder name made of names ('acme-icp-v2')
-KINDS = (
+Collection = Literal[
     "datasets", "icps", "segmentations", "analyses", "exports", "documents", "prospect-lists", "markets", "profile",
     "scratch",
-)  # fmt: skip
+]  # fmt: skip
+COLLECTIONS: tuple[Collection, ...] = get_args(Collection)  # the workspace's top-level folders, one per kind of object
+DATASETS: Collection = "datasets"
+ICPS: Collection = "icps"
+SEGMENTATIONS: Collection = "segmentations"
+DOCUMENTS: Collection = "documents"
+PROFILE: Collection = "profile"
+META = "meta.json"  # every saved object's folder holds one; an object exists when its meta does
+CARD = "card.json"  # a dataset's card
+ACCOUNTS_TABLE, DEALS_TABLE = "accounts.parquet", "deals.parquet"  # a dataset's cleaned tables
 LEFTOVER_RE = re.compile(r"^\.(?:.*\.)?(?:tmp|staging|trash)-(\d+)-")
 
 
@@ -80,8 +89,8 @@ def segment(part: str) -> str:
 FILE_MODE = 0o644
 
 
-def _pid_prefix(kind: str) -> str:
-    return f"{kind}-{os.getpid()}-"
+def _pid_prefix(state: str) -> str:
+    return f"{state}-{os.getpid()}-"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
@@ -126,17 +135,17 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).expanduser().resolve()
 
-    def path(self, kind: str, *parts: str) -> Path:
-        """``<root>/<kind>/<part>/...``: every part one safe segment, the result inside the workspace."""
-        if kind not in KINDS:
-            raise AssertionError(f"unknown workspace kind {kind!r}")
-        path = self.root.joinpath(kind, *(segment(p) for p in parts))
+    def path(self, collection: Collection, *parts: str) -> Path:
+        """``<root>/<collection>/<part>/...``: every part one safe segment, the result inside the workspace."""
+        if collection not in COLLECTIONS:
+            raise AssertionError(f"unknown workspace collection {collection!r}")
+        path = self.root.joinpath(collection, *(segment(p) for p in parts))
         if not path.resolve().is_relative_to(self.root):  # a symlink planted inside the workspace
             raise OptionError(f"{'/'.join(parts)!r} leads outside the workspace; remove that link from {self.root}.")
         return path
 
-    def folder(self, kind: str, name: str | None = None) -> Path:
-        path = self.path(kind) if name is None else self.path(kind, name)
+    def folder(self, collection: Collection, name: str | None = None) -> Path:
+        path = self.path(collection) if name is None else self.path(collection, name)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -146,28 +155,28 @@ class Workspace:
         base = self.folder("scratch")
         return Path(tempfile.mkdtemp(dir=base, prefix=f".{segment(name)}.{_pid_prefix('staging')}"))
 
-    def names(self, kind: str) -> list[str]:
-        base = self.root / kind
+    def names(self, collection: Collection) -> list[str]:
+        base = self.root / collection
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if is_name(p.name) and p.is_dir() and (p / "meta.json").exists())
+        return sorted(p.name for p in base.iterdir() if is_name(p.name) and p.is_dir() and (p / META).exists())
 
-    def existing(self, kind: str, name: str) -> Path:
+    def existing(self, collection: Collection, name: str) -> Path:
         """The folder of an existing object, or a NotFoundError listing what exists (also for a name that is
         not a name at all, such as a path: it is looked up, never joined)."""
-        known = self.names(kind)
+        known = self.names(collection)
         if name not in known:
-            plural = {"icps": "ICPs"}.get(kind, kind)
+            plural = {"icps": "ICPs"}.get(collection, collection)
             hint = f"Existing {plural}: {listing(known)}." if known else f"There are no {plural} yet."
-            singular = {"icps": "ICP"}.get(kind, kind.rstrip("s"))
+            singular = {"icps": "ICP"}.get(collection, collection.rstrip("s"))
             shape = "" if is_name(name) else " Names are single words, not paths."
             raise NotFoundError(f"No {singular} named {name!r} in the workspace.{shape} {hint}")
-        return self.path(kind, name)
+        return self.path(collection, name)
 
     @contextlib.contextmanager
-    def lock(self, kind: str, name: str, shared: bool = False) -> Iterator[None]:
+    def lock(self, collection: Collection, name: str, shared: bool = False) -> Iterator[None]:
         """An advisory lock on one object: writers exclusive, readers shared (POSIX flock)."""
-        base = self.folder(kind)
+        base = self.folder(collection)
         with open(base / f".{segment(name)}.lock", "a+b") as handle:
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
@@ -177,17 +186,17 @@ class Workspace:
                 if fcntl is not None:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def commit_folder(self, kind: str, name: str, write: Callable[[Path], None]) -> Path:
+    def commit_folder(self, collection: Collection, name: str, write: Callable[[Path], None]) -> Path:
         """Write a whole object folder as one unit: ``write(staging)`` fills a staging folder, which then
-        replaces ``<kind>/<name>`` under the object's lock. Old and new are never mixed; an interrupted write
+        replaces ``<collection>/<name>`` under the object's lock. Old and new are never mixed; an interrupted write
         leaves the old folder (or, killed between the two renames, a trash folder that start-up restores)."""
-        target = self.path(kind, name)
-        base = self.folder(kind)
+        target = self.path(collection, name)
+        base = self.folder(collection)
         staging = Path(tempfile.mkdtemp(dir=base, prefix=f".{name}.{_pid_prefix('staging')}"))
         try:
             staging.chmod(0o755)
             write(staging)
-            with self.lock(kind, name):
+            with self.lock(collection, name):
                 trash = base / f".{name}.{_pid_prefix('trash')}{staging.name.rsplit('-', 1)[-1]}"
                 if target.exists():
                     os.replace(target, trash)
@@ -201,8 +210,8 @@ class Workspace:
         """Remove temporary files and staging folders of writers that no longer run (killed mid-write); put back
         an object folder whose swap was interrupted. Returns what was cleaned (for the log)."""
         cleaned: list[str] = []
-        for kind in KINDS:
-            base = self.root / kind
+        for collection in COLLECTIONS:
+            base = self.root / collection
             if base.is_dir():
                 cleaned += _clean(base)
                 cleaned += [str(p) for sub in base.iterdir() if sub.is_dir() and is_name(sub.name) for p in _clean(sub)]

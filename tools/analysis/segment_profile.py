@@ -15,7 +15,7 @@ from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.core.stats import Rate, bh_adjust, quantiles, rate, round_sig
 
 from .attributes import OTHER, Attribute
-from .contrast import AttributeValues, Frame, value_tests
+from .contrast import AttributeValues, Comparison, value_tests
 
 MIN_SUPPORT, MIN_TRAIT_LIFT, MIN_TRAIT_COUNT = 0.2, 1.5, 5
 MAX_TRAITS, MAX_OUTLIERS = 3, 3
@@ -60,7 +60,7 @@ def distinctive_traits(
 ) -> list[Trait]:
     """Traits of ``mask`` rows that pass support, lift, count and the corrected test (``known``: the frame's values,
     split once for all segments)."""
-    table = value_tests(Frame(frame, mask, "accounts", "segment vs all accounts"), attrs, deff=1.0, known=known)
+    table = value_tests(Comparison(frame, mask, "accounts", "segment vs all accounts"), attrs, deff=1.0, known=known)
     if table.empty:
         return []
     table["q"] = bh_adjust(table["p_value"].to_numpy())
