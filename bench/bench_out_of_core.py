@@ -40,6 +40,7 @@ def _read(path: Path) -> dict:
 
 def _score(root: Path, path: Path, engine: str, market: bool) -> dict:
     from icp_assistant.tools.model.bulk import score_prospects
+    from icp_assistant.tools.model.engines import Compute
     from icp_assistant.tools.model.icp import open_icp
     from icp_assistant.tools.model.market import size_market
     from icp_assistant.tools.store.datasets import LoadOptions, open_dataset
@@ -49,10 +50,10 @@ def _score(root: Path, path: Path, engine: str, market: bool) -> dict:
     icp = open_icp(ws, "core")
     start = time.perf_counter()
     if market:
-        result = size_market(open_dataset(ws, "example"), icp, path, ws, engine=engine)
+        result = size_market(open_dataset(ws, "example"), icp, path, ws, compute=Compute(engine))
         rows = result.universe
     else:
-        rows = score_prospects(icp, path, ws, LoadOptions(use_cache=False), engine=engine).rows
+        rows = score_prospects(icp, path, ws, LoadOptions(use_cache=False), compute=Compute(engine)).rows
     return {"seconds": round(time.perf_counter() - start, 2), "peak_mb": round(peak_mb()), "rows": rows}
 
 

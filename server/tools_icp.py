@@ -13,9 +13,10 @@ from icp_assistant.tools.model.bulk import ProspectList
 from icp_assistant.tools.model.bulk import score_prospects as score_prospects_engine
 from icp_assistant.tools.model.drift import DriftCheck
 from icp_assistant.tools.model.drift import check_drift as check_drift_engine
+from icp_assistant.tools.model.engines import Compute
 from icp_assistant.tools.model.export import Export
 from icp_assistant.tools.model.export import export_icp as export_engine
-from icp_assistant.tools.model.market import MarketSize
+from icp_assistant.tools.model.market import Capacity, MarketSize
 from icp_assistant.tools.model.market import size_market as size_market_engine
 from icp_assistant.tools.model.prospect import ProspectScore, score_any
 from icp_assistant.tools.model.validation import ValidationReport, validate_on
@@ -71,11 +72,13 @@ async def build_icp(
     (who, why they fit, when, example accounts, negative description)."""
     data = await off_loop(open_dataset, state.workspace, dataset)
     thresholds = _thresholds(green, yellow)
+    settings = icp_engine.Settings(
+        thresholds=thresholds, must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points
+    )
+    learning = icp_engine.Learning(outcome=outcome, include=include, exclude=exclude, segmentation=segmentation)
     built = await run_engine(
-        ctx, icp_engine.build_icp, data, state.workspace, name=name, thresholds=thresholds,
-        must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points,
-        segmentation=segmentation, outcome=outcome, include=include, exclude=exclude,
-    )  # fmt: skip
+        ctx, icp_engine.build_icp, data, state.workspace, name=name, settings=settings, learning=learning
+    )
     return await off_loop(icp_engine.summary, state.workspace, built)
 
 
@@ -98,10 +101,10 @@ async def edit_icp(
     thresholds = None
     if green is not None or yellow is not None:
         thresholds = _thresholds(green or current.thresholds.green, yellow or current.thresholds.yellow)
-    edited = await run_engine(
-        ctx, icp_engine.edit_icp, state.workspace, icp, thresholds=thresholds, must_haves=must_haves,
-        disqualifiers=disqualifiers, rubric=rubric, points=points,
-    )  # fmt: skip
+    changes = icp_engine.Settings(
+        thresholds=thresholds, must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points
+    )
+    edited = await run_engine(ctx, icp_engine.edit_icp, state.workspace, icp, changes)
     return await off_loop(icp_engine.summary, state.workspace, edited)
 
 
@@ -244,10 +247,17 @@ async def score_prospects(
     Progress is reported for big files."""
     chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
     options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
+    compute = Compute(engine, state.config.spark)
     result = await run_engine(
-        ctx, score_prospects_engine, chosen, state.resolve(path, roots), state.workspace, options, carry=carry,
-        engine=engine, spark=state.config.spark,
-    )  # fmt: skip
+        ctx,
+        score_prospects_engine,
+        chosen,
+        state.resolve(path, roots),
+        state.workspace,
+        options,
+        carry=carry,
+        compute=compute,
+    )
     return result
 
 
@@ -274,11 +284,12 @@ async def size_market(
     reference = await off_loop(open_dataset, state.workspace, dataset)
     chosen = await off_loop(icp_engine.open_icp, state.workspace, icp)
     options = LoadOptions(max_bytes=state.config.max_file_bytes)
+    capacity = Capacity(share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value)
+    compute = Compute(engine, state.config.spark)
+    path = state.resolve(universe, roots)
     result = await run_engine(
-        ctx, size_market_engine, reference, chosen, state.resolve(universe, roots), state.workspace,
-        share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value, options=options,
-        engine=engine, spark=state.config.spark,
-    )  # fmt: skip
+        ctx, size_market_engine, reference, chosen, path, state.workspace, capacity, options, compute
+    )
     await off_loop(icp_engine.save_result, state.workspace, chosen, "market", result)
     return result
 

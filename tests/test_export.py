@@ -13,7 +13,7 @@ from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.model.bulk import reasons
 from icp_assistant.tools.model.export import export_icp
-from icp_assistant.tools.model.icp import build_icp, score_rows
+from icp_assistant.tools.model.icp import Settings, build_icp, score_rows
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace
 
@@ -40,7 +40,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ids=["plain", "with-gates"],
 )
 def test_the_exported_sql_scores_the_prospects_exactly_like_python(ws: Workspace, gates: dict) -> None:
-    icp = build_icp(open_dataset(ws, "example"), ws, name="export-test", **gates)
+    icp = build_icp(open_dataset(ws, "example"), ws, name="export-test", settings=Settings(**gates))
     parquet = ws.root / "datasets" / "prospects" / "accounts.parquet"
     export = export_icp(icp, ws.folder("exports"), table="prospects")
     con = duckdb.connect()
@@ -74,8 +74,8 @@ def test_the_spark_sql_scores_the_prospects_exactly_like_python_in_spark(ws: Wor
 
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: Spark cannot start")
-    icp = build_icp(open_dataset(ws, "example"), ws, name="spark-run",
-                    must_haves=[Condition(column="region", op="!=", value="APAC")])  # fmt: skip
+    gate = Settings(must_haves=[Condition(column="region", op="!=", value="APAC")])
+    icp = build_icp(open_dataset(ws, "example"), ws, name="spark-run", settings=gate)
     export = export_icp(icp, ws.folder("exports"), table="prospects")
     spark = (
         pyspark_sql.SparkSession.builder.master("local[1]")
@@ -136,11 +136,11 @@ def test_a_prospect_list_puts_the_planted_best_segment_in_green_and_is_safe_in_e
 
 
 def test_market_size_states_its_assumptions_and_orders_tam_sam_som(ws: Workspace) -> None:
-    from icp_assistant.tools.model.market import size_market
+    from icp_assistant.tools.model.market import Capacity, size_market
 
     reference = open_dataset(ws, "example")
     icp = build_icp(reference, ws, name="market-test")
-    result = size_market(reference, icp, EXAMPLES / "prospects.csv", ws, share=0.1, reps=2, deals_per_rep=5)
+    result = size_market(reference, icp, EXAMPLES / "prospects.csv", ws, Capacity(share=0.1, reps=2, deals_per_rep=5))
     assert result.tam.value >= result.sam.value >= result.som.value > 0
     assert result.tam.accounts == 300
     assert result.sam.accounts == sum(s.accounts for s in result.by_tier if s.name in ("green", "yellow"))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.core.errors import NotFoundError, OptionError
-from icp_assistant.tools.model.icp import ICPVersion, Thresholds, build_icp, edit_icp, open_icp, score_rows
+from icp_assistant.tools.model.icp import ICPVersion, Settings, Thresholds, build_icp, edit_icp, open_icp, score_rows
 from icp_assistant.tools.store.datasets import Dataset, LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace
 
@@ -60,8 +60,10 @@ def test_a_violated_must_have_and_a_disqualifier_cap_the_score_in_red(ws: Worksp
         example,
         ws,
         name="gated",
-        must_haves=[Condition(column="region", op="==", value="North America")],
-        disqualifiers=[Condition(column="industry", op="==", value="Retail")],
+        settings=Settings(
+            must_haves=[Condition(column="region", op="==", value="North America")],
+            disqualifiers=[Condition(column="industry", op="==", value="Retail")],
+        ),
     )
     scored = add_bands(example.accounts).join(score_rows(gated, add_bands(example.accounts)))
     outside = scored[scored["region"].ne("North America")]
@@ -72,7 +74,7 @@ def test_a_violated_must_have_and_a_disqualifier_cap_the_score_in_red(ws: Worksp
 
 
 def test_editing_thresholds_writes_a_new_version_and_keeps_the_old(ws: Workspace, icp: ICPVersion) -> None:
-    edited = edit_icp(ws, "example-icp", thresholds=Thresholds(green=70, yellow=50))
+    edited = edit_icp(ws, "example-icp", Settings(thresholds=Thresholds(green=70, yellow=50)))
     assert edited.version == icp.version + 1
     assert open_icp(ws, "example-icp", icp.version).thresholds == Thresholds()
     assert open_icp(ws, "example-icp").thresholds == Thresholds(green=70, yellow=50)

@@ -11,7 +11,7 @@ from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.analysis.segments import segment_accounts
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.model.bulk import score_prospects
-from icp_assistant.tools.model.icp import ICPVersion, build_icp, edit_icp, open_icp, score_rows
+from icp_assistant.tools.model.icp import ICPVersion, Settings, build_icp, edit_icp, open_icp, score_rows
 from icp_assistant.tools.model.prospect import score_prospect
 from icp_assistant.tools.model.rubric import RubricGroup, apply_rubric
 from icp_assistant.tools.model.scorecard import point_range
@@ -44,7 +44,7 @@ def group_span(icp: ICPVersion, group: str) -> int:
 
 
 def test_a_rubric_gives_each_group_its_weight_and_keeps_learned_ratios(icp: ICPVersion, ws: Workspace) -> None:
-    weighted = edit_icp(ws, icp.name, rubric=rubric(icp))
+    weighted = edit_icp(ws, icp.name, Settings(rubric=rubric(icp)))
     assert weighted.version == icp.version + 1
     for group, weight in (("must-have", 40), ("size", 30), ("technical fit", 30)):
         assert abs(group_span(weighted, group) - weight) <= 2, group  # whole points: rounding only
@@ -58,7 +58,7 @@ def test_a_rubric_gives_each_group_its_weight_and_keeps_learned_ratios(icp: ICPV
 
 
 def test_weighted_points_still_add_up_to_the_score(icp: ICPVersion, ws: Workspace, example: Dataset) -> None:
-    weighted = edit_icp(ws, icp.name, rubric=rubric(icp))
+    weighted = edit_icp(ws, icp.name, Settings(rubric=rubric(icp)))
     rows = add_bands(example.accounts)
     scored = score_rows(weighted, rows)
     criteria = [c.id for c in weighted.scorecard.criteria if c.id in scored]
@@ -82,11 +82,11 @@ def test_rubric_weights_must_add_to_100_and_name_existing_attributes(icp: ICPVer
 
 def test_hand_set_points_override_one_criterion(icp: ICPVersion, ws: Workspace) -> None:
     target = icp.scorecard.criteria[0]
-    edited = edit_icp(ws, icp.name, rubric=[], points={target.id: 5})
+    edited = edit_icp(ws, icp.name, Settings(rubric=[], points={target.id: 5}))
     pinned = next(c for c in edited.scorecard.criteria if c.id == target.id)
     assert pinned.points == 5 and pinned.pinned
     with pytest.raises(OptionError, match=r"No criterion industry=Nowhere.*attribute=value"):
-        edit_icp(ws, icp.name, points={"industry=Nowhere": 5})
+        edit_icp(ws, icp.name, Settings(points={"industry=Nowhere": 5}))
 
 
 def test_the_icp_describes_its_segments_and_targets_the_planted_one(icp: ICPVersion) -> None:

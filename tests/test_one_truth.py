@@ -12,7 +12,7 @@ import pytest
 
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec
 from icp_assistant.tools.model.bulk import score_prospects
-from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.model.icp import ICPVersion, Learning, build_icp
 from icp_assistant.tools.model.prospect import score_prospect
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace
@@ -71,7 +71,7 @@ def test_labelled_real_rows_score_the_same_alone_and_in_their_file(
 ) -> None:
     ws = Workspace(tmp_path / "ws")
     load_accounts(shared_data / path, ws, LoadOptions(name="train", outcome=outcome))
-    icp = build_icp(open_dataset(ws, "train"), ws, name="real-icp", exclude=exclude)
+    icp = build_icp(open_dataset(ws, "train"), ws, name="real-icp", learning=Learning(exclude=exclude))
     assert icp.scorecard.criteria  # these files do predict their outcome
     total = len(_raw_rows(shared_data / path, delimiter))
     step = max(1, total // SAMPLE)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,10 @@ from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.analysis.segments import segment_accounts
 from icp_assistant.tools.core.errors import OptionError
-from icp_assistant.tools.model import out_of_core, stream
+from icp_assistant.tools.model import engines, stream
 from icp_assistant.tools.model.bulk import ProspectList, score_prospects
-from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.model.engines import Compute
+from icp_assistant.tools.model.icp import ICPVersion, Learning, Settings, build_icp
 from icp_assistant.tools.model.market import size_market
 from icp_assistant.tools.store.datasets import Dataset, LoadOptions
 from icp_assistant.tools.store.workspace import Workspace
@@ -39,8 +39,8 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def icp(ws: Workspace, example: Dataset) -> ICPVersion:
     segment_accounts(example, ws, dimensions=["industry", "size"], name="by-industry-size")
-    return build_icp(example, ws, name="big", segmentation="by-industry-size",
-                     must_haves=[Condition(column="region", op="!=", value="APAC")])  # fmt: skip
+    gate = Settings(must_haves=[Condition(column="region", op="!=", value="APAC")])
+    return build_icp(example, ws, name="big", settings=gate, learning=Learning(segmentation="by-industry-size"))
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +61,16 @@ def prospects(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _both(icp: ICPVersion, path: Path, ws: Workspace, **engine: Any) -> tuple[ProspectList, ProspectList, Path]:
+def _both(icp: ICPVersion, path: Path, ws: Workspace, compute: Compute) -> tuple[ProspectList, ProspectList, Path]:
     carry = ['Notes "q"; DROP TABLE x']
-    memory = score_prospects(icp, path, ws, LoadOptions(), carry=carry, engine="memory")
+    memory = score_prospects(icp, path, ws, LoadOptions(), carry=carry, compute=Compute("memory"))
     kept = Path(shutil.copy(memory.csv_path, ws.root / "memory.csv"))
-    other = score_prospects(icp, path, ws, LoadOptions(), carry=carry, **engine)
+    other = score_prospects(icp, path, ws, LoadOptions(), carry=carry, compute=compute)
     return memory, other, kept
 
 
 def test_duckdb_gives_the_in_memory_list_row_for_row(icp: ICPVersion, prospects: Path, ws: Workspace) -> None:
-    memory, duck, kept = _both(icp, prospects, ws, engine="duckdb")
+    memory, duck, kept = _both(icp, prospects, ws, Compute("duckdb"))
     assert Path(duck.csv_path).read_text() == kept.read_text()
     assert duck.model_dump(exclude=set(FILES)) == memory.model_dump(exclude=set(FILES))
     assert "out of core (DuckDB" in duck.data_notes[0]
@@ -86,7 +86,7 @@ def test_the_workbook_of_an_out_of_core_list_says_how_many_rows_the_files_hold(
 ) -> None:
     import openpyxl
 
-    listed = score_prospects(icp, prospects, ws, LoadOptions(), engine="duckdb", xlsx_cap=50)
+    listed = score_prospects(icp, prospects, ws, LoadOptions(), xlsx_cap=50, compute=Compute("duckdb"))
     assert listed.xlsx_rows == 50 and listed.xlsx_note is not None and f"{listed.rows:,}" in listed.xlsx_note
     book = openpyxl.load_workbook(listed.xlsx_path, read_only=True)
     header = next(book.worksheets[0].iter_rows(values_only=True))
@@ -96,9 +96,9 @@ def test_the_workbook_of_an_out_of_core_list_says_how_many_rows_the_files_hold(
 
 def test_duckdb_gives_the_in_memory_market_size(icp: ICPVersion, example: Dataset, prospects: Path,
                                                 ws: Workspace) -> None:  # fmt: skip
-    memory = size_market(example, icp, prospects, ws, engine="memory")
+    memory = size_market(example, icp, prospects, ws, compute=Compute("memory"))
     som = Path(memory.som_accounts_path).read_text()
-    duck = size_market(example, icp, prospects, ws, engine="duckdb")
+    duck = size_market(example, icp, prospects, ws, compute=Compute("duckdb"))
     assert duck.universe == memory.universe == 303  # 305 rows, two repeated: counted once, as loading does
     assert duck.model_dump(exclude={"som_accounts_path"}) == memory.model_dump(exclude={"som_accounts_path"})
     assert Path(duck.som_accounts_path).read_text() == som
@@ -124,15 +124,15 @@ def test_column_rules_found_on_the_first_batch_hold_for_every_batch(tmp_path: Pa
 def test_auto_reads_big_files_out_of_core_and_spark_needs_a_url(
     prospects: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert out_of_core.choose_engine(prospects, "auto", None, None) == "memory"
-    monkeypatch.setattr(out_of_core, "OUT_OF_CORE_ROWS", 100)
-    assert out_of_core.choose_engine(prospects, "auto", None, None) == "duckdb"
-    assert out_of_core.choose_engine(prospects, "auto", "local[1]", None) == "spark"
-    assert out_of_core.choose_engine(prospects, "memory", None, None) == "memory"
+    assert Compute("auto", None).choose(prospects, None) == "memory"
+    monkeypatch.setattr(engines, "OUT_OF_CORE_ROWS", 100)
+    assert Compute("auto", None).choose(prospects, None) == "duckdb"
+    assert Compute("auto", "local[1]").choose(prospects, None) == "spark"
+    assert Compute("memory", None).choose(prospects, None) == "memory"
     with pytest.raises(OptionError, match="--spark URL"):
-        out_of_core.choose_engine(prospects, "spark", None, None)
+        Compute("spark", None).choose(prospects, None)
     with pytest.raises(OptionError, match="'gpu'"):
-        out_of_core.choose_engine(prospects, "gpu", None, None)
+        Compute("gpu", None).choose(prospects, None)
 
 
 @pytest.mark.anyio
@@ -156,9 +156,9 @@ def test_spark_gives_the_in_memory_list_and_market(
     pytest.importorskip("pyspark.sql", reason="pyspark is not installed (extra 'spark')")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: Spark cannot start")
-    _, spark, kept = _both(icp, prospects, ws, engine="spark", spark="local[1]")
+    _, spark, kept = _both(icp, prospects, ws, Compute("spark", "local[1]"))
     assert Path(spark.csv_path).read_text() == kept.read_text()
     assert "out of core (Spark" in spark.data_notes[0]
-    market = size_market(example, icp, prospects, ws, engine="memory")
-    on_spark = size_market(example, icp, prospects, ws, engine="spark", spark="local[1]")
+    market = size_market(example, icp, prospects, ws, compute=Compute("memory"))
+    on_spark = size_market(example, icp, prospects, ws, compute=Compute("spark", "local[1]"))
     assert on_spark.model_dump(exclude={"som_accounts_path"}) == market.model_dump(exclude={"som_accounts_path"})

@@ -160,10 +160,13 @@ def test_build_icp_takes_the_same_outcome_on_a_dataset_loaded_without_one(tmp_pa
     ws = Workspace(tmp_path / "ws")
     card = load_accounts(tmp_path / "data" / "accounts.csv", ws, LoadOptions(name="plain"))
     assert card.outcomes.won == 0
-    from icp_assistant.tools.model.icp import build_icp, open_icp
+    from icp_assistant.tools.model.icp import Learning, build_icp, open_icp
 
     icp = build_icp(
-        open_dataset(ws, "plain"), ws, name="plain-icp", outcome=OutcomeSpec(column="Converted", success=["1"])
+        open_dataset(ws, "plain"),
+        ws,
+        name="plain-icp",
+        learning=Learning(outcome=OutcomeSpec(column="Converted", success=["1"])),
     )
     assert icp.outcome is not None and icp.outcome.column == "Converted"
     assert icp.scorecard.method == "learned"  # won and lost both known now

@@ -22,7 +22,7 @@ from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
 from icp_assistant.tools.analysis.segments import segment_accounts
 from icp_assistant.tools.model.export import export_icp
-from icp_assistant.tools.model.icp import build_icp, open_icp
+from icp_assistant.tools.model.icp import Learning, build_icp, open_icp
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace
 
@@ -42,7 +42,7 @@ def _prepare(root: Path, dataset: str, icp: str, segmentation: str) -> Workspace
     load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name=dataset))
     data = open_dataset(ws, dataset)
     segment_accounts(data, ws, dimensions=["industry"], name=segmentation)
-    build_icp(data, ws, name=icp, segmentation=segmentation)
+    build_icp(data, ws, name=icp, learning=Learning(segmentation=segmentation))
     return ws
 
 

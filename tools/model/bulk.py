@@ -32,6 +32,7 @@ from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 
+from .engines import AUTO, Compute
 from .icp import ICPVersion, score_rows
 from .workbook import XLSX_ROW_CAP, Note, SheetColumn, SheetKind, WrittenWorkbook, write_workbook
 
@@ -178,21 +179,21 @@ def score_prospects(
     progress: Progress | None = None,
     carry: list[str] | None = None,
     xlsx_cap: int = XLSX_ROW_CAP,
-    engine: str = "auto",
-    spark: str | None = None,
+    compute: Compute = AUTO,
 ) -> ProspectList:
-    """Score every row of a prospect file (duplicates flagged, never removed) into a target list. ``engine``:
-    "memory", "duckdb" (out of core: the ICP's SQL on an embedded DuckDB), "spark" (its Spark SQL on the ``spark``
-    master or Spark Connect URL), or "auto": in memory unless the file is big (:func:`.out_of_core.choose_engine`).
+    """Score every row of a prospect file (duplicates flagged, never removed) into a target list. ``compute``:
+    "memory", "duckdb" (out of core: the ICP's SQL on an embedded DuckDB), "spark" (its Spark SQL on the Spark
+    master or Spark Connect URL), or "auto": in memory unless the file is big (:meth:`.engines.Compute.choose`).
     Every engine gives the same list."""
     report = progress or (lambda _f, _m: None)
-    from .out_of_core import choose_engine, score_list
-
-    chosen = choose_engine(path, engine, spark, options.max_bytes)
+    chosen = compute.choose(path, options.max_bytes)
     if chosen != "memory":
+        from .out_of_core import score_list
+
         folder = workspace.folder("prospect-lists", f"{slugify(path.stem)}-{icp.name}-v{icp.version}")
-        return score_list(icp, path, workspace, options, folder, spark=spark if chosen == "spark" else None,
-                          carry=carry, xlsx_cap=xlsx_cap, progress=report)  # fmt: skip
+        spark = compute.spark if chosen == "spark" else None
+        return score_list(icp, path, workspace, options, folder, spark=spark, carry=carry, xlsx_cap=xlsx_cap,
+                          progress=report)  # fmt: skip
     options = dataclasses.replace(options, keep_duplicates=True)
     card = load_accounts(path, workspace, options, progress=lambda f, m: report(f * 0.5, m))
     data = open_dataset(workspace, card.name)

@@ -57,6 +57,27 @@ class Thresholds(BaseModel):
         return self
 
 
+class Settings(BaseModel):
+    """What a person sets on an ICP beside what it learns (build_icp; edit_icp changes the ones given)."""
+
+    thresholds: Thresholds | None = None
+    must_haves: list[Condition] | None = None  # a violated must-have caps the score in red
+    disqualifiers: list[Condition] | None = None
+    rubric: list[RubricGroup] | None = None  # group weights: see .rubric
+    points: dict[str, int] | None = None  # criterion id -> points set by hand
+
+
+class Learning(BaseModel):
+    """What build_icp learns from: the outcome (a column and its success values, when the dataset was loaded
+    without one or to learn another), columns to include or exclude, and the saved segmentation whose segments the
+    ICP describes (default: the dataset's latest)."""
+
+    outcome: OutcomeSpec | None = None
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+    segmentation: str | None = None
+
+
 class ICPVersion(BaseModel):
     """One saved version of an ICP (the file in <workspace>/icps/<name>/v<N>.json)."""
 
@@ -228,33 +249,22 @@ def build_icp(
     workspace: Workspace,
     *,
     name: str | None = None,
-    thresholds: Thresholds | None = None,
-    must_haves: list[Condition] | None = None,
-    disqualifiers: list[Condition] | None = None,
-    rubric: list[RubricGroup] | None = None,
-    points: dict[str, int] | None = None,
-    segmentation: str | None = None,
-    outcome: OutcomeSpec | None = None,
-    include: list[str] | None = None,
-    exclude: list[str] | None = None,
+    settings: Settings | None = None,
+    learning: Learning | None = None,
     random_state: int = 0,
 ) -> ICPVersion:
-    """Learn the scorecard from the dataset and save it as the next version of ``name``.
-
-    ``outcome`` names the outcome (a column and its success values) when the dataset was loaded without one, or to
-    learn from another outcome than the one it was loaded with.
-
-    ``rubric`` and ``points`` reweight the learned points (see :mod:`.rubric`); ``segmentation`` names the
-    saved segmentation whose segments the ICP describes (default: the dataset's latest one, if any).
-    """
+    """Learn the scorecard from the dataset and save it as the next version of ``name`` (default
+    '<dataset>-icp'), with the person's ``settings`` (tiers, gates, weights) applied to what it learns from
+    ``learning`` (outcome, columns, segmentation)."""
+    settings, learning = settings or Settings(), learning or Learning()
     label = check_name(name if name is not None else f"{dataset.name}-icp", "ICP name")
-    dataset = relabel(dataset, outcome)
+    dataset = relabel(dataset, learning.outcome)
     frame, comparison, method = training_frame(dataset)
-    attrs, excluded = _attributes(dataset, frame, include or [], exclude or [])
+    attrs, excluded = _attributes(dataset, frame, learning.include or [], learning.exclude or [])
     learned = fit_scorecard(
         frame.rows, frame.group, attrs, method=method, unit=frame.unit, groups=frame.cluster, random_state=random_state
     )
-    scorecard, weighting = _weighted(learned, rubric or [], points or {})
+    scorecard, weighting = _weighted(learned, settings.rubric or [], settings.points or {})
     how = "learned by regularised logistic regression" if method == "learned" else "from smoothed lift"
     rows = f"{learned.training_rows:,} {learned.training_unit} ({learned.positives:,} positive)"
     notes = [f"Points {how} on {rows}."]
@@ -276,12 +286,12 @@ def build_icp(
     draft = ICPVersion(
         name=label, version=(existing[-1] + 1) if existing else 1,
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), dataset=dataset.name,
-        comparison=comparison, outcome=outcome, scorecard=scorecard, learned=learned, rubric=rubric or [],
-        pinned=points or {},
-        thresholds=thresholds or Thresholds(), must_haves=must_haves or [], disqualifiers=disqualifiers or [],
+        comparison=comparison, outcome=learning.outcome, scorecard=scorecard, learned=learned,
+        rubric=settings.rubric or [], pinned=settings.points or {}, thresholds=settings.thresholds or Thresholds(),
+        must_haves=settings.must_haves or [], disqualifiers=settings.disqualifiers or [],
         excluded=excluded, best_fit=[], good_fit=[], red_flags=[], notes=notes, weighting=weighting,
     )  # fmt: skip
-    return _finish(workspace, draft, dataset, segmentation, frame)
+    return _finish(workspace, draft, dataset, learning.segmentation, frame)
 
 
 def _attributes(
@@ -358,33 +368,23 @@ def _source_dataset(workspace: Workspace, name: str) -> Dataset | None:
         return None
 
 
-def edit_icp(
-    workspace: Workspace,
-    name: str,
-    *,
-    thresholds: Thresholds | None = None,
-    must_haves: list[Condition] | None = None,
-    disqualifiers: list[Condition] | None = None,
-    rubric: list[RubricGroup] | None = None,
-    points: dict[str, int] | None = None,
-) -> ICPVersion:
-    """A new version with changed thresholds, gates or weights; weights apply to the points as learned.
-
-    An empty ``rubric`` or ``points`` removes them (back to the learned points)."""
+def edit_icp(workspace: Workspace, name: str, changes: Settings | None = None) -> ICPVersion:
+    """A new version with changed thresholds, gates or weights (the ``changes`` given; the rest kept); weights apply
+    to the points as learned. An empty ``rubric`` or ``points`` removes them (back to the learned points)."""
     current = open_icp(workspace, name)
-    if all(x is None for x in (thresholds, must_haves, disqualifiers, rubric, points)):
+    if changes is None or changes == Settings():
         raise OptionError("Nothing to change: pass thresholds, must_haves, disqualifiers, rubric or points.")
     learned = current.learned or current.scorecard
-    new_rubric = current.rubric if rubric is None else rubric
-    new_points = current.pinned if points is None else points
+    new_rubric = current.rubric if changes.rubric is None else changes.rubric
+    new_points = current.pinned if changes.points is None else changes.points
     scorecard, weighting = _weighted(learned, new_rubric, new_points)
     updated = current.model_copy(
         update={
             "version": versions(workspace, name)[-1] + 1,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "thresholds": thresholds or current.thresholds,
-            "must_haves": current.must_haves if must_haves is None else must_haves,
-            "disqualifiers": current.disqualifiers if disqualifiers is None else disqualifiers,
+            "thresholds": changes.thresholds or current.thresholds,
+            "must_haves": current.must_haves if changes.must_haves is None else changes.must_haves,
+            "disqualifiers": current.disqualifiers if changes.disqualifiers is None else changes.disqualifiers,
             "scorecard": scorecard, "learned": learned, "rubric": new_rubric, "pinned": new_points,
             "weighting": weighting, "training_tiers": {},
         }

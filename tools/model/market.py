@@ -18,10 +18,11 @@ from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.core.dataset import Dataset
-from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
+from icp_assistant.tools.core.errors import InsufficientDataError
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace, write_table
 
+from .engines import AUTO, Compute
 from .icp import ICPVersion, score_rows
 
 MIN_BAND_WINS = 10
@@ -88,35 +89,39 @@ class Scored:
     som: Callable[[float], tuple[int, Path]]  # writes the SOM accounts for a SOM value: (accounts, file)
 
 
+class Capacity(BaseModel):
+    """What the SOM assumes: the share of the SAM won, the sales capacity (reps x deals per rep x the green win
+    rate), and a contract value per account given by the user instead of the reference's won deals."""
+
+    share: float = Field(0.1, gt=0, le=1, description="Share of the SAM obtainable (0.1 = 10%)")
+    reps: int | None = Field(None, ge=1, description="Sales reps working the market")
+    deals_per_rep: float | None = Field(None, gt=0, description="Deals each rep can work per period")
+    contract_value: float | None = Field(None, gt=0, description="Contract value per account")
+
+
 def size_market(
     reference: Dataset,
     icp: ICPVersion,
     universe_path: Path,
     workspace: Workspace,
-    *,
-    share: float = 0.1,
-    reps: int | None = None,
-    deals_per_rep: float | None = None,
-    contract_value: float | None = None,
+    capacity: Capacity | None = None,
     options: LoadOptions | None = None,
-    engine: str = "auto",
-    spark: str | None = None,
+    compute: Compute = AUTO,
 ) -> MarketSize:
-    """TAM / SAM / SOM of ``universe_path`` under ``icp``. ``engine``: "memory", "duckdb" (out of core, the ICP's
-    SQL), "spark" (its Spark SQL on ``spark``), or "auto" (out of core for big files, see :mod:`.out_of_core`)."""
-    if not 0 < share <= 1:
-        raise OptionError(f"share={share} must be between 0 and 1 (e.g. 0.1 for 10% of the SAM).")
-    from .out_of_core import choose_engine, scored_universe
-
+    """TAM / SAM / SOM of ``universe_path`` under ``icp``, in memory or out of core as ``compute`` chooses
+    (:meth:`.engines.Compute.choose`)."""
+    capacity = capacity or Capacity()
     options = options or LoadOptions()
-    per_band, overall = ({}, contract_value) if contract_value else contract_values(reference)
-    chosen = choose_engine(universe_path, engine, spark, options.max_bytes)
+    per_band, overall = ({}, capacity.contract_value) if capacity.contract_value else contract_values(reference)
+    chosen = compute.choose(universe_path, options.max_bytes)
     if chosen == "memory":
         scored = _scored(icp, universe_path, workspace, options, per_band, overall)
     else:
-        scored = scored_universe(icp, universe_path, workspace, options, per_band, overall,
-                                 spark if chosen == "spark" else None)  # fmt: skip
-    return _size(icp, scored, per_band, overall, share, reps, deals_per_rep, contract_value)
+        from .out_of_core import scored_universe
+
+        spark = compute.spark if chosen == "spark" else None
+        scored = scored_universe(icp, universe_path, workspace, options, per_band, overall, spark)
+    return _size(icp, scored, per_band, overall, capacity)
 
 
 def _scored(
@@ -148,10 +153,8 @@ def _scored(
     )  # fmt: skip
 
 
-def _size(
-    icp: ICPVersion, scored: Scored, per_band: dict[str, float], overall: float, share: float, reps: int | None,
-    deals_per_rep: float | None, contract_value: float | None,
-) -> MarketSize:  # fmt: skip
+def _size(icp: ICPVersion, scored: Scored, per_band: dict[str, float], overall: float, given: Capacity) -> MarketSize:
+    share, reps, deals_per_rep, contract_value = given.share, given.reps, given.deals_per_rep, given.contract_value
     win = icp.training_tiers.get("green")
     win_rate = win.rate if win is not None and win.rate is not None else None
     capacity = None

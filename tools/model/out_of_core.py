@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,7 +25,6 @@ from icp_assistant.tools.analysis.readiness import ACTIONS, READY, RELATIVE, sig
 from icp_assistant.tools.analysis.targets import segment_labels
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.core.fields import Kinds
-from icp_assistant.tools.ingest.readers import row_estimate
 from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.workspace import Workspace, atomic_write, slugify, spreadsheet_safe
 
@@ -50,31 +49,9 @@ from .workbook import XLSX_ROW_CAP, write_workbook
 if TYPE_CHECKING:
     import duckdb
 
-ENGINES = ("auto", "memory", "duckdb", "spark")
-OUT_OF_CORE_ROWS = 2_000_000  # above this many rows (or the in-memory file limit) "auto" reads in batches
 MEMORY_LIMIT = "300MB"  # DuckDB's own budget; it spills sorts and windows to disk beyond it
 CSV_BATCH = 100_000
 Progress = Callable[[float, str], None]
-
-
-def choose_engine(path: Path, engine: str, spark: str | None, max_bytes: int | None) -> Literal[
-    "memory", "duckdb", "spark"
-]:  # fmt: skip
-    """``engine`` as given, or for "auto": in memory for files of up to OUT_OF_CORE_ROWS rows within the file size
-    limit, else Spark when a Spark URL is configured, else DuckDB."""
-    if engine not in ENGINES:
-        raise OptionError(f"engine={engine!r} is not one of {', '.join(ENGINES)}.")
-    if engine == "spark" and not spark:
-        raise OptionError(
-            "engine='spark' needs a Spark master or Spark Connect URL: start the server with --spark URL "
-            "(e.g. --spark local[2] or --spark sc://host:15002), or use engine='duckdb'."
-        )
-    if engine != "auto":
-        return engine  # type: ignore[return-value]
-    big = row_estimate(path) > OUT_OF_CORE_ROWS or (max_bytes is not None and path.stat().st_size > max_bytes)
-    if not big:
-        return "memory"
-    return "spark" if spark else "duckdb"
 
 
 @contextlib.contextmanager
