@@ -52,9 +52,14 @@ async def find_best_customers(
     firmographic value drivers (Spearman) and a capped list of top accounts with their reasons."""
     data = await off_loop(open_dataset, state.workspace, dataset)
     result = await run_engine(
-        ctx, best.find_best_customers, data, _output(state, dataset), top_share=top_share, weights=weights,
+        ctx,
+        best.find_best_customers,
+        data,
+        _output(state, dataset),
+        top_share=top_share,
+        weights=weights,
         chart=chart,
-    )  # fmt: skip
+    )
     return result
 
 
@@ -85,9 +90,16 @@ async def find_patterns(
     plain words, or the verdict 'no reliable pattern' when nothing separates the group beyond chance."""
     data = await off_loop(open_dataset, state.workspace, dataset)
     result = await run_engine(
-        ctx, patterns.find_patterns, data, _output(state, dataset), compare=compare,
-        condition=condition, top_share=top_share, include_leaky=include_leaky, chart=chart,
-    )  # fmt: skip
+        ctx,
+        patterns.find_patterns,
+        data,
+        _output(state, dataset),
+        compare=compare,
+        condition=condition,
+        top_share=top_share,
+        include_leaky=include_leaky,
+        chart=chart,
+    )
     return result
 
 
@@ -117,9 +129,16 @@ async def segment_accounts(
     value, cycle days, churn, outliers. Saved by name for rank_segments."""
     data = await off_loop(open_dataset, state.workspace, dataset)
     result = await run_engine(
-        ctx, segments.segment_accounts, data, state.workspace, dimensions=dimensions, k=k, min_size=min_size,
-        name=name, chart=chart,
-    )  # fmt: skip
+        ctx,
+        segments.segment_accounts,
+        data,
+        state.workspace,
+        dimensions=dimensions,
+        k=k,
+        min_size=min_size,
+        name=name,
+        chart=chart,
+    )
     return result
 
 

@@ -46,9 +46,13 @@ def ask_client(
     try:
         chosen = open_icp(state.workspace, icp, version)
         _, _, batch = engine.prepare_messaging(
-            state.workspace, chosen, segment, persona, contacts=state.optional_file(contacts_path, roots),
+            state.workspace,
+            chosen,
+            segment,
+            persona,
+            contacts=state.optional_file(contacts_path, roots),
             max_bytes=state.config.max_file_bytes,
-        )  # fmt: skip
+        )
     except IcpError:
         return None  # the tool body raises the same error, as a tool error the model can read
     return sample_for(batch, ctx)
@@ -89,9 +93,16 @@ async def draft_messaging(
         return narrative_from(batch, out, state.config.fallback_writer())
 
     result = await run_engine(
-        ctx, engine.draft_messaging, state.workspace, chosen, segment, persona, narrate=narrate,
-        contacts=contacts, max_bytes=state.config.max_file_bytes,
-    )  # fmt: skip
+        ctx,
+        engine.draft_messaging,
+        state.workspace,
+        chosen,
+        segment,
+        persona,
+        narrate=narrate,
+        contacts=contacts,
+        max_bytes=state.config.max_file_bytes,
+    )
     return result
 
 

@@ -120,13 +120,15 @@ def _top_accounts(frame: pd.DataFrame, mask: pd.Series, value: str | None) -> li
         RankedAccount(
             name=str(part.loc[i, "name"]) if "name" in part else str(i),
             value=float(part.loc[i, value]) if value and pd.notna(part.loc[i, value]) else None,
-            cycle_days=float(part.loc[i, "median_cycle_days"]) if "median_cycle_days" in part
-            and pd.notna(part.loc[i, "median_cycle_days"]) else None,
-            win_rate=round(float(part.loc[i, "win_rate"]), 3) if "win_rate" in part
-            and pd.notna(part.loc[i, "win_rate"]) else None,
+            cycle_days=float(part.loc[i, "median_cycle_days"])
+            if "median_cycle_days" in part and pd.notna(part.loc[i, "median_cycle_days"])
+            else None,
+            win_rate=round(float(part.loc[i, "win_rate"]), 3)
+            if "win_rate" in part and pd.notna(part.loc[i, "win_rate"])
+            else None,
         )
         for i in top
-    ]  # fmt: skip
+    ]
 
 
 def _evidence(row: pd.Series, likelihood: Rate | None) -> str:
@@ -171,25 +173,38 @@ def rank_segments(
         likelihood = rate(row["won"], row["closed"]) if "closed" in table and row["closed"] > 0 else None
         ranked.append(
             RankedSegment(
-                rank=position, segment_id=int(segment_id), name=names.get(int(segment_id), f"segment {segment_id}"),
-                accounts=int(row.accounts), priority=round(float(row.priority), 1),
+                rank=position,
+                segment_id=int(segment_id),
+                name=names.get(int(segment_id), f"segment {segment_id}"),
+                accounts=int(row.accounts),
+                priority=round(float(row.priority), 1),
                 profitability=float(row["profitability"]) if pd.notna(row.get("profitability")) else None,
                 likelihood=likelihood,
                 velocity_days=float(row["velocity_days"]) if pd.notna(row.get("velocity_days")) else None,
                 scores={k: float(scores.loc[segment_id, k]) for k in scores.columns},
-                low_confidence=bool(row.low_confidence), evidence=_evidence(row, likelihood),
+                low_confidence=bool(row.low_confidence),
+                evidence=_evidence(row, likelihood),
                 top_accounts=_top_accounts(frame, labels.eq(segment_id), value),
             )
-        )  # fmt: skip
-    path = write_table(pd.DataFrame([r.model_dump(exclude={"top_accounts", "likelihood"}) for r in ranked]),
-                       workspace.folder("segmentations", segmentation) / "ranking.csv")  # fmt: skip
+        )
+    path = write_table(
+        pd.DataFrame([r.model_dump(exclude={"top_accounts", "likelihood"}) for r in ranked]),
+        workspace.folder("segmentations", segmentation) / "ranking.csv",
+    )
     notes = [] if base is not None else ["No deal outcomes: likelihood and velocity cannot be ranked."]
     return SegmentRanking(
-        segmentation=segmentation, dataset=dataset.name, weights=chosen,
-        criteria={"profitability": f"median {value or 'value'} per account (higher is better)",
-                  "likelihood": "win rate of closed deals, shrunk toward the base rate for small samples",
-                  "velocity": "median days from deal creation to close for won deals (lower is better)"},
+        segmentation=segmentation,
+        dataset=dataset.name,
+        weights=chosen,
+        criteria={
+            "profitability": f"median {value or 'value'} per account (higher is better)",
+            "likelihood": "win rate of closed deals, shrunk toward the base rate for small samples",
+            "velocity": "median days from deal creation to close for won deals (lower is better)",
+        },
         base_win_rate=round(base, 4) if base is not None else None,
-        ranked=ranked[:MAX_RANKED], total=len(ranked), truncated=len(ranked) > MAX_RANKED,
-        table_path=str(path), notes=notes,
-    )  # fmt: skip
+        ranked=ranked[:MAX_RANKED],
+        total=len(ranked),
+        truncated=len(ranked) > MAX_RANKED,
+        table_path=str(path),
+        notes=notes,
+    )

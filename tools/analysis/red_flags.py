@@ -110,11 +110,17 @@ def _flag(row: pd.Series) -> RedFlag:
         f"{a} = {v}" for a, v in zip(row.attribute.split(" + "), row.value.split(" + "), strict=False)
     )
     return RedFlag(
-        source=row.source, attribute=row.attribute, value=row.value, statement=statement,
-        with_trait=int(row.with_value), bad_rate=bad, base_rate=round(float(row.base_bad), 4),
-        lift=round(float(row.lift), 2), q_value=round_sig(float(row.q_value)) or 0.0,
+        source=row.source,
+        attribute=row.attribute,
+        value=row.value,
+        statement=statement,
+        with_trait=int(row.with_value),
+        bad_rate=bad,
+        base_rate=round(float(row.base_bad), 4),
+        lift=round(float(row.lift), 2),
+        q_value=round_sig(float(row.q_value)) or 0.0,
         disqualifier=f"Deprioritise or disqualify when {conditions} ({WORDS[row.source]} rate x{row.lift:.1f})",
-    )  # fmt: skip
+    )
 
 
 def find_red_flags(dataset: Dataset, output_dir: Path, *, top_share: float = 0.2, chart: bool = False) -> RedFlags:
@@ -151,6 +157,13 @@ def find_red_flags(dataset: Dataset, output_dir: Path, *, top_share: float = 0.2
         ]
         chart_path = str(lift_bars(bars, output_dir / "red_flags.png", title="Red flags (anti-ICP)"))
     return RedFlags(
-        dataset=dataset.name, sources=sources, flags=flags, reliable=bool(flags), verdict=verdict,
-        total=len(chosen), truncated=len(chosen) > MAX_FLAGS, table_path=str(path), chart_path=chart_path,
-    )  # fmt: skip
+        dataset=dataset.name,
+        sources=sources,
+        flags=flags,
+        reliable=bool(flags),
+        verdict=verdict,
+        total=len(chosen),
+        truncated=len(chosen) > MAX_FLAGS,
+        table_path=str(path),
+        chart_path=chart_path,
+    )

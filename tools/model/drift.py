@@ -111,20 +111,30 @@ def check_drift(
     report = compare_samples(wins_before, wins_now, kinds, noise_resamples=NOISE_RESAMPLES)  # type: ignore[arg-type]
     enough = red_now.n >= MIN_N
     return DriftCheck(
-        icp=icp.name, version=icp.version, reference=f"won {reference_label} ({red_before.n:,})",
-        recent=f"won {recent_label} ({red_now.n:,})", enough=enough,
-        verdict=_verdict(report, red_before, red_now, enough), red_share_before=red_before, red_share_now=red_now,
-        tier_win_rates_before=tiers_before, tier_win_rates_now=tiers_now, attributes=report,
-    )  # fmt: skip
+        icp=icp.name,
+        version=icp.version,
+        reference=f"won {reference_label} ({red_before.n:,})",
+        recent=f"won {recent_label} ({red_now.n:,})",
+        enough=enough,
+        verdict=_verdict(report, red_before, red_now, enough),
+        red_share_before=red_before,
+        red_share_now=red_now,
+        tier_win_rates_before=tiers_before,
+        tier_win_rates_now=tiers_now,
+        attributes=report,
+    )
 
 
 def _verdict(report: DriftReport, before: Rate, now: Rate, enough: bool) -> str:
     if not enough:
         return f"Too few recent wins ({now.n} < {MIN_N}) to judge drift; re-run when there are more."
     rising = (
-        now.rate is not None and before.rate is not None and now.low is not None and before.high is not None
+        now.rate is not None
+        and before.rate is not None
+        and now.low is not None
+        and before.high is not None
         and now.low > before.high
-    )  # fmt: skip
+    )
     red = f"{now.rate:.0%} of recent wins score red vs {before.rate:.0%} before" if now.rate is not None else ""
     if rising:
         return f"The ICP is getting stale: {red} (intervals do not overlap). {report.verdict}"

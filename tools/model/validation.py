@@ -83,7 +83,7 @@ def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_s
     outcome = test.group.astype(int)
     evaluation = evaluate_scores(
         scored["score"], scored["tier"], outcome, groups=test.cluster, random_state=random_state
-    )  # fmt: skip
+    )
     left_out = {e.split(":", 1)[0] for e in icp.excluded}
     attrs = model_attributes(dataset, frame.rows)[0]
     columns = [a.column for a in attrs if a.column in test.rows and a.column not in left_out]
@@ -98,10 +98,15 @@ def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_s
     if overlap:
         notes.append(f"{overlap:,} accounts appear in both datasets: the test is not fully independent.")
     return ValidationReport(
-        icp=icp.name, version=icp.version, split=f"second file: dataset {holdout.name!r}", unit=test.unit,
-        evaluation=evaluation, baselines=[baseline_base_rate(), logistic], verdict=_verdict(evaluation, logistic),
+        icp=icp.name,
+        version=icp.version,
+        split=f"second file: dataset {holdout.name!r}",
+        unit=test.unit,
+        evaluation=evaluation,
+        baselines=[baseline_base_rate(), logistic],
+        verdict=_verdict(evaluation, logistic),
         notes=notes,
-    )  # fmt: skip
+    )
 
 
 def _shared_accounts(a: Dataset, b: Dataset) -> int:
@@ -122,32 +127,49 @@ def validate_icp(
     attrs = [a for a in model_attributes(dataset, frame.rows)[0] if a.column not in left_out]
     groups = frame.cluster
     scorecard = fit_scorecard(
-        frame.rows[train.to_numpy()], frame.group[train.to_numpy()], attrs, method=method, unit=frame.unit,
-        groups=groups[train.to_numpy()] if groups is not None else None, random_state=random_state,
-    )  # fmt: skip
+        frame.rows[train.to_numpy()],
+        frame.group[train.to_numpy()],
+        attrs,
+        method=method,
+        unit=frame.unit,
+        groups=groups[train.to_numpy()] if groups is not None else None,
+        random_state=random_state,
+    )
     scorecard, weight_notes = _user_weights(icp, scorecard)
     refit = icp.model_copy(update={"scorecard": scorecard})
     held_out = frame.rows[test.to_numpy()]
     scored = score_rows(refit, held_out)
     outcome = frame.group[test.to_numpy()].astype(int)
     evaluation = evaluate_scores(
-        scored["score"], scored["tier"], outcome, groups=groups[test.to_numpy()] if groups is not None else None,
+        scored["score"],
+        scored["tier"],
+        outcome,
+        groups=groups[test.to_numpy()] if groups is not None else None,
         random_state=random_state,
-    )  # fmt: skip
+    )
     columns = [a.column for a in attrs]
     logistic = baseline_logistic(
-        frame.rows.loc[train.to_numpy(), columns], frame.group[train.to_numpy()].astype(int),
-        held_out[columns], outcome, random_state=random_state,
-    )  # fmt: skip
+        frame.rows.loc[train.to_numpy(), columns],
+        frame.group[train.to_numpy()].astype(int),
+        held_out[columns],
+        outcome,
+        random_state=random_state,
+    )
     notes = [
         f"Points refitted on the training side only ({int(train.sum()):,} {frame.unit}); the saved version "
         f"{icp.version} was fitted on all rows and is expected to do about as well as this, not better.",
         *weight_notes,
     ]
     return ValidationReport(
-        icp=icp.name, version=icp.version, split=how, unit=frame.unit, evaluation=evaluation,
-        baselines=[baseline_base_rate(), logistic], verdict=_verdict(evaluation, logistic), notes=notes,
-    )  # fmt: skip
+        icp=icp.name,
+        version=icp.version,
+        split=how,
+        unit=frame.unit,
+        evaluation=evaluation,
+        baselines=[baseline_base_rate(), logistic],
+        verdict=_verdict(evaluation, logistic),
+        notes=notes,
+    )
 
 
 def _verdict(evaluation: Evaluation, logistic: Baseline) -> str:
