@@ -3,6 +3,7 @@ outcome is not called Won/Lost (yes/no, 0/1, 'P I F' / 'CHGOFF', Churn = No), wi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ def test_the_named_outcome_column_is_the_label_never_an_attribute(tmp_path: Path
     ws = Workspace(tmp_path / "ws")
     load_accounts(path, ws, LoadOptions(name="leads", outcome=OutcomeSpec(column="y", success=["yes"])))
     data = open_dataset(ws, "leads")
-    assert data.kinds["y"] == "label"
+    assert data.kinds["y"] == "named_outcome"
     from icp_assistant.tools.analysis.attributes import attributes
 
     assert "y" not in {a.column for a in attributes(data, data.accounts)}
@@ -180,3 +181,15 @@ def test_a_file_without_churn_does_not_promise_churn_analysis(tmp_path: Path) ->
     path = _write(tmp_path / "data", _rows(["Customer", "Lead"] * 15, "lifecycle stage"))
     card = load_accounts(path, Workspace(tmp_path / "ws"))
     assert not any("churn" in line for line in card.supports), card.supports
+
+
+def test_a_dataset_saved_with_the_old_kind_word_opens_with_todays(tmp_path: Path) -> None:
+    """Datasets saved before the rename called the named outcome's kind "label"; they open as "named_outcome"."""
+    path = _write(tmp_path / "data", _rows(["yes", "no"] * 20, "y"))
+    ws = Workspace(tmp_path / "ws")
+    load_accounts(path, ws, LoadOptions(name="old", outcome=OutcomeSpec(column="y", success=["yes"])))
+    meta_path = ws.path("datasets", "old", "meta.json")
+    meta = json.loads(meta_path.read_text())
+    meta["kinds"]["y"] = "label"
+    meta_path.write_text(json.dumps(meta))
+    assert open_dataset(ws, "old").kinds["y"] == "named_outcome"

@@ -250,7 +250,7 @@ REASONS = {
     "id": "an identifier (unique per account)",
     "text": "free text",
     "date": "a date (not scored; close and churn dates are set after the outcome)",
-    "label": "the outcome itself",
+    "named_outcome": "the outcome itself",
 }
 
 
@@ -270,8 +270,12 @@ def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str) -> str | None
     """Why ``column`` cannot be a scorecard attribute, or None when it can."""
     kind = dataset.kinds.get(column) or ("category" if column in ("revenue_band", "age_band") else None)
     spec = FIELD_BY_NAME.get(column)
-    if column in OUTCOME_KINDS or kind == "label" or (spec is not None and spec.role == "outcome"):
-        return REASONS["label"] if kind == "label" or column == "outcome" else "an outcome of the deals (leakage)"
+    if column in OUTCOME_KINDS or kind == "named_outcome" or (spec is not None and spec.role == "outcome"):
+        return (
+            REASONS["named_outcome"]
+            if kind == "named_outcome" or column == "outcome"
+            else "an outcome of the deals (leakage)"
+        )
     if spec is not None and spec.post_outcome:
         return f"set after the outcome ({spec.name} is filled once a deal closes or a customer churns)"
     if column.endswith(("_low", "_high")) or (column in BANDED and BANDED[column] in frame):

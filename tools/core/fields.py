@@ -32,7 +32,9 @@ Kind = Literal[
     "date",
     "bool",
 ]
-ColumnKind = Literal[Kind, "label"]  # a dataset column's kind; "label": the outcome the user named (never an attribute)
+ColumnKind = Literal[Kind, "named_outcome"]  # a dataset column's kind; "named_outcome": the outcome column the user
+# named (never an attribute)
+LEGACY_KINDS: dict[str, ColumnKind] = {"label": "named_outcome"}  # kinds saved by earlier versions -> today's
 Kinds = dict[str, ColumnKind]  # dataset column -> its kind
 Table = Literal["accounts", "deals"]
 Role = Literal[

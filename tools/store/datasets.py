@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from icp_assistant.tools.core import card as C
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
-from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, OUTCOME_KINDS
+from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, LEGACY_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.core.geo import country_code
 from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
 from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency
@@ -252,10 +252,10 @@ def _build(
     if named is not None:
         if named.on == "accounts":
             table["outcome"] = named.values.to_numpy()
-            table = table.drop(columns=[c for c in ("churned",) if c in table and named.label != c])
+            table = table.drop(columns=[c for c in ("churned",) if c in table and named.column != c])
         source = named.words
-        if named.label in kinds:
-            kinds[named.label] = "label"  # the outcome itself: never an attribute or a pattern
+        if named.column in kinds:
+            kinds[named.column] = "named_outcome"  # the outcome itself: never an attribute or a pattern
     kinds.update({c: k for c, k in OUTCOME_KINDS.items() if c in table})
     files = [_source("accounts", path, raw)]
     if deals_raw is not None and options.deals_path is not None:
@@ -282,7 +282,7 @@ def _money_cells(raw: pd.DataFrame, table: CleanTable) -> list[tuple[str, pd.Ser
 class NamedOutcome:
     on: Literal["accounts", "deals"]
     values: pd.Series  # 'won' / 'lost' / None per row of that file
-    label: str  # the column's name in the cleaned table
+    column: str  # its name in the cleaned table
     words: str
 
 
@@ -367,7 +367,7 @@ def relabel(dataset: Dataset, spec: OutcomeSpec | None) -> Dataset:
     values, column, _ = apply_outcome(dataset.accounts, spec)
     accounts = dataset.accounts.copy(deep=False)
     accounts["outcome"] = values
-    kinds = {**dataset.kinds, column: "label"}
+    kinds: Kinds = {**dataset.kinds, column: "named_outcome"}
     return Dataset(dataset.name, accounts, None, kinds, dataset.card)
 
 
@@ -381,4 +381,5 @@ def open_dataset(workspace: Workspace, name: str) -> Dataset:
         card = C.DatasetCard.model_validate(read_json(folder / CARD))
     if accounts.empty:
         raise InsufficientDataError(f"Dataset {name!r} has no rows. Load the file again with load_accounts.")
-    return Dataset(name, accounts, deals, dict(meta["kinds"]), card)
+    kinds: Kinds = {column: LEGACY_KINDS.get(kind, kind) for column, kind in meta["kinds"].items()}
+    return Dataset(name, accounts, deals, kinds, card)
