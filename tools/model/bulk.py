@@ -34,7 +34,7 @@ from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 
 from .engines import AUTO, Compute
 from .icp import ICPVersion, score_rows
-from .workbook import XLSX_ROW_CAP, Note, SheetColumn, SheetKind, WrittenWorkbook, write_workbook
+from .workbook import XLSX_ROW_CAP, CellStyle, Note, SheetColumn, WrittenWorkbook, write_workbook
 
 TOP = 10
 UNSCORED = "No attribute predicts the outcome in this data: prospects are left unscored, not called red."
@@ -46,11 +46,11 @@ LIST_HEADERS = {
     "row": "Row in file", "gate": "Capped by", "segment": "Nearest ICP segment", "readiness": "Readiness",
     "cell": "Fit × readiness", "action": "Next step", "duplicate_of": "Duplicate of row",
 }  # fmt: skip
-LIST_KINDS: dict[str, SheetKind] = {
+LIST_STYLES: dict[str, CellStyle] = {
     "row": "integer", "score": "score", "tier": "tier", "readiness": "score", "duplicate_of": "integer",
 }  # fmt: skip
-ENGINE_COLUMNS = frozenset((*KEEP, *LIST_HEADERS, *LIST_KINDS, "reasons"))  # the rest keep the file's headers
-SHEET_KINDS: dict[str, SheetKind] = {
+ENGINE_COLUMNS = frozenset((*KEEP, *LIST_HEADERS, *LIST_STYLES, "reasons"))  # the rest keep the file's headers
+STYLE_OF_KIND: dict[str, CellStyle] = {
     "id": "id", "number": "number", "money": "money", "percent": "rate", "year": "year", "date": "date",
 }  # fmt: skip
 
@@ -248,10 +248,10 @@ def sheet_columns(
     for column in listing_.columns:
         own = column not in ENGINE_COLUMNS
         name = by_header.get(column, column) if own else column
-        kind = LIST_KINDS.get(column) or SHEET_KINDS.get(kinds.get(name, ""), "text")
+        style = LIST_STYLES.get(column) or STYLE_OF_KIND.get(kinds.get(name, ""), "text")
         title = column if own else LIST_HEADERS.get(column) or field_label(column)
         low, high = rows.get(f"{name}_low"), rows.get(f"{name}_high")
-        columns.append(SheetColumn(column, title, kind, low, high))
+        columns.append(SheetColumn(column, title, style, low, high))
     return columns
 
 

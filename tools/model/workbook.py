@@ -1,7 +1,7 @@
 """The target-list workbook: a scored list a sales team can open in Excel as it is, written as a stream.
 
 Sheet one ("Target accounts") holds the rows: human headers, the header row frozen, a filter over the data,
-column widths sized from a sample of the content, number formats by kind (money in the file's currency, whole
+column widths sized from a sample of the content, number formats by style (money in the file's currency, whole
 numbers with thousands separators, scores "0", rates "0%", dates yyyy-mm-dd), tier cells filled in the tier
 colours of the charts. A number the file gave as a range ("201-500") shows as that range rather than its
 midpoint, and a column of whole numbers shows whole numbers. A column empty in every row shown is left out (the
@@ -40,7 +40,7 @@ SAMPLE = 2_000  # rows read to size the columns (the top of the list: what a rea
 CHUNK = 10_000  # rows prepared at a time
 MIN_WIDTH, MAX_WIDTH = 6, 60
 EXACT = 10**15  # integers from here on lose digits as an Excel number: written as text
-SheetKind = Literal["text", "id", "integer", "number", "money", "score", "rate", "date", "year", "tier"]
+CellStyle = Literal["text", "id", "integer", "number", "money", "score", "rate", "date", "year", "tier"]
 FORMATS: dict[str, str] = {
     "id": "0", "integer": "#,##0", "score": "0", "rate": "0%", "date": "yyyy-mm-dd", "year": "0",
 }  # fmt: skip
@@ -49,17 +49,17 @@ CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "�
 LABEL_WIDTH, TEXT_WIDTH = 36, 90  # the summary sheet's two columns
 ALIGN = {"id": "left", "score": "center"}
 PLAIN = frozenset({"integer", "floating", "mixed-integer-float", "decimal", "boolean", "datetime", "date", "empty"})
-WIDE = {"date": 10, "rate": 5, "score": 4, "year": 4, "tier": 8}  # display width of a value of a fixed-width kind
+WIDE = {"date": 10, "rate": 5, "score": 4, "year": 4, "tier": 8}  # display width of a value of a fixed-width style
 
 
 @dataclass(frozen=True)
 class SheetColumn:
-    """One column of the sheet: the frame column it shows, its header, its kind (which number format), and for a
+    """One column of the sheet: the frame column it shows, its header, its style (which number format), and for a
     number the file may give as a range, the range ends per row (aligned with the frame's index)."""
 
     key: str
     header: str
-    kind: SheetKind = "text"
+    style: CellStyle = "text"
     low: pd.Series | None = field(default=None, compare=False)
     high: pd.Series | None = field(default=None, compare=False)
 
@@ -154,12 +154,12 @@ def _save(tmp: Path, shown: pd.DataFrame, columns: list[SheetColumn], notes: lis
 def _values(shown: pd.DataFrame, column: SheetColumn, currency: str | None) -> pd.Series:
     """The column as Python values for the sheet: whole numbers as int, ranges as their text, None for a gap."""
     series = shown[column.key]
-    if column.kind == "date" and _is_dates(series):
+    if column.style == "date" and _is_dates(series):
         dates = pd.to_datetime(series, errors="coerce")
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)
         return dates.astype(object).where(dates.notna(), None)
-    if column.kind not in NUMERIC or not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+    if column.style not in NUMERIC or not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return series.astype(object).where(series.notna(), None)
     out = pd.Series([_number(v) for v in series.tolist()], index=shown.index, dtype=object)
     ranged = _ranges(shown, column, currency)
@@ -189,7 +189,7 @@ def _ranges(shown: pd.DataFrame, column: SheetColumn, currency: str | None) -> p
     if is_range is None or not is_range.any() or column.low is None or column.high is None:
         return None
     sign = CURRENCY_SIGNS.get(currency or "", f"{currency} " if currency else "")
-    say = (lambda x: compact_money(x, sign)) if column.kind == "money" else (lambda x: f"{x:,.0f}")
+    say = (lambda x: compact_money(x, sign)) if column.style == "money" else (lambda x: f"{x:,.0f}")
     low, high = column.low.reindex(shown.index).tolist(), column.high.reindex(shown.index).tolist()
     ends = zip(is_range.tolist(), low, high, strict=True)
     text = [None if not ranged else f"{say(lo)}+" if pd.isna(hi) else f"{say(lo)}–{say(hi)}" for ranged, lo, hi in ends]
@@ -225,17 +225,17 @@ def _safe_headers(headers: list[str]) -> list[str]:
 
 def _number_format(column: SheetColumn, shown: pd.DataFrame, currency: str | None) -> str | None:
     series = shown[column.key]
-    if column.kind not in NUMERIC:
-        return FORMATS.get(column.kind) if column.kind != "date" or _is_dates(series) else None
+    if column.style not in NUMERIC:
+        return FORMATS.get(column.style) if column.style != "date" or _is_dates(series) else None
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return "@" if column.kind == "id" else None  # an id kept as text ("00123") stays text
-    if column.kind == "money":
+        return "@" if column.style == "id" else None  # an id kept as text ("00123") stays text
+    if column.style == "money":
         return currency_format(currency)
-    if column.kind == "number":
+    if column.style == "number":
         is_range = _is_range(shown, column)
         values = (series if is_range is None else series[~is_range]).dropna().astype(float)
         return "#,##0" if bool((values == values.round()).all()) else "#,##0.00"
-    return FORMATS.get(column.kind)
+    return FORMATS.get(column.style)
 
 
 def _is_dates(series: pd.Series) -> bool:
@@ -266,7 +266,7 @@ def _list_sheet(ws: WriteOnlyWorksheet, shown: pd.DataFrame, columns: list[Sheet
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = True
     ws.append([_header_cell(ws, h) for h in headers])
-    makers = [_maker(ws, c.kind, fmt) for c, fmt in zip(columns, formats, strict=True)]
+    makers = [_maker(ws, c.style, fmt) for c, fmt in zip(columns, formats, strict=True)]
     for data in itertools.chain([first], chunks):
         for row in zip(*data, strict=True):
             ws.append([v if make is None or v is None else make(v) for make, v in zip(makers, row, strict=True)])
@@ -284,19 +284,19 @@ def _header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _maker(ws: WriteOnlyWorksheet, kind: str, number_format: str | None) -> Callable[[Any], Any] | None:
+def _maker(ws: WriteOnlyWorksheet, style: str, number_format: str | None) -> Callable[[Any], Any] | None:
     """How a value becomes a styled cell; one reused cell per style (the writer serialises a cell as it is sent)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment
 
-    if kind == "tier":
+    if style == "tier":
         fills = {tier: _tier_cell(ws, colour) for tier, colour in TIER_COLOURS.items()}
         return lambda v: _filled(fills.get(v), v)
     if number_format is None:
         return None
     cell = WriteOnlyCell(ws)
     cell.number_format = number_format
-    cell.alignment = Alignment(horizontal=ALIGN.get(kind, "right"))  # a range shown as text lines up with numbers
+    cell.alignment = Alignment(horizontal=ALIGN.get(style, "right"))  # a range shown as text lines up with numbers
     return lambda v: _filled(cell, v)
 
 
@@ -332,17 +332,17 @@ def _widths(
     """Width per column from the header and a sample of the values as displayed, capped."""
     widths = []
     for values, header, column, number_format in zip(first, headers, columns, formats, strict=True):
-        shown = [_shown_width(v, column.kind, number_format) for v in values[:SAMPLE] if v is not None]
+        shown = [_shown_width(v, column.style, number_format) for v in values[:SAMPLE] if v is not None]
         content = max([len(header) + 3, *shown])  # + room for the filter button
         widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, content + 1))))
     return widths
 
 
-def _shown_width(value: Any, kind: str, number_format: str | None) -> int:
+def _shown_width(value: Any, style: str, number_format: str | None) -> int:
     if isinstance(value, str):
         return len(value)
-    if kind in WIDE:
-        return WIDE[kind]
+    if style in WIDE:
+        return WIDE[style]
     if number_format is None or not isinstance(value, int | float):
         return len(str(value))
     sign = number_format.split('"')[1] if number_format.startswith('"') else ""
