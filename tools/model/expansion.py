@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from icp_assistant.tools.analysis.attributes import OTHER, Attribute, add_bands, attributes, resolve_column
-from icp_assistant.tools.analysis.contrast import Frame, pair_tests, select, value_tests
+from icp_assistant.tools.analysis.attributes import OTHER, Attribute, add_bands, attributes, resolve_column, trait_mask
+from icp_assistant.tools.analysis.contrast import MIN_COUNT, Frame, pair_tests, score_counts, select, value_tests
 from icp_assistant.tools.analysis.segments import open_segmentation
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, NotFoundError, OptionError, listing
@@ -513,10 +513,39 @@ def _tests(frame: Frame, attrs: list[Attribute]) -> pd.DataFrame:
     if singles.empty:
         return singles.assign(q_value=pd.Series(dtype=float))
     over = singles[(singles["lift"] > 1) & (singles["value"] != OTHER)].sort_values("lift", ascending=False)
-    pairs = pair_tests(frame, over.head(12), {a.column: a for a in attrs}, 1.0)
-    table = pd.concat([singles, pairs], ignore_index=True)
-    table["q_value"] = bh_adjust(table["p_value"].to_numpy())
+    by_column = {a.column: a for a in attrs}
+    pairs = pair_tests(frame, over.head(12), by_column, 1.0)
+    anchored = anchored_pairs(frame, singles, by_column)
+    table = pd.concat([singles, pairs, anchored], ignore_index=True)
+    key = table["attribute"] + "=" + table["value"]
+    table = table[~key.map(lambda k: frozenset(_components(k))).duplicated()]
+    table = table.assign(q_value=bh_adjust(table["p_value"].to_numpy()))
     return table.sort_values("q_value", kind="stable").reset_index(drop=True)
+
+
+def _components(key: str) -> list[str]:
+    attribute, value = key.split("=", 1)
+    return [f"{a}={v}" for a, v in zip(attribute.split(" + "), value.split(" + "), strict=False)]
+
+
+def anchored_pairs(frame: Frame, singles: pd.DataFrame, attrs: dict[str, Attribute]) -> pd.DataFrame:
+    """The strongest over-represented value paired with every value of the other attributes (the shared pair search
+    pairs only each attribute's strongest value, so a group defined by a common value, such as a tool most accounts
+    use, would go unseen). Kept, like the shared pairs, only when the pair's lift beats both parts' by 10%."""
+    over = singles[(singles["lift"] > 1) & (singles["value"] != OTHER) & (singles["in_group"] >= MIN_COUNT)]
+    if over.empty:
+        return over
+    anchor = over.sort_values("p_value", kind="stable").iloc[0]
+    base = trait_mask(frame.rows, attrs[anchor.attribute], anchor.value)
+    others = singles[(singles["attribute"] != anchor.attribute) & (singles["value"] != OTHER)]
+    records = []
+    for row in others.itertuples():
+        both = base & trait_mask(frame.rows, attrs[row.attribute], row.value)
+        records.append((f"{anchor.attribute} + {row.attribute}", f"{anchor.value} + {row.value}",
+                        int((both & frame.group).sum()), int(both.sum()), max(anchor.lift, row.lift)))  # fmt: skip
+    table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value", "component_lift"])
+    table = score_counts(table[table["with_value"] > 0], int(frame.group.sum()), len(frame.rows), 1.0)
+    return table[table["lift"] >= 1.1 * table["component_lift"]].drop(columns="component_lift")
 
 
 def _words(attribute: str, value: str, kinds: Mapping[str, str]) -> str:
