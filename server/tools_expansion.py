@@ -45,7 +45,11 @@ async def find_expansion(
     ] = 10,
     tier: Annotated[
         list[FitTier],
-        Field(min_length=1, description="ICP tiers that count as fit, e.g. ['green'] or ['green', 'yellow']"),
+        Field(
+            min_length=1,
+            description="ICP tiers that count as fit, e.g. ['green'] or ['green', 'yellow']; ['unscored'] when the "
+            "ICP has no criteria (then every customer is unscored)",
+        ),
     ] = ["green"],  # noqa: B006 - the schema default; pydantic copies it per call
 ) -> ExpansionReport:
     """Expansion potential among ICP-fit customers. White space: each customer whose ICP tier counts as fit (tiers

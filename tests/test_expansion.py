@@ -166,3 +166,18 @@ async def test_find_expansion_over_mcp_stays_within_the_budget(server: Any, mode
     assert Path(result.structured_content["csv_path"]).exists()
     assert result.structured_content["history"]["expanded"]["n"] > 0
     assert bad.is_error and "revnue" in bad.content[0].text and "won_value" in bad.content[0].text
+
+
+def test_on_maven_fit_cannot_be_told_and_every_customer_bought_again(shared_data: Path, workspace: Workspace) -> None:
+    maven = shared_data / "maven_crm"
+    load_accounts(maven / "accounts.csv", workspace, LoadOptions(deals_path=maven / "sales_pipeline.csv", name="maven"))
+    dataset = open_dataset(workspace, "maven")
+    icp = build_icp(dataset, workspace, name="maven")
+    default = find_expansion(dataset, icp, workspace)
+    assert not icp.scorecard.scored and default.fit_customers == 0 and "tier=['unscored']" in default.notes[0]
+    every = find_expansion(dataset, icp, workspace, tiers=["unscored"])
+    assert every.fit_customers == every.customers == 85
+    assert all(t.score is None and t.tier == "unscored" for t in every.top)
+    history = every.history
+    assert history is not None and not history.reliable and history.expanded.hits == history.expanded.n
+    assert "repeat purchases are the norm" in history.verdict

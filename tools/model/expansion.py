@@ -37,7 +37,7 @@ from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 from .bulk import reasons
 from .icp import ICPVersion, score_rows
 
-FitTier = Literal["green", "yellow", "red"]
+FitTier = Literal["green", "yellow", "red", "unscored"]
 DEFAULT_VALUES = ("contract_value", "mrr", "won_value", "lifetime_value")
 VALUE_KINDS = ("number", "money")
 PRODUCTS = "products"
@@ -275,11 +275,6 @@ def find_expansion(
     tiers: Sequence[FitTier] = ("green",),
 ) -> ExpansionReport:
     """White space of the fit customers against their segment's peers, and the traits of customers that expanded."""
-    if not icp.scorecard.scored:
-        raise InsufficientDataError(
-            f"ICP {icp.name!r} has no criteria (no attribute predicted the outcome), so no customer can be called a "
-            "fit. Rebuild it on data with won and lost deals, or compare customers by value with find_best_customers."
-        )
     if not tiers:
         raise OptionError("tier is empty: name the ICP tiers that count as fit, e.g. ['green'] or ['green', 'yellow'].")
     rows = add_bands(dataset.accounts)
@@ -304,7 +299,8 @@ def find_expansion(
         white_space_total=_money(float(gaps["gap"].sum())), segments=_peer_groups(peers)[:MAX_SEGMENTS],
         segments_total=len(peers), top=_top(gaps, rows)[:MAX_TOP],
         truncated=len(peers) > MAX_SEGMENTS or len(gaps) > MAX_TOP, csv_path=str(csv_path),
-        segments_path=str(segments_path), history=history, notes=_notes(table, peers, min_peers, history),
+        segments_path=str(segments_path), history=history,
+        notes=_unscored(icp, tiers) + _notes(table, peers, min_peers, history),
     )  # fmt: skip
     return within_budget(report)
 
@@ -318,8 +314,9 @@ def white_space(
     min_peers: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per customer: segment, value, fit, the peers' count / median / 75th percentile and the gap; and per segment."""
+    score = scored["score"].astype("Int64").where(scored["tier"].ne("unscored"))  # as the prospect list shows it
     table = pd.DataFrame(
-        {"segment": labels, "value": values.where(values.gt(0)), "tier": scored["tier"], "score": scored["score"]}
+        {"segment": labels, "value": values.where(values.gt(0)), "tier": scored["tier"], "score": score}
     )[is_customer.to_numpy()]
     table["fit"] = table["tier"].isin(tiers)
     known = table[table["value"].notna()]
@@ -374,8 +371,8 @@ def _top(gaps: pd.DataFrame, rows: pd.DataFrame) -> list[WhiteSpace]:
     return [
         WhiteSpace(
             name=_name(rows, key), segment=str(row.segment), peers=int(row.peers), tier=str(row.tier),
-            score=int(row.score), value=_money(float(row.value)), reachable=_money(float(row.reachable)),
-            gap=_money(float(row.gap)),
+            score=None if pd.isna(row.score) else int(row.score), value=_money(float(row.value)),
+            reachable=_money(float(row.reachable)), gap=_money(float(row.gap)),
         )
         for key, row in ordered.iterrows()
     ]  # fmt: skip
@@ -429,6 +426,19 @@ def _segment_table(peers: pd.DataFrame, chosen: Value) -> pd.DataFrame:
     )
 
 
+def _unscored(icp: ICPVersion, tiers: Sequence[str]) -> list[str]:
+    """What an ICP without criteria means here: nobody is fit or unfit."""
+    if icp.scorecard.scored:
+        return []
+    said = (
+        f"ICP {icp.name!r} has no criteria (no attribute predicted the outcome in its data), so every customer is "
+        "'unscored': fit cannot be told."
+    )
+    if "unscored" in tiers:
+        return [said + " The white space below covers every customer, fit or not."]
+    return [said + " No customer counts as fit: pass tier=['unscored'] for every customer's white space."]
+
+
 def _notes(table: pd.DataFrame, peers: pd.DataFrame, min_peers: int, history: ExpansionHistory | None) -> list[str]:
     notes = []
     fit = table[table["fit"]]
@@ -442,7 +452,7 @@ def _notes(table: pd.DataFrame, peers: pd.DataFrame, min_peers: int, history: Ex
     unknown = int(fit["value"].isna().sum())
     if unknown:
         notes.append(f"{unknown} fit customer(s) have no known value and are left out of the white space.")
-    if not len(fit):
+    if not len(fit) and table["tier"].ne("unscored").any():
         notes.append("No customer falls in the fit tiers: widen tier (e.g. ['green', 'yellow']) to see white space.")
     if history is None:
         notes.append("No expansion history (no won deals with close dates, no expansion value): only white space.")
@@ -491,8 +501,7 @@ def expansion_history(
     if expanded.sum() < 3 or (~expanded).sum() < 3:
         return ExpansionHistory(
             source=source, expanded=overall, reliable=False, traits=[], fewer=[], tested=0, table_path="",
-            verdict=f"No reliable pattern: {int(expanded.sum())} of {len(expanded)} customers expanded; at least 3 on "
-            "each side are needed to compare them.",
+            verdict=_one_sided(expanded, source),
         )  # fmt: skip
     frame = Frame(rows.loc[expanded.index], expanded, "accounts", "customers that expanded vs those that did not")
     attrs = attributes(dataset, frame.rows, exclude=NOT_TRAITS)
@@ -505,6 +514,19 @@ def expansion_history(
         source=source, expanded=overall, reliable=bool(traits), verdict=_verdict(overall, traits),
         traits=traits, fewer=fewer, tested=len(table), table_path=str(path),
     )  # fmt: skip
+
+
+def _one_sided(expanded: pd.Series, source: str) -> str:
+    said = (
+        f"No reliable pattern: {int(expanded.sum())} of {len(expanded)} customers expanded; at least 3 on each side "
+        "are needed to compare them."
+    )
+    if expanded.all() and len(expanded) >= 3:
+        said += (
+            f" Every customer has {source}: repeat purchases are the norm here, so 'expanded' does not single anyone "
+            "out (compare value with white space instead)."
+        )
+    return said
 
 
 def _tests(frame: Frame, attrs: list[Attribute]) -> pd.DataFrame:
