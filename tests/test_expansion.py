@@ -48,8 +48,9 @@ def test_the_planted_expansion_group_is_found_on_generated_data(
     assert truth is not None and truth["group"]["rate"] > 2 * truth["elsewhere"]["rate"]
     history = report.history
     assert history is not None and history.reliable
-    strongest = history.traits[0]
-    assert strongest.trait == "Industry is Software and Tech stack includes Google Analytics"
+    planted_group = "Industry is Software and Tech stack includes Google Analytics"
+    strongest = max(history.traits, key=lambda t: t.lift)
+    assert strongest.trait == planted_group
     assert strongest.expanded_with.rate is not None and history.expanded.rate is not None
     assert strongest.expanded_without.high is not None and strongest.expanded_with.low is not None
     assert strongest.expanded_with.low > strongest.expanded_without.high  # the intervals do not overlap
