@@ -34,6 +34,7 @@ from . import (
     tools_analysis,
     tools_data,
     tools_documents,
+    tools_expansion,
     tools_icp,
     tools_messaging,
 )
@@ -172,6 +173,7 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         tools_icp.TOOLS,
         tools_documents.TOOLS,
         tools_messaging.TOOLS,
+        tools_expansion.TOOLS,
     ):
         table.install(mcp, state.config.raise_unexpected)
     prompts.register(mcp, state)

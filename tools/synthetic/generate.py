@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .deals import _draw_deals
+from .expansion import in_group, plant_expansion, realised_expansion
 from .frames import _accounts_frame, _deals_frame
 from .helpers import _streams, _Window
 from .messy import _Mess
@@ -49,6 +50,7 @@ def generate_accounts_and_deals(
     drift: Drift = "none",
     messy: bool = True,
     exclude_names: Iterable[str] = (),
+    expansion: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, GroundTruth]:
     """A HubSpot-style companies export and deals export with planted segments.
 
@@ -56,6 +58,7 @@ def generate_accounts_and_deals(
     ``messy=False`` gives the clean, typed frames the messy ones were made from (same seed, same
     underlying data). ``drift="shift"`` plants the "shift" profile as the new source of wins.
     ``exclude_names``: company names not to reuse (e.g. those of another file of the same set).
+    ``expansion=True`` plants an expansion group (:mod:`.expansion`), recorded in ``realised["expansion"]``.
     """
     _check(n_accounts, "n_accounts", high=MAX_UNIQUE_ACCOUNTS)
     _check(n_deals, "n_deals", low=0)
@@ -67,6 +70,7 @@ def generate_accounts_and_deals(
     acc = _draw_accounts(streams, n_accounts, segments, window, exclude=_exclusion(exclude_names))
     deals = _draw_deals(streams["deals"], acc, n_deals, segments, window)
     _outcomes_from_deals(streams["outcomes"], acc, deals, segments, window)
+    deals = plant_expansion(seed, acc, deals, window) if expansion else deals
     clean_accounts = _accounts_frame(acc, window, None)
     clean_deals = _deals_frame(deals, acc, window, None)
     labels = segment_labels(clean_accounts, segments)
@@ -86,6 +90,9 @@ def generate_accounts_and_deals(
         messiness=mess.counts if mess is not None else {},
         notes=_NOTES,
     )
+    if expansion:  # documented beside the segments; without it the truth is as before
+        truth.parameters["expansion"] = True
+        truth.realised["expansion"] = realised_expansion(clean_accounts, clean_deals, in_group(acc))
     return frames[0], frames[1], truth
 
 

@@ -1,0 +1,636 @@
+"""find_expansion: white space among ICP-fit customers, and the traits of customers that expanded.
+
+White space: each customer (an account with a won deal, or marked customer) whose ICP tier counts as fit
+(tiers from the ICP's own scorer, :func:`.icp.score_rows`, as in a prospect list) is compared with the customers
+of its segment that have a known, positive value. What the peers reach is their 75th percentile (their median is
+shown beside it); a fit customer below it has a gap of (peers' 75th percentile - its value), in the value's units.
+A segment with fewer than ``min_peers`` such customers is called small and gives no gap. Every fit customer is
+written to a CSV; the result lists the largest gaps and the totals per segment.
+
+Expansion history: a customer expanded when it won a deal closed after its first won deal (upsell or
+cross-sell), or when the data holds an expansion value above zero. Customers that expanded are contrasted with
+those that did not, attribute value by attribute value, with the project's contrast (:mod:`..analysis.contrast`):
+expansion rate with and without each value, Wilson intervals, lift, and Benjamini-Hochberg correction over every
+value and pair tested. Nothing passing gives "no reliable pattern".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from icp_assistant.tools.analysis.attributes import OTHER, Attribute, add_bands, attributes, resolve_column, trait_mask
+from icp_assistant.tools.analysis.contrast import MIN_COUNT, Frame, pair_tests, score_counts, select, value_tests
+from icp_assistant.tools.analysis.segments import open_segmentation
+from icp_assistant.tools.core.dataset import Dataset
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, NotFoundError, OptionError, listing
+from icp_assistant.tools.core.labels import field_label, level_label
+from icp_assistant.tools.core.stats import Rate, bh_adjust, rate, round_sig
+from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
+
+from .bulk import reasons
+from .icp import ICPVersion, score_rows
+
+FitTier = Literal["green", "yellow", "red", "unscored"]
+DEFAULT_VALUES = ("contract_value", "mrr", "won_value", "lifetime_value")
+VALUE_KINDS = ("number", "money")
+PRODUCTS = "products"
+REACH = 0.75  # the peers' quantile an account could reach
+MAX_SEGMENTS, MAX_TOP, MAX_TRAITS, MAX_FEWER = 8, 10, 6, 3
+NOT_TRAITS = ("lifecycle_stage", "churned")  # the relationship after the sale, not a trait of the company
+RESULT_CHARS = 7_600  # the result a model reads stays under ~1,900 tokens (the server's budget is 2,000)
+KIND = "analyses"  # served to the client like every analysis file
+
+
+class PeerGroup(BaseModel):
+    """One comparison group: a segment's customers and the white space of its fit customers."""
+
+    segment: str
+    peers: int = Field(description="Customers of the segment with a known, positive value")
+    median: float | None = Field(description="The peers' median value")
+    reachable: float | None = Field(description="The peers' 75th percentile: what comparable customers reach")
+    small: bool = Field(description="Fewer peers than min_peers: no gap is given")
+    fit_customers: int = Field(description="Fit customers of the segment with a known value")
+    below: int = Field(description="Fit customers below the reachable value")
+    white_space: float = Field(description="Sum of their gaps (0 for a small group)")
+
+
+class WhiteSpace(BaseModel):
+    """A fit customer below what its peers reach."""
+
+    name: str
+    segment: str
+    peers: int
+    tier: str
+    score: int | None
+    value: float = Field(description="The account's value, in the result's unit")
+    reachable: float = Field(description="Its peers' 75th percentile")
+    gap: float = Field(description="reachable - value")
+
+
+class ExpansionTrait(BaseModel):
+    """An attribute value (or a pair) with a different expansion rate."""
+
+    trait: str
+    expanded_with: Rate = Field(description="Expansion rate of customers with the trait (Wilson 95% interval)")
+    expanded_without: Rate = Field(description="Expansion rate of customers without it")
+    lift: float = Field(description="Expansion rate with the trait / expansion rate of all customers")
+    q_value: float = Field(description="p-value after Benjamini-Hochberg correction over every value and pair tested")
+
+
+class ExpansionHistory(BaseModel):
+    """Customers that expanded, and what sets them apart; or the verdict that nothing reliable does."""
+
+    source: str = Field(description="How an expansion was recognised")
+    expanded: Rate = Field(description="Customers that expanded, of the customers with a known history")
+    reliable: bool = Field(description="True when at least one trait passes significance and effect size")
+    verdict: str
+    traits: list[ExpansionTrait] = Field(description="Traits of customers that expanded more often (capped)")
+    fewer: list[ExpansionTrait] = Field(description="Traits of customers that expanded less often (capped)")
+    tested: int = Field(description="Attribute values and pairs tested (the multiple-comparison family)")
+    table_path: str = Field(description="CSV with every value tested")
+
+
+class ExpansionReport(BaseModel):
+    """White space among ICP-fit customers, and the traits of customers that expanded."""
+
+    dataset: str
+    icp: str
+    version: int
+    value: str = Field(description="What value is compared, in words")
+    unit: str = Field(description="Unit of every value, median, reachable value and gap")
+    value_note: str = Field(description="Why this value")
+    comparison: str = Field(description="What the comparison groups are")
+    statistic: str = Field(description="What 'reachable' means")
+    fit_tiers: list[str]
+    customers: int
+    fit_customers: int = Field(description="Customers whose ICP tier counts as fit")
+    fit_with_value: int = Field(description="Fit customers with a known value")
+    accounts_with_gap: int
+    white_space_total: float = Field(description="Sum of every gap, in the unit")
+    segments: list[PeerGroup] = Field(description="Comparison groups by white space (capped)")
+    segments_total: int
+    top: list[WhiteSpace] = Field(description="Largest gaps (capped; the CSV has every fit customer)")
+    truncated: bool
+    csv_path: str = Field(description="Every fit customer: value, peers, reachable value, gap (spreadsheet-safe)")
+    segments_path: str = Field(description="Every comparison group (spreadsheet-safe CSV)")
+    history: ExpansionHistory | None = Field(description="Null when the data holds no expansion history")
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Value:
+    """The value compared: per account, its words and unit, and why it was chosen."""
+
+    values: pd.Series
+    label: str
+    unit: str
+    note: str
+
+
+def _products(dataset: Dataset) -> pd.Series | None:
+    deals = dataset.deals
+    if deals is None or "deal_product" not in deals:
+        return None
+    won = deals[deals["outcome"].eq("won") & deals["account_key"].notna() & deals["deal_product"].notna()]
+    counts = won.groupby("account_key")["deal_product"].nunique()
+    return counts.reindex(dataset.accounts.index).astype(float)
+
+
+def _value_columns(dataset: Dataset) -> list[str]:
+    accounts = dataset.accounts
+    found = [c for c, k in dataset.kinds.items() if k in VALUE_KINDS and c in accounts and not c.endswith(("_low",
+             "_high")) and accounts[c].notna().any()]  # fmt: skip
+    return found + ([PRODUCTS] if _products(dataset) is not None else [])
+
+
+def _unit(dataset: Dataset, column: str) -> str:
+    if column == PRODUCTS:
+        return "products"
+    if dataset.kinds.get(column) == "money":
+        return dataset.card.currency or "money (currency not stated in the export)"
+    lowered = column.lower()
+    if "seat" in lowered or "licen" in lowered or "user" in lowered:
+        return "seats"
+    return field_label(column).lower()
+
+
+def choose_value(dataset: Dataset, value: str | None) -> Value:
+    """The value named by the caller, or the best one the data has (contract value, MRR, won value, lifetime)."""
+    available = _value_columns(dataset)
+    if value is None:
+        column = next((c for c in DEFAULT_VALUES if c in available), None)
+        if column is None:
+            raise InsufficientDataError(
+                "No value to compare customers on: no contract value, MRR, lifetime value or won deals. Load a deals "
+                f"file (deals_path) or pass value= one of: {listing(available)}."
+            )
+        note = f"{field_label(column)}: the first of contract value, MRR, won revenue, lifetime value the data has"
+        if column == "won_value":
+            note += " (won revenue = the sum of the account's won deal amounts, follow-on deals included)"
+        return Value(_series(dataset, column), field_label(column), _unit(dataset, column), note + ".")
+    column = _resolve_value(dataset, value, available)
+    return Value(_series(dataset, column), _value_label(column), _unit(dataset, column), "Named by you.")
+
+
+def _resolve_value(dataset: Dataset, value: str, available: list[str]) -> str:
+    if value.strip().lower() == PRODUCTS:
+        if PRODUCTS not in available:
+            raise ColumnError(f"value='{value}' needs won deals with a product column. Value columns here: "
+                              f"{listing(available)}.")  # fmt: skip
+        return PRODUCTS
+    try:
+        column = resolve_column(dataset.accounts, value, dataset.sources())
+    except ColumnError:
+        column = ""
+    if column not in available:
+        raise ColumnError(
+            f"No value column {value!r} in dataset {dataset.name!r}. Value columns (numbers and money) are: "
+            f"{listing(available)}. Pass one of them as value=."
+        )
+    return column
+
+
+def _value_label(column: str) -> str:
+    return "Products bought (distinct won products)" if column == PRODUCTS else field_label(column)
+
+
+def _series(dataset: Dataset, column: str) -> pd.Series:
+    if column == PRODUCTS:
+        found = _products(dataset)
+        assert found is not None
+        return found
+    return pd.to_numeric(dataset.accounts[column], errors="coerce").astype(float)
+
+
+def customers(dataset: Dataset) -> pd.Series:
+    """True for accounts that are customers: a won deal, or a customer status."""
+    accounts = dataset.accounts
+    if "outcome" not in accounts or not accounts["outcome"].eq("won").any():
+        raise InsufficientDataError(
+            f"Dataset {dataset.name!r} has no customers (no won deals, no customer status). Load a deals file "
+            "(deals_path) or an accounts file with a lifecycle / status column."
+        )
+    return accounts["outcome"].eq("won").fillna(False).astype(bool)
+
+
+@dataclass(frozen=True)
+class Groups:
+    labels: pd.Series
+    comparison: str
+
+
+def comparison_groups(
+    dataset: Dataset, workspace: Workspace, icp: ICPVersion, segmentation: str | None, rows: pd.DataFrame
+) -> Groups:
+    """Segment name per account: the named segmentation, else the ICP's, else industry x company size."""
+    chosen = segmentation if segmentation is not None else icp.segmentation
+    if chosen is not None:
+        try:
+            return _saved_groups(dataset, workspace, chosen, icp, named=segmentation is not None)
+        except NotFoundError:
+            if segmentation is not None:
+                raise
+    columns = [c for c in ("industry", "size_band") if c in rows and rows[c].notna().any()]
+    if not columns:
+        return Groups(pd.Series("All customers", index=rows.index), "All customers together (no industry or size).")
+    parts = [rows[c].astype("object").where(rows[c].notna(), "(unknown)").astype(str) for c in columns]
+    labels = parts[0] if len(parts) == 1 else parts[0] + " · " + parts[1]
+    said = " x ".join(field_label(c) for c in columns)
+    return Groups(labels, f"Same {said} (no segmentation named and the ICP has none).")
+
+
+def _saved_groups(dataset: Dataset, workspace: Workspace, name: str, icp: ICPVersion, named: bool) -> Groups:
+    saved, membership = open_segmentation(workspace, name)
+    if saved.dataset != dataset.name:
+        raise OptionError(
+            f"Segmentation {name!r} was made on dataset {saved.dataset!r}, not {dataset.name!r}: its segments do not "
+            f"cover these accounts. Segment {dataset.name!r} with segment_accounts, or leave segmentation out."
+        )
+    names = {s.id: s.name for s in saved.segments}
+    ids = membership.reindex(dataset.accounts.index)
+    labels = ids.map(lambda i: names.get(int(i), f"Segment {int(i)}") if pd.notna(i) else "(not segmented)")
+    targets = [s.name for s in icp.segments if s.target]
+    whose = "named" if named else "the ICP's"
+    said = f"Segments of {whose} segmentation {name!r}"
+    if targets and not named:
+        said += f" (target segments: {listing(targets, 4)})"
+    return Groups(labels.astype(str), said + ".")
+
+
+def find_expansion(
+    dataset: Dataset,
+    icp: ICPVersion,
+    workspace: Workspace,
+    *,
+    segmentation: str | None = None,
+    value: str | None = None,
+    min_peers: int = 10,
+    tiers: Sequence[FitTier] = ("green",),
+) -> ExpansionReport:
+    """White space of the fit customers against their segment's peers, and the traits of customers that expanded."""
+    if not tiers:
+        raise OptionError("tier is empty: name the ICP tiers that count as fit, e.g. ['green'] or ['green', 'yellow'].")
+    rows = add_bands(dataset.accounts)
+    chosen = choose_value(dataset, value)
+    is_customer = customers(dataset)
+    scored = score_rows(icp, rows)
+    groups = comparison_groups(dataset, workspace, icp, segmentation, rows)
+    table, peers = white_space(chosen.values, is_customer, groups.labels, scored, set(tiers), min_peers)
+    folder = workspace.folder(KIND, slugify(f"{dataset.name}-expansion-{icp.name}-v{icp.version}"))
+    listing_ = _listing(table, rows, scored, icp, chosen)
+    csv_path = write_table(listing_, folder / "white_space.csv")
+    segments_path = write_table(_segment_table(peers, chosen), folder / "white_space_segments.csv")
+    history = expansion_history(dataset, rows, is_customer, folder)
+    fit = table[table["fit"]]
+    gaps = fit[fit["gap"].gt(0)]
+    report = ExpansionReport(
+        dataset=dataset.name, icp=icp.name, version=icp.version, value=chosen.label, unit=chosen.unit,
+        value_note=chosen.note, comparison=groups.comparison,
+        statistic=_statistic(min_peers),
+        fit_tiers=list(tiers), customers=int(is_customer.sum()), fit_customers=len(fit),
+        fit_with_value=int(fit["value"].notna().sum()), accounts_with_gap=len(gaps),
+        white_space_total=_money(float(gaps["gap"].sum())), segments=_peer_groups(peers)[:MAX_SEGMENTS],
+        segments_total=len(peers), top=_top(gaps, rows)[:MAX_TOP],
+        truncated=len(peers) > MAX_SEGMENTS or len(gaps) > MAX_TOP, csv_path=str(csv_path),
+        segments_path=str(segments_path), history=history,
+        notes=_unscored(icp, tiers) + _notes(table, peers, min_peers, history),
+    )  # fmt: skip
+    return within_budget(report)
+
+
+def white_space(
+    values: pd.Series,
+    is_customer: pd.Series,
+    labels: pd.Series,
+    scored: pd.DataFrame,
+    tiers: set[str],
+    min_peers: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per customer: segment, value, fit, the peers' count / median / 75th percentile and the gap; and per segment."""
+    score = scored["score"].astype("Int64").where(scored["tier"].ne("unscored"))  # as the prospect list shows it
+    table = pd.DataFrame(
+        {"segment": labels, "value": values.where(values.gt(0)), "tier": scored["tier"], "score": score}
+    )[is_customer.to_numpy()]
+    table["fit"] = table["tier"].isin(tiers)
+    known = table[table["value"].notna()]
+    grouped = known.groupby("segment")["value"]
+    peers = pd.DataFrame({"peers": grouped.size(), "median": grouped.median(), "reachable": grouped.quantile(REACH)})
+    peers["small"] = peers["peers"] < min_peers
+    table = table.join(peers, on="segment")
+    table["peers"] = table["peers"].fillna(0).astype(int)
+    table["small"] = table["small"].fillna(True).astype(bool)
+    open_gap = table["fit"] & ~table["small"] & table["value"].notna()
+    table["gap"] = (table["reachable"] - table["value"]).where(open_gap).clip(lower=0)
+    fit = table[table["fit"] & table["value"].notna()]
+    peers["fit_customers"] = fit.groupby("segment").size().reindex(peers.index).fillna(0).astype(int)
+    peers["below"] = fit[fit["gap"].gt(0)].groupby("segment").size().reindex(peers.index).fillna(0).astype(int)
+    peers["white_space"] = fit.groupby("segment")["gap"].sum().reindex(peers.index).fillna(0.0)
+    return table, peers.sort_values(["white_space", "fit_customers", "peers"], ascending=False)
+
+
+def _statistic(min_peers: int) -> str:
+    return (
+        f"Reachable = the {REACH * 100:.0f}th percentile of the segment's customers with a known, positive value (the "
+        f"median is shown beside it); gap = reachable - the account's value; segments with fewer than {min_peers} such "
+        "customers are small and give no gap."
+    )
+
+
+def _money(value: float) -> float:
+    return float(round(value, 2))
+
+
+def _peer_groups(peers: pd.DataFrame) -> list[PeerGroup]:
+    return [
+        PeerGroup(
+            segment=str(row.Index), peers=int(row.peers), median=_money(float(row.median)),
+            reachable=_money(float(row.reachable)), small=bool(row.small), fit_customers=int(row.fit_customers),
+            below=int(row.below), white_space=_money(float(row.white_space)),
+        )
+        for row in peers.itertuples()
+    ]  # fmt: skip
+
+
+def _name(rows: pd.DataFrame, key: object) -> str:
+    if "name" in rows and pd.notna(rows.at[key, "name"]):
+        return str(rows.at[key, "name"])
+    if "account_id" in rows and pd.notna(rows.at[key, "account_id"]):
+        return str(rows.at[key, "account_id"])
+    return f"row {key}"
+
+
+def _top(gaps: pd.DataFrame, rows: pd.DataFrame) -> list[WhiteSpace]:
+    ordered = gaps.sort_values("gap", ascending=False, kind="stable").head(MAX_TOP)
+    return [
+        WhiteSpace(
+            name=_name(rows, key), segment=str(row.segment), peers=int(row.peers), tier=str(row.tier),
+            score=None if pd.isna(row.score) else int(row.score), value=_money(float(row.value)),
+            reachable=_money(float(row.reachable)), gap=_money(float(row.gap)),
+        )
+        for key, row in ordered.iterrows()
+    ]  # fmt: skip
+
+
+def _status(table: pd.DataFrame) -> pd.Series:
+    status = np.select(
+        [~table["fit"], table["value"].isna(), table["small"], table["gap"].gt(0)],
+        ["not fit (tier not counted)", "value unknown", "small comparison group: no gap", "below reachable"],
+        "at or above reachable",
+    )
+    return pd.Series(status, index=table.index)
+
+
+def _listing(
+    table: pd.DataFrame, rows: pd.DataFrame, scored: pd.DataFrame, icp: ICPVersion, chosen: Value
+) -> pd.DataFrame:
+    """Every customer with its fit, value, peers and gap, under human headers, largest gap first."""
+    fit = table[table["fit"]].sort_values("gap", ascending=False, na_position="last", kind="stable")
+    out = pd.DataFrame(index=fit.index)
+    for column in ("account_id", "name", "domain"):
+        if column in rows:
+            out[field_label(column)] = rows.loc[fit.index, column]
+    unit = f" ({chosen.unit})"
+    out["Segment"] = fit["segment"]
+    out["Tier"] = fit["tier"]
+    out["ICP score"] = fit["score"].astype("Int64")
+    out["Why"] = reasons(icp, scored.loc[fit.index])
+    out[chosen.label + unit] = fit["value"]
+    out["Peers"] = fit["peers"]
+    out["Peers' median" + unit] = fit["median"]
+    out[f"Peers' {REACH * 100:.0f}th percentile (reachable){unit}"] = fit["reachable"]
+    out["Gap to reachable" + unit] = fit["gap"]
+    out["Status"] = _status(fit)
+    return out.reset_index(drop=True)
+
+
+def _segment_table(peers: pd.DataFrame, chosen: Value) -> pd.DataFrame:
+    unit = f" ({chosen.unit})"
+    return pd.DataFrame(
+        {
+            "Segment": peers.index.astype(str),
+            "Peers (customers with a value)": peers["peers"].to_numpy(),
+            "Small (no gap given)": np.where(peers["small"], "yes", "no"),
+            "Peers' median" + unit: peers["median"].to_numpy(),
+            f"Peers' {REACH * 100:.0f}th percentile (reachable){unit}": peers["reachable"].to_numpy(),
+            "Fit customers with a value": peers["fit_customers"].to_numpy(),
+            "Fit customers below reachable": peers["below"].to_numpy(),
+            "White space" + unit: peers["white_space"].to_numpy(),
+        }
+    )
+
+
+def _unscored(icp: ICPVersion, tiers: Sequence[str]) -> list[str]:
+    """What an ICP without criteria means here: nobody is fit or unfit."""
+    if icp.scorecard.scored:
+        return []
+    said = (
+        f"ICP {icp.name!r} has no criteria (no attribute predicted the outcome in its data), so every customer is "
+        "'unscored': fit cannot be told."
+    )
+    if "unscored" in tiers:
+        return [said + " The white space below covers every customer, fit or not."]
+    return [said + " No customer counts as fit: pass tier=['unscored'] for every customer's white space."]
+
+
+def _notes(table: pd.DataFrame, peers: pd.DataFrame, min_peers: int, history: ExpansionHistory | None) -> list[str]:
+    notes = []
+    fit = table[table["fit"]]
+    small = fit[fit["small"] & fit["value"].notna()]
+    if len(small):
+        groups = int(peers["small"].sum())
+        notes.append(
+            f"{len(small)} fit customer(s) sit in {groups} segment(s) with fewer than {min_peers} peers: too few to "
+            "say what is reachable, so no gap is given (lower min_peers to include them)."
+        )
+    unknown = int(fit["value"].isna().sum())
+    if unknown:
+        notes.append(f"{unknown} fit customer(s) have no known value and are left out of the white space.")
+    if not len(fit) and table["tier"].ne("unscored").any():
+        notes.append("No customer falls in the fit tiers: widen tier (e.g. ['green', 'yellow']) to see white space.")
+    if history is None:
+        notes.append("No expansion history (no won deals with close dates, no expansion value): only white space.")
+    notes.append("White space is a comparison with peers, not a forecast: a gap says what similar customers spend.")
+    return notes
+
+
+# -- expansion history --------------------------------------------------------------------------------------------
+
+
+def expanded_customers(dataset: Dataset, is_customer: pd.Series) -> tuple[pd.Series, str] | None:
+    """For customers with a known history: True when they expanded; and how that was recognised. None without any
+    history (no won deals with close dates, no expansion value)."""
+    found: list[pd.Series] = []
+    said: list[str] = []
+    deals = dataset.deals
+    if deals is not None and "deal_closed" in deals:
+        won = deals[deals["outcome"].eq("won") & deals["account_key"].notna() & deals["deal_closed"].notna()]
+        if len(won):
+            first = won.groupby("account_key")["deal_closed"].transform("min")
+            later = won[won["deal_closed"] > first].groupby("account_key").size()
+            known = pd.Index(won["account_key"].unique())
+            by_deals = pd.Series(known.isin(later.index), index=known).reindex(dataset.accounts.index)
+            found.append(by_deals)
+            said.append("a won deal closed after the customer's first won deal (upsell or cross-sell)")
+    if "expansion_value" in dataset.accounts and dataset.accounts["expansion_value"].notna().any():
+        amount = pd.to_numeric(dataset.accounts["expansion_value"], errors="coerce")
+        found.append(amount.gt(0).where(amount.notna()))
+        said.append("an expansion value above zero")
+    if not found:
+        return None
+    combined = pd.concat(found, axis=1)
+    history = combined.any(axis=1).where(combined.notna().any(axis=1))
+    history = history[is_customer & history.notna()].astype(bool)
+    return history, " or ".join(said)
+
+
+def expansion_history(
+    dataset: Dataset, rows: pd.DataFrame, is_customer: pd.Series, folder: Path
+) -> ExpansionHistory | None:
+    found = expanded_customers(dataset, is_customer)
+    if found is None:
+        return None
+    expanded, source = found
+    overall = rate(int(expanded.sum()), len(expanded))
+    if expanded.sum() < 3 or (~expanded).sum() < 3:
+        return ExpansionHistory(
+            source=source, expanded=overall, reliable=False, traits=[], fewer=[], tested=0, table_path="",
+            verdict=_one_sided(expanded, source),
+        )  # fmt: skip
+    frame = Frame(rows.loc[expanded.index], expanded, "accounts", "customers that expanded vs those that did not")
+    attrs = attributes(dataset, frame.rows, exclude=NOT_TRAITS)
+    table = _tests(frame, attrs)
+    path = write_table(_trait_table(table), folder / "expansion_traits.csv")
+    over, under = select(table, True), select(table, False)
+    traits = [_trait(row, attrs) for _, row in over.head(MAX_TRAITS).iterrows()]
+    fewer = [_trait(row, attrs) for _, row in under.head(MAX_FEWER).iterrows()]
+    return ExpansionHistory(
+        source=source, expanded=overall, reliable=bool(traits), verdict=_verdict(overall, traits),
+        traits=traits, fewer=fewer, tested=len(table), table_path=str(path),
+    )  # fmt: skip
+
+
+def _one_sided(expanded: pd.Series, source: str) -> str:
+    said = (
+        f"No reliable pattern: {int(expanded.sum())} of {len(expanded)} customers expanded; at least 3 on each side "
+        "are needed to compare them."
+    )
+    if expanded.all() and len(expanded) >= 3:
+        said += (
+            f" Every customer has {source}: repeat purchases are the norm here, so 'expanded' does not single anyone "
+            "out (compare value with white space instead)."
+        )
+    return said
+
+
+def _tests(frame: Frame, attrs: list[Attribute]) -> pd.DataFrame:
+    """Every value and the strongest pairs, with BH-corrected q-values (the same family for all)."""
+    singles = value_tests(frame, attrs, 1.0)
+    if singles.empty:
+        return singles.assign(q_value=pd.Series(dtype=float))
+    over = singles[(singles["lift"] > 1) & (singles["value"] != OTHER)].sort_values("lift", ascending=False)
+    by_column = {a.column: a for a in attrs}
+    pairs = pair_tests(frame, over.head(12), by_column, 1.0)
+    anchored = anchored_pairs(frame, singles, by_column)
+    table = pd.concat([singles, pairs, anchored], ignore_index=True)
+    key = table["attribute"] + "=" + table["value"]
+    table = table[~key.map(lambda k: frozenset(_components(k))).duplicated()]
+    table = table.assign(q_value=bh_adjust(table["p_value"].to_numpy()))
+    return table.sort_values("q_value", kind="stable").reset_index(drop=True)
+
+
+def _components(key: str) -> list[str]:
+    attribute, value = key.split("=", 1)
+    return [f"{a}={v}" for a, v in zip(attribute.split(" + "), value.split(" + "), strict=False)]
+
+
+def anchored_pairs(frame: Frame, singles: pd.DataFrame, attrs: dict[str, Attribute]) -> pd.DataFrame:
+    """The strongest over-represented value paired with every value of the other attributes (the shared pair search
+    pairs only each attribute's strongest value, so a group defined by a common value, such as a tool most accounts
+    use, would go unseen). Kept, like the shared pairs, only when the pair's lift beats both parts' by 10%."""
+    over = singles[(singles["lift"] > 1) & (singles["value"] != OTHER) & (singles["in_group"] >= MIN_COUNT)]
+    if over.empty:
+        return over
+    anchor = over.sort_values("p_value", kind="stable").iloc[0]
+    base = trait_mask(frame.rows, attrs[anchor.attribute], anchor.value)
+    others = singles[(singles["attribute"] != anchor.attribute) & (singles["value"] != OTHER)]
+    records = []
+    for row in others.itertuples():
+        both = base & trait_mask(frame.rows, attrs[row.attribute], row.value)
+        records.append((f"{anchor.attribute} + {row.attribute}", f"{anchor.value} + {row.value}",
+                        int((both & frame.group).sum()), int(both.sum()), max(anchor.lift, row.lift)))  # fmt: skip
+    table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value", "component_lift"])
+    table = score_counts(table[table["with_value"] > 0], int(frame.group.sum()), len(frame.rows), 1.0)
+    return table[table["lift"] >= 1.1 * table["component_lift"]].drop(columns="component_lift")
+
+
+def _words(attribute: str, value: str, kinds: Mapping[str, str]) -> str:
+    parts = zip(attribute.split(" + "), value.split(" + "), strict=False)
+    return " and ".join(level_label(a, v, kinds.get(a) == "multi") for a, v in parts)
+
+
+def _trait(row: pd.Series, attrs: list[Attribute]) -> ExpansionTrait:
+    kinds = {a.column: a.kind for a in attrs}
+    hits, n = int(row.in_group), int(row.with_value)
+    rest_hits, rest_n = int(row.group_size) - hits, int(row.total) - n
+    return ExpansionTrait(
+        trait=_words(str(row.attribute), str(row.value), kinds), expanded_with=rate(hits, n),
+        expanded_without=rate(rest_hits, rest_n), lift=round(float(row.lift), 3),
+        q_value=round_sig(float(row.q_value)) or 0.0,
+    )  # fmt: skip
+
+
+def _trait_table(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Attribute": [" + ".join(field_label(a) for a in str(x).split(" + ")) for x in table["attribute"]],
+            "Value": table["value"],
+            "Customers with it": table["with_value"],
+            "Of them expanded": table["in_group"],
+            "Expansion rate with it": table["rate_with"].round(4),
+            "Expansion rate without it": table["rate_without"].round(4),
+            "Lift": table["lift"].round(3),
+            "p-value": table["p_value"],
+            "q-value (Benjamini-Hochberg)": table["q_value"],
+        }
+    )
+
+
+def _verdict(overall: Rate, traits: list[ExpansionTrait]) -> str:
+    n = overall.n
+    if traits:
+        top = traits[0]
+        return (
+            f"{len(traits)} trait(s) separate customers that expanded beyond chance (n={n:,} customers). Strongest: "
+            f"{top.trait}: {top.expanded_with.rate:.0%} expanded (n={top.expanded_with.n}) vs "
+            f"{top.expanded_without.rate:.0%} without it; lift {top.lift:.2f}."
+        )
+    return (
+        f"No reliable pattern: no attribute separates customers that expanded from those that did not beyond chance "
+        f"at this sample size (n={n:,} customers; a trait must be significant after correction and change the rate "
+        "by at least 20%)."
+    )
+
+
+def within_budget(report: ExpansionReport) -> ExpansionReport:
+    """The report with fewer top accounts, segments and traits until its JSON fits the budget (the CSVs keep all)."""
+    fitted = report
+    while len(fitted.model_dump_json(exclude_none=True)) > RESULT_CHARS:
+        top, segments = fitted.top, fitted.segments
+        history = fitted.history
+        if len(top) > 3:
+            fitted = fitted.model_copy(update={"top": top[:-1], "truncated": True})
+        elif len(segments) > 3:
+            fitted = fitted.model_copy(update={"segments": segments[:-1], "truncated": True})
+        elif history is not None and len(history.traits) + len(history.fewer) > 2:
+            trimmed = history.model_copy(update={"traits": history.traits[:2], "fewer": []})
+            fitted = fitted.model_copy(update={"history": trimmed, "truncated": True})
+        else:
+            return fitted
+    return fitted
