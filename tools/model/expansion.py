@@ -26,13 +26,13 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import OTHER, Attribute, add_bands, attributes, resolve_column, trait_mask
-from icp_assistant.tools.analysis.contrast import MIN_COUNT, Frame, pair_tests, score_counts, select, value_tests
+from icp_assistant.tools.analysis.contrast import MIN_COUNT, Comparison, pair_tests, score_counts, select, value_tests
 from icp_assistant.tools.analysis.segments import open_segmentation
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, NotFoundError, OptionError, listing
 from icp_assistant.tools.core.labels import field_label, level_label
 from icp_assistant.tools.core.stats import Rate, bh_adjust, rate, round_sig
-from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
+from icp_assistant.tools.store.workspace import Collection, Workspace, slugify, write_table
 
 from .bulk import reasons
 from .icp import ICPVersion, score_rows
@@ -45,7 +45,7 @@ REACH = 0.75  # the peers' quantile an account could reach
 MAX_SEGMENTS, MAX_TOP, MAX_TRAITS, MAX_FEWER = 8, 10, 6, 3
 NOT_TRAITS = ("lifecycle_stage", "churned")  # the relationship after the sale, not a trait of the company
 RESULT_CHARS = 7_600  # the result a model reads stays under ~1,900 tokens (the server's budget is 2,000)
-KIND = "analyses"  # served to the client like every analysis file
+ANALYSES: Collection = "analyses"  # served to the client like every analysis file
 
 
 class PeerGroup(BaseModel):
@@ -283,7 +283,7 @@ def find_expansion(
     scored = score_rows(icp, rows)
     groups = comparison_groups(dataset, workspace, icp, segmentation, rows)
     table, peers = white_space(chosen.values, is_customer, groups.labels, scored, set(tiers), min_peers)
-    folder = workspace.folder(KIND, slugify(f"{dataset.name}-expansion-{icp.name}-v{icp.version}"))
+    folder = workspace.folder(ANALYSES, slugify(f"{dataset.name}-expansion-{icp.name}-v{icp.version}"))
     listing_ = _listing(table, rows, scored, icp, chosen)
     csv_path = write_table(listing_, folder / "white_space.csv")
     segments_path = write_table(_segment_table(peers, chosen), folder / "white_space_segments.csv")
@@ -503,7 +503,7 @@ def expansion_history(
             source=source, expanded=overall, reliable=False, traits=[], fewer=[], tested=0, table_path="",
             verdict=_one_sided(expanded, source),
         )  # fmt: skip
-    frame = Frame(rows.loc[expanded.index], expanded, "accounts", "customers that expanded vs those that did not")
+    frame = Comparison(rows.loc[expanded.index], expanded, "accounts", "customers that expanded vs those that did not")
     attrs = attributes(dataset, frame.rows, exclude=NOT_TRAITS)
     table = _tests(frame, attrs)
     path = write_table(_trait_table(table), folder / "expansion_traits.csv")
@@ -529,7 +529,7 @@ def _one_sided(expanded: pd.Series, source: str) -> str:
     return said
 
 
-def _tests(frame: Frame, attrs: list[Attribute]) -> pd.DataFrame:
+def _tests(frame: Comparison, attrs: list[Attribute]) -> pd.DataFrame:
     """Every value and the strongest pairs, with BH-corrected q-values (the same family for all)."""
     singles = value_tests(frame, attrs, 1.0)
     if singles.empty:
@@ -550,7 +550,7 @@ def _components(key: str) -> list[str]:
     return [f"{a}={v}" for a, v in zip(attribute.split(" + "), value.split(" + "), strict=False)]
 
 
-def anchored_pairs(frame: Frame, singles: pd.DataFrame, attrs: dict[str, Attribute]) -> pd.DataFrame:
+def anchored_pairs(frame: Comparison, singles: pd.DataFrame, attrs: dict[str, Attribute]) -> pd.DataFrame:
     """The strongest over-represented value paired with every value of the other attributes (the shared pair search
     pairs only each attribute's strongest value, so a group defined by a common value, such as a tool most accounts
     use, would go unseen). Kept, like the shared pairs, only when the pair's lift beats both parts' by 10%."""
