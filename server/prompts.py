@@ -256,6 +256,25 @@ def flag_at_risk_accounts(
     return render("flag_at_risk_accounts", customers_path=customers_path, icp=icp, deals_path=deals_path)
 
 
+def plan_expansion_plays(
+    accounts_path: Annotated[str, Field(description="Export of accounts including current customers")],
+    icp: IcpName,
+    deals_path: DealsPath = None,
+    value: Annotated[
+        str | None,
+        Field(description="Value to compare, e.g. 'contract_value', a seats column or 'products' (default: chosen)"),
+    ] = None,
+    tiers: Annotated[
+        str | None, Field(description="ICP tiers that count as fit, comma-separated, e.g. 'green, yellow'")
+    ] = None,
+) -> str:
+    """For customer success: ICP-fit customers below what comparable customers reach, and who expands."""
+    chosen = [t.strip() for t in tiers.split(",") if t.strip()] if tiers else None
+    return render(
+        "plan_expansion_plays", accounts_path=accounts_path, icp=icp, deals_path=deals_path, value=value, tiers=chosen
+    )
+
+
 PROMPTS: dict[Callable[..., str], str] = {
     identify_ideal_customers: "Identify ideal customers",
     segment_customers: "Segment customers",
@@ -267,6 +286,7 @@ PROMPTS: dict[Callable[..., str], str] = {
     review_icp_drift: "Quarterly ICP drift review",
     draft_segment_messaging: "Messaging for a segment",
     flag_at_risk_accounts: "Flag at-risk accounts outside the ICP",
+    plan_expansion_plays: "Plan expansion plays among ICP-fit customers",
 }
 
 

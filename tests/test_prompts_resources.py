@@ -49,6 +49,10 @@ FULL_ARGS: dict[str, dict[str, str]] = {
         "segmentation": "by-industry",
     },
     "flag_at_risk_accounts": {"customers_path": "accounts.csv", "icp": "acme-icp", "deals_path": "deals.csv"},
+    "plan_expansion_plays": {
+        "accounts_path": "accounts.csv", "icp": "acme-icp", "deals_path": "deals.csv", "value": "contract_value",
+        "tiers": "green, yellow",
+    },
 }  # fmt: skip
 
 # Only the required arguments (the other branch of every optional block; cut_date instead of recent_path).
@@ -63,6 +67,7 @@ MINIMAL_ARGS: dict[str, dict[str, str]] = {
     "review_icp_drift": {"icp": "acme-icp", "accounts_path": "accounts.csv", "cut_date": "2025-01-01"},
     "draft_segment_messaging": {"icp": "acme-icp", "segment": "Fintech"},
     "flag_at_risk_accounts": {"customers_path": "accounts.csv", "icp": "acme-icp"},
+    "plan_expansion_plays": {"accounts_path": "accounts.csv", "icp": "acme-icp"},
 }
 
 
@@ -80,7 +85,7 @@ def test_tool_names_are_found_where_a_template_writes_them_as_calls() -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_the_ten_prompts_are_listed_with_titles_and_described_arguments(server: Any, mode: str) -> None:
+async def test_every_prompt_is_listed_with_a_title_and_described_arguments(server: Any, mode: str) -> None:
     async with _client(server, mode) as client:
         prompts = (await client.list_prompts()).prompts
     assert {p.name for p in prompts} == set(FULL_ARGS)
