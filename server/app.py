@@ -36,6 +36,7 @@ from . import (
     tools_documents,
     tools_icp,
     tools_messaging,
+    tools_pipeline,
 )
 from .config import ServerConfig
 from .schemas import argument_errors, compact_schema
@@ -172,6 +173,7 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         tools_icp.TOOLS,
         tools_documents.TOOLS,
         tools_messaging.TOOLS,
+        tools_pipeline.TOOLS,
     ):
         table.install(mcp, state.config.raise_unexpected)
     prompts.register(mcp, state)
