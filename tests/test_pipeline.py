@@ -265,3 +265,21 @@ async def test_a_pipeline_path_outside_the_data_folders_and_an_icp_name_that_is_
     assert outside.is_error and "/etc/passwd" in _text(outside) and "allowed" in _text(outside).lower()
     assert named.is_error and f"{name}-icp" in _text(named)
     assert unknown.is_error and name in _text(unknown)
+
+
+@pytest.mark.shared_data
+def test_on_maven_fit_does_not_predict_winning_so_open_deals_get_no_likelihood_and_engaging_comes_first(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    ws = Workspace(tmp_path / "ws")
+    folder = shared_data / "maven_crm"
+    load_accounts(folder / "accounts.csv", ws, LoadOptions(deals_path=folder / "sales_pipeline.csv", name="maven"))
+    data = open_dataset(ws, "maven")
+    found = review_pipeline(data, build_icp(data, ws), ws)
+    assert found.open_deals == 2089 and found.per_stage == {"Engaging": 1589, "Prospecting": 500}
+    assert not found.separation.separates and found.calibration == []
+    assert found.overall_win_rate is not None and 0.5 < (found.overall_win_rate.rate or 0) < 0.7
+    assert found.pipeline_total is None and found.without_account == 1425
+    listed = _listed(found)
+    assert listed["Close likelihood"].isna().all()
+    assert _stage_and_age_order_holds(listed)
