@@ -153,6 +153,7 @@ def test_a_pipeline_file_is_joined_to_the_accounts_and_its_closed_rows_are_count
     assert found.open_deals == len(deals) - closed
     assert found.unknown_account >= 1 and "Nobody Ltd" in found.unknown_examples
     assert "pipeline.csv" in found.source
+    assert Path(found.csv_path).name == "pipeline-example-icp-v1-pipeline.csv"  # not the dataset's own review
 
 
 def test_a_pipeline_file_without_a_stage_column_is_an_error_naming_the_stage(
@@ -283,3 +284,19 @@ def test_on_maven_fit_does_not_predict_winning_so_open_deals_get_no_likelihood_a
     listed = _listed(found)
     assert listed["Close likelihood"].isna().all()
     assert _stage_and_age_order_holds(listed)
+
+
+def test_when_the_held_out_deals_are_too_few_to_calibrate_it_says_so_and_orders_by_stage(
+    tmp_path: Path, example: Dataset, icp: ICPVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import icp_assistant.tools.model.pipeline as pipeline
+
+    def too_few(*_args: object, **_kwargs: object) -> None:
+        raise InsufficientDataError("A split by account leaves 12 train and 9 test rows; each side needs 20+.")
+
+    monkeypatch.setattr(pipeline, "fit_calibrator", too_few)
+    found = review_pipeline(example, icp, Workspace(tmp_path / "ws"))
+    assert found.separation.separates and found.calibration == [] and found.expected_value_total is None
+    assert any("too few to calibrate" in note and "12 train" in note for note in found.notes)
+    assert not any("does not predict winning" in note for note in found.notes)
+    assert found.ordered_by.startswith("stage") and _stage_and_age_order_holds(_listed(found))

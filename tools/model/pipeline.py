@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
 from icp_assistant.tools.core.stats import Rate
 from icp_assistant.tools.ingest.deals import join_deals
-from icp_assistant.tools.store.workspace import Workspace, write_table
+from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 
 from .bulk import reasons
 from .calibration import Calibrator, LikelihoodBand, fit_calibrator
@@ -194,7 +195,11 @@ def judge(dataset: Dataset, icp: ICPVersion, random_state: int = 0) -> Judged:
     if not separation.separates:
         return Judged(separation, ev, None, [])
     groups = side.groups if side.groups is not None else side.frame.rows.index[side.test.to_numpy()].to_series()
-    calibrator = fit_calibrator(side.scored["score"], side.outcome, groups, random_state=random_state)
+    try:
+        calibrator = fit_calibrator(side.scored["score"], side.outcome, groups, random_state=random_state)
+    except InsufficientDataError as error:  # too few held-out deals or accounts to fit on one half, check on the other
+        why = f"Fit separates winners, but the held-out deals are too few to calibrate and check a likelihood: {error}"
+        return Judged(separation, ev, None, [why])
     note = (
         f"Close likelihood: Platt scaling of the fit score, fitted on {calibrator.fitted_on:,} held-out deals and "
         f"checked on {calibrator.checked_on:,} deals of other accounts (intervals at the effective sample size: "
@@ -262,7 +267,8 @@ def build_list(deals: pd.DataFrame, dataset: Dataset, icp: ICPVersion, judged: J
         how = "expected value (amount x close likelihood), then likelihood; deals without an account last"
     else:
         keys, ascending = ["_stage", "age"], [False, True]
-        how = "stage (later stages first), then age (fresher first): fit does not predict winning here"
+        why = "fit does not predict winning here" if not judged.separation.separates else "no likelihood to rank by"
+        how = f"stage (later stages first), then age (fresher first): {why}"
     ordered = out.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
     return ordered.drop(columns="_stage").reset_index(drop=True), how
 
@@ -334,7 +340,7 @@ def review_pipeline(
     listed, how = build_list(found.deals, dataset, icp, judged)
     report(0.9, "writing the list")
     folder = workspace.folder("analyses", dataset.name)
-    stem = f"pipeline-{icp.name}-v{icp.version}"
+    stem = f"pipeline-{icp.name}-v{icp.version}" + (f"-{slugify(Path(source).stem)}" if source else "")
     human = listed.rename(columns=COLUMNS)
     csv_path = write_table(human, folder / f"{stem}.csv")
     parquet_path = write_table(human, folder / f"{stem}.parquet")
