@@ -37,6 +37,7 @@ from . import (
     tools_expansion,
     tools_icp,
     tools_messaging,
+    tools_pipeline,
 )
 from .config import ServerConfig
 from .schemas import argument_errors, compact_schema
@@ -174,6 +175,7 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         tools_documents.TOOLS,
         tools_messaging.TOOLS,
         tools_expansion.TOOLS,
+        tools_pipeline.TOOLS,
     ):
         table.install(mcp, state.config.raise_unexpected)
     prompts.register(mcp, state)

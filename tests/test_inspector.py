@@ -110,6 +110,7 @@ def test_the_inspector_runs_each_analysis_tool_within_the_budget(inspector: Path
         ("find_red_flags", {}),
         ("build_icp", {"name": "demo"}),
         ("find_expansion", {"icp": "demo", "tier": ["green", "yellow"]}),
+        ("review_pipeline", {"icp": "demo"}),
     ]
     for tool, extra in calls:
         args = ["--tool-args-json", json.dumps({"dataset": card["name"], **extra})]

@@ -9,6 +9,7 @@ Wilson intervals, lift, calibration, side by side with a base-rate and a plain l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -117,10 +118,25 @@ def _shared_accounts(a: Dataset, b: Dataset) -> int:
     return int(b.accounts[key].dropna().astype(str).str.casefold().isin(left).sum())
 
 
-def validate_icp(
-    dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0
-) -> ValidationReport:
-    """Refit the ICP's points on the training side of a split and judge them on the held-out side."""
+@dataclass
+class HeldOut:
+    """The held-out side of a split: its rows scored by the ICP's method refitted on the other side."""
+
+    frame: Comparison
+    train: pd.Series
+    test: pd.Series
+    how: str
+    columns: list[str]
+    scored: pd.DataFrame
+    outcome: pd.Series
+    groups: pd.Series | None
+    evaluation: Evaluation
+    notes: list[str]
+
+
+def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0) -> HeldOut:
+    """Split the ICP's rows (by time, else by account), refit its points on the training side only, and score and
+    judge the held-out side (what :func:`validate_icp` reports, and what ``review_pipeline`` calibrates on)."""
     frame, _, method = training_frame(dataset, icp.outcome)
     train, test, how = _split(frame, split)
     left_out = {e.split(":", 1)[0] for e in icp.excluded}
@@ -137,38 +153,42 @@ def validate_icp(
     )
     scorecard, weight_notes = _user_weights(icp, scorecard)
     refit = icp.model_copy(update={"scorecard": scorecard})
-    held_out = frame.rows[test.to_numpy()]
-    scored = score_rows(refit, held_out)
+    scored = score_rows(refit, frame.rows[test.to_numpy()])
     outcome = frame.group[test.to_numpy()].astype(int)
+    test_groups = groups[test.to_numpy()] if groups is not None else None
     evaluation = evaluate_scores(
-        scored["score"],
-        scored["tier"],
-        outcome,
-        groups=groups[test.to_numpy()] if groups is not None else None,
-        random_state=random_state,
-    )
-    columns = [a.column for a in attrs]
-    logistic = baseline_logistic(
-        frame.rows.loc[train.to_numpy(), columns],
-        frame.group[train.to_numpy()].astype(int),
-        held_out[columns],
-        outcome,
-        random_state=random_state,
+        scored["score"], scored["tier"], outcome, groups=test_groups, random_state=random_state
     )
     notes = [
         f"Points refitted on the training side only ({int(train.sum()):,} {frame.unit}); the saved version "
         f"{icp.version} was fitted on all rows and is expected to do about as well as this, not better.",
         *weight_notes,
     ]
+    return HeldOut(frame, train, test, how, [a.column for a in attrs], scored, outcome, test_groups, evaluation, notes)
+
+
+def validate_icp(
+    dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0
+) -> ValidationReport:
+    """Refit the ICP's points on the training side of a split and judge them on the held-out side."""
+    side = held_out(dataset, icp, split=split, random_state=random_state)
+    frame, train = side.frame, side.train.to_numpy()
+    logistic = baseline_logistic(
+        frame.rows.loc[train, side.columns],
+        frame.group[train].astype(int),
+        frame.rows.loc[side.test.to_numpy(), side.columns],
+        side.outcome,
+        random_state=random_state,
+    )
     return ValidationReport(
         icp=icp.name,
         version=icp.version,
-        split=how,
+        split=side.how,
         unit=frame.unit,
-        evaluation=evaluation,
+        evaluation=side.evaluation,
         baselines=[baseline_base_rate(), logistic],
-        verdict=_verdict(evaluation, logistic),
-        notes=notes,
+        verdict=_verdict(side.evaluation, logistic),
+        notes=side.notes,
     )
 
 

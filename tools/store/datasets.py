@@ -24,6 +24,7 @@ from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
 from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, LEGACY_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.core.geo import country_code
+from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
 from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
@@ -221,6 +222,21 @@ def _require_deal_account(mapping: HeaderMapping, raw: RawTable) -> None:
             "The deals file has no column naming the account of each deal. Columns are: "
             f"{listing(raw.frame.columns)}. Pass deals_mapping={{'deal_account': '<column>'}}."
         )
+
+
+def read_deals(
+    path: Path, sheet: str | int | None = None, max_bytes: int | None = None, require: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A deals export on its own (an open-pipeline file), read, mapped and cleaned as load_accounts reads one;
+    ``require``: deal fields it must have besides the account (e.g. ``("deal_stage",)``)."""
+    raw, mapping = _read_mapped(path, "deals", sheet, None, max_bytes)
+    _require_deal_account(mapping, raw)
+    if missing := [f for f in require if f not in mapping.matches]:
+        raise ColumnError(
+            f"The deals file {path.name} has no {' or '.join(field_label(f).lower() for f in missing)} "
+            f"column. Columns are: {listing(raw.frame.columns)}. Export it with that column (e.g. 'Deal Stage')."
+        )
+    return clean_table(raw.frame, mapping).frame
 
 
 def _build(
