@@ -31,6 +31,7 @@ from . import (
     files,
     prompts,
     resources,
+    tools_adoption,
     tools_analysis,
     tools_data,
     tools_documents,
@@ -172,6 +173,7 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         tools_icp.TOOLS,
         tools_documents.TOOLS,
         tools_messaging.TOOLS,
+        tools_adoption.TOOLS,
     ):
         table.install(mcp, state.config.raise_unexpected)
     prompts.register(mcp, state)

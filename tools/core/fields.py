@@ -34,7 +34,7 @@ Kind = Literal[
 ]
 ColumnKind = Literal[Kind, "label"]  # a dataset column's kind; "label": the outcome the user named (never an attribute)
 Kinds = dict[str, ColumnKind]  # dataset column -> its kind
-Table = Literal["accounts", "deals"]
+Table = Literal["accounts", "deals", "usage"]
 Role = Literal[
     "key",
     "firmographic",
