@@ -133,6 +133,17 @@ def test_the_three_file_shapes_give_the_same_result(
         assert any("no dates" in note for note in result.notes)
 
 
+def test_a_file_naming_accounts_by_company_name_joins_by_normalised_name(
+    example: Dataset, icp: ICPVersion, ws: Workspace, found: FeatureAdoption, tmp_path: Path
+) -> None:
+    long = pd.read_csv(USAGE, dtype=str).drop(columns="Account ID")
+    long["Account Name"] = long["Account Name"].str.upper().str.replace(" INC.", " INCORPORATED", regex=False)
+    long.rename(columns={"Account Name": "Customer"}).to_csv(tmp_path / "by_name.csv", index=False)
+    result = analyze_feature_adoption(example, icp, tmp_path / "by_name.csv", ws)
+    assert "by company name (column 'Customer')" in result.join
+    assert _summary(result) == _summary(found)
+
+
 def test_usage_without_a_pattern_gets_no_reliable_pattern(
     example: Dataset, icp: ICPVersion, ws: Workspace, tmp_path: Path
 ) -> None:

@@ -209,20 +209,20 @@ def _feature_column(values: pd.Series) -> tuple[pd.Series, pd.Series] | None:
 
 def join_usage(accounts: pd.DataFrame, usage: Usage) -> tuple[pd.DataFrame, UsageJoin]:
     """``usage.rows`` with ``account_key`` (the accounts' index label, missing when the account is not in the
-    dataset): by id when the file's references are account ids, else by normalised company name."""
-    refs = usage.rows["account"].astype(str)
-    best: tuple[float, Literal["id", "name"], pd.Series] | None = None
-    for key, lookup, keyed in _lookups(accounts, refs):
-        matched = keyed.map(lookup)
-        share = float(matched.notna().mean()) if len(matched) else 0.0
-        if best is None or share > best[0]:
-            best = (share, key, matched)
-    assert best is not None
-    _, key, matched = best
-    rows = usage.rows.assign(account_key=matched.to_numpy())
+    dataset): by id when most of the file's references are account ids (as deals are joined), else by normalised
+    company name."""
+    codes, distinct = pd.factorize(usage.rows["account"].astype(str))
+    refs = pd.Series(distinct, dtype="object")
+    key: Literal["id", "name"] = "id"
+    matched = _by_id(accounts, refs)
+    if matched is None or matched.notna().mean() <= 0.5:
+        by_name = _by_name(accounts, refs)
+        if matched is None or by_name.notna().mean() > matched.notna().mean():
+            key, matched = "name", by_name
+    rows = usage.rows.assign(account_key=matched.to_numpy()[codes])
     unknown = rows["account_key"].isna()
     info = UsageJoin(
-        key=key, column=usage.account_columns[0], accounts_in_file=int(rows["account"].nunique()),
+        key=key, column=usage.account_columns[0], accounts_in_file=len(distinct),
         matched_accounts=int(rows.loc[~unknown, "account_key"].nunique()),
         unknown_accounts=int(rows.loc[unknown, "account"].nunique()), unknown_rows=int(unknown.sum()),
         unknown_examples=[str(v) for v in rows.loc[unknown, "account"].drop_duplicates().head(5)],
@@ -230,16 +230,21 @@ def join_usage(accounts: pd.DataFrame, usage: Usage) -> tuple[pd.DataFrame, Usag
     return rows, info
 
 
-def _lookups(accounts: pd.DataFrame, refs: pd.Series) -> list[tuple[Literal["id", "name"], pd.Series, pd.Series]]:
-    """(key, reference -> account index, the references in that key's form) for each way to join."""
-    out: list[tuple[Literal["id", "name"], pd.Series, pd.Series]] = []
-    if "account_id" in accounts:
-        ids = pd.Series(accounts.index, index=accounts["account_id"].astype(str).str.strip())
-        out.append(("id", ids[~ids.index.duplicated()], refs.str.strip()))
-    if "name" in accounts:
-        names = pd.Series(accounts.index, index=normalize_names(accounts["name"]))
-        names = names[~names.index.duplicated() & (names.index != "")]
-        out.append(("name", names, normalize_names(refs)))
-    if not out:
-        raise ColumnError("The dataset has neither an account id nor a company name column to join usage to.")
-    return out
+def _by_id(accounts: pd.DataFrame, refs: pd.Series) -> pd.Series | None:
+    """Each distinct reference's account (index label) by account id; None when the dataset has no ids."""
+    if "account_id" not in accounts:
+        return None
+    ids = pd.Series(accounts.index, index=accounts["account_id"].astype(str).str.strip())
+    return refs.str.strip().map(ids[~ids.index.duplicated()])
+
+
+def _by_name(accounts: pd.DataFrame, refs: pd.Series) -> pd.Series:
+    """Each distinct reference's account by normalised company name ("ACME Corp." = "Acme Corporation")."""
+    if "name" not in accounts:
+        raise ColumnError(
+            "The usage file's accounts are not the dataset's account ids, and the dataset has no company name column "
+            "to join them by name. Load the accounts with their id or name column."
+        )
+    names = pd.Series(accounts.index, index=normalize_names(accounts["name"]))
+    names = names[~names.index.duplicated() & (names.index != "")]
+    return normalize_names(refs).map(names)

@@ -177,7 +177,7 @@ def _customers(
         start = start.fillna(accounts["first_won"])
     frame["start"] = start[won]
     used = rows[rows["account_key"].isin(frame.index) & rows["uses"].gt(0)]
-    adopted = pd.crosstab(used["account_key"], used["feature"]).gt(0)
+    adopted = used.groupby(["account_key", "feature"]).size().unstack(fill_value=0).gt(0)
     first = used.groupby(["account_key", "feature"])["first_used"].min().unstack().astype("datetime64[ns]")
     tracked = frame.index.isin(adopted.index)
     if tracked.mean() < 0.5:
