@@ -252,3 +252,14 @@ def test_many_long_features_and_segments_stay_within_the_budget(
     result = analyze_feature_adoption(example, icp, tmp_path / "flags.csv", ws, segmentation="fine")
     assert result.features_total == 60
     assert len(result.model_dump_json(exclude_none=True)) / 4 < 2000
+
+
+def test_flags_in_a_wide_file_read_yes_no_and_not_in_use_placeholders(tmp_path: Path) -> None:
+    path = tmp_path / "services.csv"
+    rows = ["C-1,Yes,No internet service,12", "C-2,No,Yes,0", "C-3,yes,No,3", "C-4,,Yes,1"]
+    path.write_text("customerID,TechSupport,OnlineBackup,Logins\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    usage = read_usage(path)
+    assert usage.shape == "wide" and usage.feature_columns == ["TechSupport", "OnlineBackup", "Logins"]
+    uses = usage.rows.set_index(["account", "feature"])["uses"]
+    assert uses[("C-1", "OnlineBackup")] == 0 and uses[("C-1", "TechSupport")] == 1 and uses[("C-1", "Logins")] == 12
+    assert uses[("C-3", "TechSupport")] == 1 and np.isnan(uses[("C-4", "TechSupport")])

@@ -108,12 +108,23 @@ def _account_refs(frame: pd.DataFrame, column: str) -> pd.Series:
     return _per_distinct(frame[column], _text)
 
 
+NOT_USED = frozenset({"no", "not", "none", "never"})  # "No internet service", "Not used": the feature is not in use
+
+
+def _flag(value: object) -> bool | None:
+    flag = parse_bool(value)
+    if flag is None and isinstance(value, str) and value.strip():
+        return False if value.strip().split()[0].lower() in NOT_USED else None
+    return flag
+
+
 def uses_of(values: pd.Series) -> pd.Series:
-    """Counts as numbers, flags as 1 / 0 (yes/no, true/false, x...), missing where the cell is empty or unreadable."""
+    """Counts as numbers, flags as 1 / 0 (yes/no, true/false, x...; "No internet service" is 0), missing where the
+    cell is empty or unreadable."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
     numbers = parse_number_series(values.astype("object"))["value"]
-    flagged = _per_distinct(values, parse_bool).map({True: 1.0, False: 0.0}).astype("float64")
+    flagged = _per_distinct(values, _flag).map({True: 1.0, False: 0.0}).astype("float64")
     return numbers.where(numbers.notna(), flagged)
 
 

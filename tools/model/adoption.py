@@ -179,7 +179,7 @@ def _customers(
     used = rows[rows["account_key"].isin(frame.index) & rows["uses"].gt(0)]
     adopted = used.groupby(["account_key", "feature"]).size().unstack(fill_value=0).gt(0)
     first = used.groupby(["account_key", "feature"])["first_used"].min().unstack().astype("datetime64[ns]")
-    tracked = frame.index.isin(adopted.index)
+    tracked = frame.index.isin(rows["account_key"].dropna().unique())  # in the file, used or not
     if tracked.mean() < 0.5:
         notes.append(f"Only {int(tracked.sum()):,} of {len(frame):,} customers appear in the usage file: rates are "
                      "over those customers (the file seems to cover only part of them).")  # fmt: skip
@@ -331,6 +331,7 @@ def _onboarding(customers: _Customers, notes: list[str]) -> tuple[str, list[Onbo
         steps.append((feature, rate(int(adopted[feature].sum()), len(adopted)), median, len(known)))
     if not any(s[3] for s in steps):
         notes.append("The usage file has no dates: no onboarding order (add a first-use date or event timestamps).")
+        return f"{label}: no first-use dates", []
     ordered = sorted(steps, key=lambda s: (s[2] is None or s[3] < MIN_SIDE, s[2] if s[2] is not None else 0))
     size = f"n={int(fit.sum()):,}" + ("; small sample" if fit.sum() < MIN_N else "")
     return f"{label} ({size})", [
