@@ -44,12 +44,12 @@ async def analyze_feature_adoption(
     ] = None,
 ) -> FeatureAdoption:
     """Feature adoption among a dataset's customers: the adoption rate of each feature overall, per ICP tier (from
-    the ICP's own scores) and per segment, with n, Wilson intervals and lift, and the tiers or segments that adopt
-    a feature reliably more or less (Fisher's exact test, Benjamini-Hochberg across all); the features that
-    separate retained from churned customers (difference with a Newcombe interval, or 'no reliable difference');
-    and the onboarding order of ICP-fit (green) customers: median days from becoming a customer to first use.
-    Usage rows join to accounts by id or company name; accounts not in the dataset are counted and named. The
-    full tables are written to a CSV file whose path is returned."""
+    the ICP's own scores) and per segment (of `segmentation`, else each customer's nearest ICP segment), with n,
+    Wilson intervals and lift, and the tiers or segments that adopt a feature reliably more or less (Fisher's exact
+    test, Benjamini-Hochberg across all); the features that separate retained from churned customers (difference
+    with a Newcombe interval, or 'no reliable difference'); and the onboarding order of ICP-fit (green) customers:
+    median days from becoming a customer to first use. Usage rows join to accounts by id or company name; accounts
+    not in the dataset are counted and named. The full tables are written to a CSV file whose path is returned."""
     data = await off_loop(open_dataset, state.workspace, dataset)
     chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
     result = await run_engine(
