@@ -14,7 +14,7 @@ from mcp import Client
 
 from icp_assistant.tools.analysis.segments import segment_accounts
 from icp_assistant.tools.core.dataset import Dataset
-from icp_assistant.tools.core.errors import ColumnError, NotFoundError
+from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, NotFoundError
 from icp_assistant.tools.ingest.usage import read_usage
 from icp_assistant.tools.model.adoption import FeatureAdoption, analyze_feature_adoption
 from icp_assistant.tools.model.icp import ICPVersion, build_icp
@@ -263,3 +263,25 @@ def test_flags_in_a_wide_file_read_yes_no_and_not_in_use_placeholders(tmp_path: 
     uses = usage.rows.set_index(["account", "feature"])["uses"]
     assert uses[("C-1", "OnlineBackup")] == 0 and uses[("C-1", "TechSupport")] == 1 and uses[("C-1", "Logins")] == 12
     assert uses[("C-3", "TechSupport")] == 1 and np.isnan(uses[("C-4", "TechSupport")])
+
+
+def test_a_usage_file_of_other_companies_says_none_of_its_accounts_is_known(
+    example: Dataset, icp: ICPVersion, ws: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("Account,Feature,Events\nNowhere Ltd,Dashboards,3\nElsewhere GmbH,Alerts,1\n", encoding="utf-8")
+    with pytest.raises(InsufficientDataError, match=r"None of the 2 accounts in other.csv .*'Nowhere Ltd'"):
+        analyze_feature_adoption(example, icp, path, ws)
+
+
+def test_a_feature_no_customer_uses_is_reported_at_zero(
+    example: Dataset, icp: ICPVersion, ws: Workspace, tmp_path: Path
+) -> None:
+    long = pd.read_csv(USAGE, dtype=str)
+    unused = long.head(30).assign(Feature="Legacy export", Events="0")
+    pd.concat([long, unused]).to_csv(tmp_path / "with_unused.csv", index=False)
+    result = analyze_feature_adoption(example, icp, tmp_path / "with_unused.csv", ws)
+    assert result.features_total == 9
+    written = pd.read_csv(result.csv_path)
+    legacy = written[(written["Feature"] == "Legacy export") & (written["Group"] == "All customers")]
+    assert legacy["Adopters"].tolist() == [0] and legacy["Adoption rate"].tolist() == [0.0]

@@ -125,6 +125,13 @@ def adoption_of(
     report = progress or (lambda _f, _m: None)
     report(0.1, "joining usage to accounts")
     rows, joined = join_usage(dataset.accounts, usage)
+    if not joined.matched_accounts:
+        examples = ", ".join(repr(_short(e, 40)) for e in joined.unknown_examples[:3])
+        raise InsufficientDataError(
+            f"None of the {joined.accounts_in_file:,} accounts in {usage_name} (column {joined.column!r}, e.g. "
+            f"{examples}) is an account of dataset {dataset.name!r}, by id or by company name. Check that the usage "
+            "file and the dataset are of the same company, or name the account column with mapping."
+        )
     notes = list(usage.notes)
     customers = _customers(dataset, icp, rows, segmentation, workspace, notes)
     report(0.4, "adoption by tier and segment")
@@ -187,9 +194,13 @@ def _customers(
     elif not tracked.all():
         notes.append(f"{int((~tracked).sum()):,} of {len(frame):,} customers have no usage row: counted as adopting "
                      "no feature.")  # fmt: skip
-    if adopted.empty:
-        raise InsufficientDataError("No usage row matches a customer of the dataset: see `join` for the accounts.")
-    adopted = adopted.reindex(index=frame.index, fill_value=False).astype(bool)
+    features = sorted(rows.loc[rows["account_key"].isin(frame.index), "feature"].unique())  # adopted or not
+    if not features:
+        raise InsufficientDataError(
+            f"No row of the usage file belongs to a customer of dataset {dataset.name!r}: its accounts are leads, "
+            "prospects or lost accounts only. Check that the usage file and the dataset are of the same company."
+        )
+    adopted = adopted.reindex(index=frame.index, columns=features, fill_value=False).astype(bool)
     first = first.reindex(index=frame.index, columns=adopted.columns)
     return _Customers(frame, adopted, first)
 
