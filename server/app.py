@@ -31,6 +31,7 @@ from . import (
     files,
     prompts,
     resources,
+    tools_adoption,
     tools_analysis,
     tools_data,
     tools_documents,
@@ -172,10 +173,11 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         tools_data.TOOLS,
         tools_analysis.TOOLS,
         tools_icp.TOOLS,
+        tools_pipeline.TOOLS,
+        tools_expansion.TOOLS,
+        tools_adoption.TOOLS,
         tools_documents.TOOLS,
         tools_messaging.TOOLS,
-        tools_expansion.TOOLS,
-        tools_pipeline.TOOLS,
     ):
         table.install(mcp, state.config.raise_unexpected)
     prompts.register(mcp, state)

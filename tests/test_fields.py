@@ -55,7 +55,7 @@ def test_the_packaged_fields_load() -> None:
     assert all(f.description.strip() for f in FIELDS)
     assert all(f.synonyms for f in FIELDS)
     assert list(FIELD_BY_NAME) == [f.name for f in FIELDS]
-    assert fields_for("accounts") + fields_for("deals") == FIELDS
+    assert fields_for("accounts") + fields_for("deals") + fields_for("usage") == FIELDS
 
 
 def test_the_packaged_synonyms_are_stored_normalised() -> None:
@@ -82,7 +82,7 @@ def test_post_outcome_defaults_to_false(tmp_path: Path) -> None:
     ("old", "new", "message"),
     [
         ('kind = "number"', 'kind = "numeric"', r"unknown kind 'numeric' \(valid: id, text,"),
-        ('table = "deals"', 'table = "contacts"', r"unknown table 'contacts' \(valid: accounts, deals\)"),
+        ('table = "deals"', 'table = "contacts"', r"unknown table 'contacts' \(valid: accounts, deals, usage\)"),
         ('role = "firmographic"', 'role = "firmo"', r"unknown role 'firmo'"),
         ('name = "deal_amount"', 'name = "employee_count"', r"field #2 .*duplicate field name 'employee_count'"),
         ('description = "Deal value"\n', "", r"field #2 \('deal_amount'\): missing key 'description'"),

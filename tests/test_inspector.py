@@ -108,9 +108,10 @@ def test_the_inspector_runs_each_analysis_tool_within_the_budget(inspector: Path
         ("segment_accounts", {"name": "by-industry", "dimensions": ["industry", "size"]}),
         ("rank_segments", {"segmentation": "by-industry"}),
         ("find_red_flags", {}),
-        ("build_icp", {"name": "demo"}),
+        ("build_icp", {"name": "demo", "segmentation": "by-industry"}),
         ("find_expansion", {"icp": "demo", "tier": ["green", "yellow"]}),
         ("review_pipeline", {"icp": "demo"}),
+        ("analyze_feature_adoption", {"icp": "demo", "usage_path": "product_usage.csv"}),
     ]
     for tool, extra in calls:
         args = ["--tool-args-json", json.dumps({"dataset": card["name"], **extra})]

@@ -36,7 +36,7 @@ ColumnKind = Literal[Kind, "named_outcome"]  # a dataset column's kind; "named_o
 # named (never an attribute)
 LEGACY_KINDS: dict[str, ColumnKind] = {"label": "named_outcome"}  # kinds saved by earlier versions -> today's
 Kinds = dict[str, ColumnKind]  # dataset column -> its kind
-Table = Literal["accounts", "deals"]
+Table = Literal["accounts", "deals", "usage"]
 Role = Literal[
     "key",
     "firmographic",

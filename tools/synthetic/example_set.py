@@ -10,6 +10,7 @@ import pandas as pd
 
 from .contacts import generate_contacts
 from .generate import generate_accounts_and_deals, generate_prospects
+from .usage import generate_usage
 from .vocab import DEFAULT_END
 
 EXAMPLE_FILES = {
@@ -29,6 +30,10 @@ EXAMPLE_FILES = {
     "contacts": (
         "contacts.csv",
         "Contacts of accounts.csv with a closed deal: job title, company, role in the deal (planted personas)",
+    ),
+    "product_usage": (
+        "product_usage.csv",
+        "Feature usage of the customers of accounts.csv (Pendo-like export; planted adoption pattern)",
     ),
     "ground_truth": ("ground_truth.json", "What was planted and what the files realise"),
 }
@@ -70,6 +75,7 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
     used |= set(prospects["Company name"].dropna())
     clean_accounts, clean_deals, _ = generate_accounts_and_deals(n_accounts, n_deals, seed=seed, messy=False)
     contacts, contacts_truth = generate_contacts(clean_accounts, clean_deals, seed=seed, exclude_names=used)
+    usage, usage_truth = generate_usage(clean_accounts, main.segment_ids["best"], seed=seed)
     frames = {
         "accounts": accounts,
         "deals": deals,
@@ -79,6 +85,7 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
         "stable_quarter_accounts": stable_a,
         "stable_quarter_deals": stable_d,
         "contacts": contacts,
+        "product_usage": usage,
     }
     paths = {key: _write_csv(frame, folder / EXAMPLE_FILES[key][0]) for key, frame in frames.items()}
     truth = {
@@ -89,6 +96,7 @@ def write_example_set(folder: Path, *, n_accounts: int = 500, n_deals: int = 300
             "stable_quarter": asdict(stable),
             "prospects": asdict(prospect_truth),
             "contacts": asdict(contacts_truth),
+            "product_usage": asdict(usage_truth),
         },
     }
     paths["ground_truth"] = folder / EXAMPLE_FILES["ground_truth"][0]
