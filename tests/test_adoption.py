@@ -17,7 +17,7 @@ from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, NotFoundError
 from icp_assistant.tools.ingest.usage import read_usage
 from icp_assistant.tools.model.adoption import FeatureAdoption, analyze_feature_adoption
-from icp_assistant.tools.model.icp import ICPVersion, build_icp
+from icp_assistant.tools.model.icp import ICPVersion, Learning, build_icp
 from icp_assistant.tools.store.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
@@ -30,7 +30,7 @@ NOISE = set(TRUTH["planted"]["noise"])
 @pytest.fixture(scope="module")
 def icp(example: Dataset, ws: Workspace) -> ICPVersion:
     segment_accounts(example, ws, dimensions=["industry"], name="by-industry")
-    return build_icp(example, ws, name="core", segmentation="by-industry")
+    return build_icp(example, ws, name="core", learning=Learning(segmentation="by-industry"))
 
 
 @pytest.fixture(scope="module")
