@@ -256,6 +256,42 @@ def flag_at_risk_accounts(
     return render("flag_at_risk_accounts", customers_path=customers_path, icp=icp, deals_path=deals_path)
 
 
+def review_sales_pipeline(
+    accounts_path: Annotated[str, Field(description="Accounts export (the companies the deals are with)")],
+    deals_path: Annotated[str, Field(description="Deals export with open and closed deals (stages, amounts, dates)")],
+    icp: IcpName,
+    pipeline_path: Annotated[
+        str | None, Field(description="Optional open-pipeline file to review instead of the dataset's open deals")
+    ] = None,
+) -> str:
+    """For sales: the open pipeline in priority order, with close likelihoods only where fit predicts winning."""
+    return render(
+        "review_sales_pipeline",
+        accounts_path=accounts_path,
+        deals_path=deals_path,
+        icp=icp,
+        pipeline_path=pipeline_path,
+    )
+
+
+def review_feature_adoption(
+    accounts_path: Annotated[str, Field(description="Accounts export including current and churned customers")],
+    icp: IcpName,
+    usage_path: Annotated[
+        str, Field(description="Product-usage export: account, feature, count or flag, date (long, events or wide)")
+    ],
+    deals_path: DealsPath = None,
+    segmentation: Annotated[
+        str | None, Field(description="Segmentation (from segment_accounts) whose segments to compare")
+    ] = None,
+) -> str:
+    """For product: feature adoption by ICP tier and segment, features that go with retention, an onboarding order."""
+    return render(
+        "review_feature_adoption", accounts_path=accounts_path, icp=icp, usage_path=usage_path, deals_path=deals_path,
+        segmentation=segmentation,
+    )  # fmt: skip
+
+
 def plan_expansion_plays(
     accounts_path: Annotated[str, Field(description="Export of accounts including current customers")],
     icp: IcpName,
@@ -286,6 +322,8 @@ PROMPTS: dict[Callable[..., str], str] = {
     review_icp_drift: "Quarterly ICP drift review",
     draft_segment_messaging: "Messaging for a segment",
     flag_at_risk_accounts: "Flag at-risk accounts outside the ICP",
+    review_sales_pipeline: "Review the open pipeline (close likelihood, expected value)",
+    review_feature_adoption: "Review feature adoption by ICP tier and segment",
     plan_expansion_plays: "Plan expansion plays among ICP-fit customers",
 }
 

@@ -126,15 +126,16 @@ PROMPT_SAMPLES = {
     "accounts_path": "accounts.csv", "customers_path": "accounts.csv", "deals_path": "deals.csv",
     "prospects_path": "prospects.csv", "attributes": "industry, size", "icp": "demo",
     "prospect": "Acme Pay, fintech, 120 people, Germany", "segment": "Fintech", "cut_date": "2025-01-01",
+    "usage_path": "product_usage.csv",
 }  # fmt: skip
 
 
 def test_the_inspector_renders_every_prompt_and_reads_the_method(inspector: Path, tmp_path: Path) -> None:
-    from icp_assistant.server.prompts import tool_names_in
+    from icp_assistant.server.prompts import PROMPTS, tool_names_in
 
     data = REPO / "examples" / "data"
     listed = _run(inspector, data, tmp_path, "--method", "prompts/list")["result"]["prompts"]
-    assert len(listed) == 10
+    assert len(listed) == len(PROMPTS)
     tools = {t["name"] for t in _run(inspector, data, tmp_path, "--method", "tools/list")["result"]["tools"]}
     named: dict[str, set[str]] = {}
     for prompt in listed:

@@ -49,6 +49,13 @@ FULL_ARGS: dict[str, dict[str, str]] = {
         "segmentation": "by-industry",
     },
     "flag_at_risk_accounts": {"customers_path": "accounts.csv", "icp": "acme-icp", "deals_path": "deals.csv"},
+    "review_sales_pipeline": {
+        "accounts_path": "accounts.csv", "deals_path": "deals.csv", "icp": "acme-icp", "pipeline_path": "open.csv",
+    },
+    "review_feature_adoption": {
+        "accounts_path": "accounts.csv", "icp": "acme-icp", "usage_path": "product_usage.csv",
+        "deals_path": "deals.csv", "segmentation": "by-industry",
+    },
     "plan_expansion_plays": {
         "accounts_path": "accounts.csv", "icp": "acme-icp", "deals_path": "deals.csv", "value": "contract_value",
         "tiers": "green, yellow",
@@ -67,6 +74,8 @@ MINIMAL_ARGS: dict[str, dict[str, str]] = {
     "review_icp_drift": {"icp": "acme-icp", "accounts_path": "accounts.csv", "cut_date": "2025-01-01"},
     "draft_segment_messaging": {"icp": "acme-icp", "segment": "Fintech"},
     "flag_at_risk_accounts": {"customers_path": "accounts.csv", "icp": "acme-icp"},
+    "review_sales_pipeline": {"accounts_path": "accounts.csv", "deals_path": "deals.csv", "icp": "acme-icp"},
+    "review_feature_adoption": {"accounts_path": "accounts.csv", "icp": "acme-icp", "usage_path": "product_usage.csv"},
     "plan_expansion_plays": {"accounts_path": "accounts.csv", "icp": "acme-icp"},
 }
 
