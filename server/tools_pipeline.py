@@ -38,7 +38,8 @@ async def review_pipeline(
 ) -> PipelineReview:
     """Prioritise the open deals: each deal's account fit from the ICP (score, tier, top reasons), and, only where
     fit predicts winning on held-out closed deals (the validate_icp split; AUC interval above 0.5), a close
-    likelihood (Platt scaling fitted on half the held-out deals, checked per likelihood band on the other half)
+    likelihood (Platt scaling or isotonic regression, chosen by cross-validation and fitted on half the held-out
+    deals, checked per likelihood band on the other half)
     and expected value (amount x likelihood). Where fit does not predict winning it says so, gives no
     likelihoods and orders by stage (later first) then age, flagging deals older than won deals' 90th-percentile
     sales cycle. Returns counts, totals, the held-out win rate per score band with intervals, the top deals and

@@ -3,9 +3,10 @@
 Each open deal gets its account's fit from the ICP's own scorer (score, tier, top reasons: what score_prospects gives
 that account). Whether fit predicts winning is judged on held-out closed deals (:func:`.validation.held_out`: the
 split validate_icp uses, the ICP's method refitted without them): the win rate per score band with Wilson intervals,
-and AUC with its interval. Only when the AUC interval lies above 0.5 is Platt scaling fitted (:mod:`.calibration`,
-fitted on half the held-out deals and checked on the other half); each open deal then gets a close likelihood and an
-expected value (amount x likelihood), and the list is ordered by expected value. Otherwise the summary says fit does
+and AUC with its interval. Only when the AUC interval lies above 0.5 is the score calibrated (:mod:`.calibration`:
+Platt scaling or isotonic regression, fitted on half the held-out deals and checked on the other half); each open
+deal then gets a close likelihood and an expected value (amount x likelihood), and the list is ordered by expected
+value. Otherwise the summary says fit does
 not predict winning, no deal gets a likelihood, and the list is ordered by stage (later first) then age (fresher
 first), with deals older than the 90th percentile of won deals' sales cycle flagged stale.
 """
@@ -201,7 +202,8 @@ def judge(dataset: Dataset, icp: ICPVersion, random_state: int = 0) -> Judged:
         why = f"Fit separates winners, but the held-out deals are too few to calibrate and check a likelihood: {error}"
         return Judged(separation, ev, None, [why])
     note = (
-        f"Close likelihood: Platt scaling of the fit score, fitted on {calibrator.fitted_on:,} held-out deals and "
+        f"Close likelihood: {calibrator.shape} of the fit score (the shape chosen by cross-validation), fitted on "
+        f"{calibrator.fitted_on:,} held-out deals and "
         f"checked on {calibrator.checked_on:,} deals of other accounts (intervals at the effective sample size: "
         f"design effect {calibrator.design_effect:.2f} for deals of one account)."
     )
