@@ -56,4 +56,5 @@ async def analyze_feature_adoption(
         ctx, analyze_engine, data, chosen, state.resolve(usage_path, roots), state.workspace, sheet=sheet_arg(sheet),
         max_bytes=state.config.max_file_bytes, segmentation=segmentation,
     )  # fmt: skip
+    await off_loop(icp_engine.save_result, state.workspace, chosen, "adoption", result)
     return result

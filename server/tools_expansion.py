@@ -65,4 +65,5 @@ async def find_expansion(
         ctx, find_expansion_engine, data, chosen, state.workspace, segmentation=segmentation, value=value,
         min_peers=min_peers, tiers=tier,
     )  # fmt: skip
+    await off_loop(icp_engine.save_result, state.workspace, chosen, "expansion", result)
     return result

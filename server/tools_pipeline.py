@@ -55,4 +55,5 @@ async def review_pipeline(
     result = await run_engine(
         ctx, review_pipeline_engine, data, chosen, state.workspace, pipeline=pipeline, source=source
     )  # fmt: skip
+    await off_loop(icp_engine.save_result, state.workspace, chosen, "pipeline", result)
     return result

@@ -67,6 +67,9 @@ async def _session(client: Client) -> dict[str, Any]:
     await call("build_icp", {"dataset": "ex", "name": "doc"})
     await call("validate_icp", {"dataset": "ex", "icp": "doc"})
     await call("size_market", {"dataset": "ex", "icp": "doc", "universe": "prospects.csv"})
+    await call("review_pipeline", {"dataset": "ex", "icp": "doc"})
+    await call("analyze_feature_adoption", {"dataset": "ex", "icp": "doc", "usage_path": "product_usage.csv"})
+    await call("find_expansion", {"dataset": "ex", "icp": "doc", "tier": ["green", "yellow"]})
     await call("draft_icp_document", {"icp": "doc", "contacts_path": "contacts.csv"})
     return results
 
@@ -109,9 +112,31 @@ def check_document_against(results: dict[str, Any]) -> None:
         check_rate(RATE.search(why), segments[name.replace("\\<", "<")]["outcomes"]["win_rate"])
     personas = markdown.split("## Decision-makers and buying committee")[1].split("\n## ")[0]
     assert "Champions in won deals are at VP / Head of level" in personas and "**Hypothesis**" not in personas
+    check_teams_against(markdown.split("## How each team uses the ICP")[1].split("\n## ")[0], results)
     facts = json.loads(Path(document["facts_path"]).read_text())
     assert facts["validation"] == results["validate_icp"] and facts["market"] == results["size_market"]
     assert grounding_problems(markdown, facts) == []
+
+
+def check_teams_against(teams: str, results: dict[str, Any]) -> None:
+    """The team section quotes the pipeline, adoption and expansion reviews run on this version."""
+    pipeline = results["review_pipeline"]
+    assert f"Open pipeline: {pipeline['open_deals']:,} open deals" in teams
+    if pipeline["separation"]["separates"]:
+        shown = re.search(r"Expected value of the open pipeline: (\S+)\.", teams)
+        assert shown is not None and money_matches(shown[1], pipeline["expected_value_total"])
+    else:
+        check_rate(RATE.search(teams.split("Open pipeline:")[1]), pipeline["overall_win_rate"])
+    adoption = results["analyze_feature_adoption"]
+    steps = [s for s in adoption["onboarding"] if s["median_days"] is not None][:4]
+    assert steps and " → ".join(f"{s['feature']} (day {s['median_days']:.0f})" for s in steps) in teams
+    top = adoption["churn_separators"][0]
+    retention = teams.split("Retention:")[1]
+    check_rate(RATE.search(retention), top["retained"])
+    expansion = results["find_expansion"]
+    said = f"{expansion['accounts_with_gap']:,} of {expansion['fit_customers']:,} ICP-fit customers sit below"
+    assert said in teams
+    check_rate(RATE.search(teams.split("Customers that expanded:")[1]), expansion["history"]["expanded"])
 
 
 @pytest.fixture

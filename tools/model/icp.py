@@ -57,6 +57,9 @@ class Thresholds(BaseModel):
         return self
 
 
+SavedResult = Literal["validation", "market", "pipeline", "adoption", "expansion"]  # kept beside a version
+
+
 class Settings(BaseModel):
     """What a person sets on an ICP beside what it learns (build_icp; edit_icp changes the ones given)."""
 
@@ -440,17 +443,13 @@ def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"score": capped, "raw_score": raw, "tier": tier, "gate": gate}).join(points)
 
 
-def save_result(
-    workspace: Workspace, icp: ICPVersion, result_of: Literal["validation", "market"], result: BaseModel
-) -> Path:
+def save_result(workspace: Workspace, icp: ICPVersion, result_of: SavedResult, result: BaseModel) -> Path:
     """Keep a validation or market-size result next to the version it is about (the document shows it)."""
     return write_json(
         workspace.path(ICPS, icp.name, f"{result_of}-v{icp.version}.json"), result.model_dump(mode="json")
     )
 
 
-def saved_result(
-    workspace: Workspace, icp: ICPVersion, result_of: Literal["validation", "market"]
-) -> dict[str, Any] | None:
+def saved_result(workspace: Workspace, icp: ICPVersion, result_of: SavedResult) -> dict[str, Any] | None:
     path = workspace.path(ICPS, icp.name, f"{result_of}-v{icp.version}.json")
     return read_json(path) if path.exists() else None

@@ -41,6 +41,7 @@ from .document_charts import CHART_SEGMENTS, draw_charts, table_frames
 from .document_facts import dataset_facts, icp_facts
 from .document_text import Formats, amounts_text, currency_sentence, currency_symbol, humanize
 from .narrative import Batch, Narrative, Section
+from .team_facts import team_facts
 
 MAX_NARRATED_SEGMENTS = 4
 MAX_ONE_PAGE_CHARS = 6000
@@ -106,6 +107,12 @@ def document_facts(
         "data": data,
         "validation": saved_result(workspace, icp, "validation"),
         "market": saved_result(workspace, icp, "market"),
+        "teams": team_facts(
+            saved_result(workspace, icp, "pipeline"),
+            saved_result(workspace, icp, "adoption"),
+            saved_result(workspace, icp, "expansion"),
+            fmt,
+        ),
         "personas": personas,
         "product": product_profile(workspace),
     }
