@@ -285,3 +285,31 @@ def test_a_feature_no_customer_uses_is_reported_at_zero(
     written = pd.read_csv(result.csv_path)
     legacy = written[(written["Feature"] == "Legacy export") & (written["Group"] == "All customers")]
     assert legacy["Adopters"].tolist() == [0] and legacy["Adoption rate"].tolist() == [0.0]
+
+
+def test_a_feature_customers_that_expanded_use_is_found_and_noise_is_not(
+    example: Dataset, icp: ICPVersion, ws: Workspace, tmp_path: Path
+) -> None:
+    """Expansion from the deals (a won deal after the first); a usage file where 'Seat manager' goes with it."""
+    from icp_assistant.tools.analysis.expansion_history import expanded_customers
+
+    won = example.accounts["outcome"].eq("won")
+    found = expanded_customers(example, won)
+    assert found is not None
+    history = found[0]
+    rng = np.random.default_rng(3)
+    rows = []
+    for key, grew in history.items():
+        name = example.accounts.loc[key, "name"]
+        if rng.random() < (0.8 if grew else 0.15):
+            rows.append({"Account": name, "Feature": "Seat manager", "Events": 4})
+        if rng.random() < 0.5:
+            rows.append({"Account": name, "Feature": "Noise board", "Events": 2})
+    path = tmp_path / "expansion_usage.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    result = analyze_feature_adoption(example, icp, path, ws)
+    features = {s.feature: s for s in result.expansion_separators}
+    assert "Seat manager" in features and "Noise board" not in features, result.expansion_verdict
+    seat = features["Seat manager"]
+    assert seat.low > 0.4 and seat.expanded.n == int(history.sum())
+    assert "separate the" in result.expansion_verdict and "customers that expanded" in result.expansion_verdict

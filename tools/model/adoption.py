@@ -1,11 +1,13 @@
 """analyze_feature_adoption: which features customers adopt, by ICP tier and segment, which ones separate retained
-customers from churned ones, and the order in which ICP-fit customers first use them.
+customers from churned ones (and customers that expanded from those that did not), and the order in which ICP-fit
+customers first use them.
 
 Customers are the dataset's accounts with a won outcome. Each one's tier comes from the ICP's own scorer
 (:func:`.icp.score_rows`), its segment from a saved segmentation or the ICP's target segments. A feature is adopted
 when the usage file shows at least one use. Every rate carries n and a Wilson interval; a group is compared with the
 other customers by Fisher's exact test (chi-square on large tables), corrected across every group and feature
-with Benjamini-Hochberg; retained vs churned differences carry a Newcombe interval and the same correction.
+with Benjamini-Hochberg; retained vs churned (and expanded vs not) differences carry a Newcombe interval and the
+same correction. Expansion is recognised as in :mod:`..analysis.expansion_history` (a won deal after the first).
 Nothing that does not hold is reported as a finding: "no reliable difference" is said instead.
 """
 
@@ -21,6 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands
+from icp_assistant.tools.analysis.expansion_history import expanded_customers
 from icp_assistant.tools.analysis.segments import open_segmentation
 from icp_assistant.tools.analysis.targets import segment_labels
 from icp_assistant.tools.core.dataset import Dataset
@@ -66,6 +69,16 @@ class ChurnSeparator(BaseModel):
     q_value: float = Field(description="Benjamini-Hochberg adjusted p-value across the features")
 
 
+class ExpansionSeparator(BaseModel):
+    feature: str
+    expanded: Rate = Field(description="Adoption among customers that expanded")
+    not_expanded: Rate = Field(description="Adoption among customers that did not")
+    difference: float = Field(description="Expanded minus not expanded adoption, -1 to 1")
+    low: float = Field(description="Newcombe 95% interval of the difference, lower bound")
+    high: float = Field(description="Newcombe 95% interval of the difference, upper bound")
+    q_value: float = Field(description="Benjamini-Hochberg adjusted p-value across the features")
+
+
 class OnboardingStep(BaseModel):
     order: int
     feature: str
@@ -90,6 +103,10 @@ class FeatureAdoption(BaseModel):
     standouts_total: int
     churn_verdict: str
     churn_separators: list[ChurnSeparator] = Field(description="Features separating retained from churned")
+    expansion_verdict: str
+    expansion_separators: list[ExpansionSeparator] = Field(
+        description="Features separating customers that expanded from those that did not"
+    )
     onboarding_group: str = Field(description="Which customers the onboarding order is for")
     onboarding: list[OnboardingStep] = Field(description="Features in order of median days to first use")
     csv_path: str = Field(description="Every table in full: per feature overall, per tier, per segment, churn, "
@@ -139,13 +156,16 @@ def adoption_of(
     standouts = _standouts(table)
     report(0.6, "churn separators")
     churn_table, verdict = _churn(customers)
+    expansion_table, expansion_verdict = _expansion(dataset, customers)
     report(0.7, "onboarding order")
     fit_label, steps = _onboarding(customers, notes)
     report(0.8, "writing the tables")
     folder = workspace.folder("analyses", dataset.name)
-    path = write_table(_csv(table, churn_table, steps, fit_label), folder / f"feature-adoption-{icp.name}.csv")
+    tables = _csv(table, churn_table, expansion_table, steps, fit_label)
+    path = write_table(tables, folder / f"feature-adoption-{icp.name}.csv")
     overall = table[table["group"].eq(ALL)].sort_values("rate", ascending=False)
     separators = [_separator(r) for _, r in churn_table[churn_table["separates"]].head(5).iterrows()]
+    expanders = [_expander(r) for _, r in expansion_table[expansion_table["separates"]].head(3).iterrows()]
     if not standouts and not separators:
         notes.append("No reliable pattern: no tier or segment adopts a feature differently beyond chance, and no "
                      "feature separates retained from churned customers.")  # fmt: skip
@@ -154,7 +174,8 @@ def adoption_of(
         join=_join_text(joined, usage), customers=len(customers.frame), features_total=customers.adopted.shape[1],
         overall=[FeatureRate(feature=_short(r.feature), adopted=r.adopted) for r in overall.head(SHOWN).itertuples()],
         standouts=standouts[:6], standouts_total=len(standouts), churn_verdict=verdict,
-        churn_separators=separators, onboarding_group=fit_label, onboarding=steps[:8], csv_path=str(path),
+        churn_separators=separators, expansion_verdict=expansion_verdict, expansion_separators=expanders,
+        onboarding_group=fit_label, onboarding=steps[:8], csv_path=str(path),
         notes=notes[:6],
     )  # fmt: skip
 
@@ -274,46 +295,72 @@ def _newcombe(a: Rate, b: Rate) -> tuple[float, float, float]:
     return diff, diff - math.hypot(pa - la, hb - pb), diff + math.hypot(ha - pa, pb - lb)
 
 
+COMPARED = ["feature", "side", "other", "diff", "low", "high", "p", "q", "separates"]
+
+
+def _differences(adopted: pd.DataFrame, side: np.ndarray, other: np.ndarray) -> pd.DataFrame:
+    """Per feature, adoption on each side, the difference with its Newcombe interval, and the BH-corrected test."""
+    records = []
+    for feature in adopted.columns:
+        used = adopted[feature].to_numpy()
+        a, b = rate(int(used[side].sum()), int(side.sum())), rate(int(used[other].sum()), int(other.sum()))
+        diff, low, high = _newcombe(a, b)
+        p = two_by_two_p(a.hits, a.n - a.hits, b.hits, b.n - b.hits)
+        records.append({"feature": feature, "side": a, "other": b, "diff": diff, "low": low, "high": high, "p": p})
+    table = pd.DataFrame.from_records(records)
+    table["q"] = bh_adjust(table["p"].to_numpy(dtype=float))
+    table["separates"] = table["q"].lt(ALPHA) & ((table["low"] > 0) | (table["high"] < 0))
+    return table.sort_values("diff", key=lambda d: -d.abs()).reset_index(drop=True)
+
+
+def _compared(
+    adopted: pd.DataFrame, side: np.ndarray, other: np.ndarray, names: tuple[str, str], missing: str
+) -> tuple[pd.DataFrame, str]:
+    """The per-feature differences between two groups of customers, and the verdict in words."""
+    counts = f"{int(side.sum()):,} {names[0]} and {int(other.sum()):,} {names[1]}"
+    if side.sum() < MIN_SIDE or other.sum() < MIN_SIDE:
+        return pd.DataFrame(columns=COMPARED), f"Not enough to compare ({counts}; {MIN_SIDE} of each needed){missing}."
+    table = _differences(adopted, side, other)
+    found = table[table["separates"]]
+    if found.empty:
+        return table, f"No reliable difference: no feature's adoption separates the {counts} beyond chance."
+    named = ", ".join(found["feature"].head(5).map(_short))
+    return table, (
+        f"{len(found)} of {len(table)} features separate the {counts}: {named}; the others show no reliable "
+        "difference. An association, not proof that the feature causes it."
+    )
+
+
 def _churn(customers: _Customers) -> tuple[pd.DataFrame, str]:
     churned = customers.frame["churned"]
     known = churned.notna().to_numpy()
     lost = churned.fillna(False).astype(bool).to_numpy() & known
-    kept = known & ~lost
-    empty = pd.DataFrame(columns=["feature", "retained", "churned", "diff", "low", "high", "p", "q", "separates"])
-    if lost.sum() < MIN_SIDE or kept.sum() < MIN_SIDE:
-        return empty, (
-            f"Not enough churn information to compare ({int(lost.sum())} churned, {int(kept.sum())} retained "
-            f"customers; {MIN_SIDE} of each needed): load churn dates or a churned status."
-        )
-    adopted = customers.adopted
-    records = []
-    for feature in adopted.columns:
-        used = adopted[feature].to_numpy()
-        a, b = rate(int(used[kept].sum()), int(kept.sum())), rate(int(used[lost].sum()), int(lost.sum()))
-        diff, low, high = _newcombe(a, b)
-        p = two_by_two_p(a.hits, a.n - a.hits, b.hits, b.n - b.hits)
-        records.append(
-            {"feature": feature, "retained": a, "churned": b, "diff": diff, "low": low, "high": high, "p": p}
-        )
-    table = pd.DataFrame.from_records(records)
-    table["q"] = bh_adjust(table["p"].to_numpy(dtype=float))
-    table["separates"] = table["q"].lt(ALPHA) & ((table["low"] > 0) | (table["high"] < 0))
-    table = table.sort_values("diff", key=lambda d: -d.abs()).reset_index(drop=True)
-    found = table[table["separates"]]
-    if found.empty:
-        verdict = (f"No reliable difference: no feature's adoption separates the {b.n:,} churned from the {a.n:,} "
-                   "retained customers beyond chance.")  # fmt: skip
-    else:
-        named = ", ".join(found["feature"].head(5).map(_short))
-        verdict = (f"{len(found)} of {len(table)} features separate retained ({a.n:,}) from churned ({b.n:,}) "
-                   f"customers: {named}; the others show no reliable difference. Association, not proof that the "
-                   "feature keeps customers.")  # fmt: skip
-    return table, verdict
+    names = ("retained customers", "churned customers")
+    return _compared(customers.adopted, known & ~lost, lost, names, ": load churn dates or a churned status")
+
+
+def _expansion(dataset: Dataset, customers: _Customers) -> tuple[pd.DataFrame, str]:
+    is_customer = pd.Series(True, index=customers.frame.index).reindex(dataset.accounts.index, fill_value=False)
+    found = expanded_customers(dataset, is_customer)
+    if found is None:
+        return pd.DataFrame(columns=COMPARED), "No expansion history in the data (no won deals after a first one)."
+    expanded = found[0].reindex(customers.frame.index)
+    known = expanded.notna().to_numpy()
+    grew = expanded.fillna(False).astype(bool).to_numpy() & known
+    names = ("customers that expanded", "customers that did not")
+    return _compared(customers.adopted, grew, known & ~grew, names, "")
 
 
 def _separator(r: pd.Series) -> ChurnSeparator:
     return ChurnSeparator(
-        feature=_short(r["feature"]), retained=r["retained"], churned=r["churned"], difference=round(r["diff"], 4),
+        feature=_short(r["feature"]), retained=r["side"], churned=r["other"], difference=round(r["diff"], 4),
+        low=round(r["low"], 4), high=round(r["high"], 4), q_value=float(f"{r['q']:.2g}"),
+    )  # fmt: skip
+
+
+def _expander(r: pd.Series) -> ExpansionSeparator:
+    return ExpansionSeparator(
+        feature=_short(r["feature"]), expanded=r["side"], not_expanded=r["other"], difference=round(r["diff"], 4),
         low=round(r["low"], 4), high=round(r["high"], 4), q_value=float(f"{r['q']:.2g}"),
     )  # fmt: skip
 
@@ -374,7 +421,9 @@ HEADERS = {
 }  # fmt: skip
 
 
-def _csv(table: pd.DataFrame, churn: pd.DataFrame, steps: list[OnboardingStep], fit_label: str) -> pd.DataFrame:
+def _csv(
+    table: pd.DataFrame, churn: pd.DataFrame, expansion: pd.DataFrame, steps: list[OnboardingStep], fit_label: str
+) -> pd.DataFrame:
     def rates(r: Rate) -> dict[str, object]:
         return {"n": r.n, "hits": r.hits, "rate": r.rate, "low": r.low, "high": r.high, "small": r.small_sample}
 
@@ -386,11 +435,15 @@ def _csv(table: pd.DataFrame, churn: pd.DataFrame, steps: list[OnboardingStep], 
                         "lift": None if r.lift is None else round(r.lift, 3), "other_n": r.others.n,
                         "other_rate": r.others.rate, "q": None if pd.isna(r.q) else r.q,
                         "verdict": verdict})  # fmt: skip
-    for r in churn.itertuples():
-        records.append({"table": "Retained vs churned", "group": "Retained customers", "feature": r.feature,
-                        **rates(r.retained), "other_n": r.churned.n, "other_rate": r.churned.rate,
-                        "diff": round(r.diff, 4), "diff_low": round(r.low, 4), "diff_high": round(r.high, 4), "q": r.q,
-                        "verdict": "separates" if r.separates else "no reliable difference"})  # fmt: skip
+    for name, group, compared in (
+        ("Retained vs churned", "Retained customers", churn),
+        ("Expanded vs not", "Customers that expanded", expansion),
+    ):
+        for r in compared.itertuples():
+            records.append({"table": name, "group": group, "feature": r.feature, **rates(r.side),
+                            "other_n": r.other.n, "other_rate": r.other.rate, "diff": round(r.diff, 4),
+                            "diff_low": round(r.low, 4), "diff_high": round(r.high, 4), "q": r.q,
+                            "verdict": "separates" if r.separates else "no reliable difference"})  # fmt: skip
     for s in steps:
         records.append({"table": "Onboarding order", "group": fit_label, "feature": s.feature, **rates(s.adopted),
                         "days": s.median_days, "dated": s.dated, "verdict": f"step {s.order}"})  # fmt: skip

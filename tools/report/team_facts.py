@@ -66,6 +66,11 @@ def _product(adoption: Mapping[str, Any], fmt: Formats) -> list[str]:
         )
     elif adoption.get("churn_verdict"):
         lines.append(f"Retention: {adoption['churn_verdict']}")
+    for grew in adoption.get("expansion_separators", [])[:1]:
+        lines.append(
+            f"Expansion: {grew['feature']} is used by {fmt.rate(grew['expanded'])} of customers that expanded vs "
+            f"{fmt.rate(grew['not_expanded'])} of those that did not."
+        )
     steps = [s for s in adoption.get("onboarding", []) if s.get("median_days") is not None][:4]
     if steps:
         order = " → ".join(f"{s['feature']} (day {s['median_days']:.0f})" for s in steps)
