@@ -31,14 +31,12 @@ from . import (
     files,
     prompts,
     resources,
-    tools_adoption,
     tools_analysis,
     tools_data,
     tools_documents,
-    tools_expansion,
     tools_icp,
     tools_messaging,
-    tools_pipeline,
+    tools_teams,
 )
 from .config import ServerConfig
 from .schemas import argument_errors, compact_schema
@@ -173,9 +171,7 @@ def build_server(config: ServerConfig | None = None) -> MCPServer:
         tools_data.TOOLS,
         tools_analysis.TOOLS,
         tools_icp.TOOLS,
-        tools_pipeline.TOOLS,
-        tools_expansion.TOOLS,
-        tools_adoption.TOOLS,
+        tools_teams.TOOLS,
         tools_documents.TOOLS,
         tools_messaging.TOOLS,
     ):

@@ -96,6 +96,7 @@ async def _icp_steps(client: Client, dataset: str, segmentation: str) -> dict[st
     market = await _call(client, "size_market", {"dataset": dataset, "icp": "demo-icp", "universe": "prospects.csv"})
     scopes = ", ".join(f"{k.upper()} {market[k]['accounts']:,}" for k in ("tam", "sam", "som"))
     _out(f"  accounts in {scopes}")
+    await _team_reviews(client, dataset)
     document = await _call(client, "draft_icp_document", {"icp": "demo-icp", "contacts_path": "contacts.csv"})
     _out(f"  sections: {', '.join(document['outline'])}")
     _out(f"  narrative: {document['writer']}")
@@ -109,6 +110,24 @@ async def _icp_steps(client: Client, dataset: str, segmentation: str) -> dict[st
         _out(f"  positioning: {messaging['positioning']}")
         _out(f"  written to {messaging['path']}")
     return document
+
+
+async def _team_reviews(client: Client, dataset: str) -> None:
+    """The ICP at work for sales, product and customer success (the document's team section quotes them)."""
+    pipeline = await _call(client, "review_pipeline", {"dataset": dataset, "icp": "demo-icp"})
+    _out(f"  {pipeline['separation']['verdict']}")
+    _out(
+        f"  {pipeline['open_deals']:,} open deals, ordered by {pipeline['ordered_by']}; list in {pipeline['csv_path']}"
+    )
+    usage = {"dataset": dataset, "icp": "demo-icp", "usage_path": "product_usage.csv"}
+    adoption = await _call(client, "analyze_feature_adoption", usage)
+    _out(f"  {adoption['churn_verdict']}")
+    steps = " -> ".join(step["feature"] for step in adoption["onboarding"][:4])
+    _out(f"  onboarding order of {adoption['onboarding_group']}: {steps}")
+    expansion = await _call(
+        client, "find_expansion", {"dataset": dataset, "icp": "demo-icp", "tier": ["green", "yellow"]}
+    )
+    _out(f"  {expansion['accounts_with_gap']:,} fit customers below their peers ({expansion['unit']})")
 
 
 async def _analyses(client: Client, dataset: str) -> str:
