@@ -25,10 +25,11 @@ MIN_COUNT = 5
 
 @dataclass
 class Comparison:
-    """Rows to compare (accounts or deals), the group mask and, for deals, the account cluster."""
+    """Rows to compare (accounts or deals), which of them are members of the group, and for deals the account
+    cluster."""
 
     rows: pd.DataFrame
-    group: pd.Series
+    members: pd.Series  # True for a row in the group (the rest is what it is compared with)
     unit: Literal["accounts", "deals"]
     label: str
     cluster: pd.Series | None = None
@@ -58,14 +59,14 @@ def value_tests(
 ) -> pd.DataFrame:
     """Each value of each attribute tested for the group; ``known``: the rows' values from
     :func:`attribute_values` when the same rows are contrasted for many groups."""
-    group_size, total = int(frame.group.sum()), len(frame.rows)
+    group_size, total = int(frame.members.sum()), len(frame.rows)
     records = []
     for attr in attrs:  # without ``known``, one attribute's values in memory at a time
         found = known[attr.column] if known is not None else _values(frame.rows, attr)
         values, counts = found.values, found.counts
         if values.empty:
             continue
-        in_group = values[frame.group.reindex(values.index).to_numpy()].value_counts()
+        in_group = values[frame.members.reindex(values.index).to_numpy()].value_counts()
         for value, with_value in counts.items():
             records.append((attr.column, str(value), int(in_group.get(value, 0)), int(with_value)))
     table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value"])
@@ -100,13 +101,13 @@ def pair_tests(frame: Comparison, singles: pd.DataFrame, attrs: dict[str, Attrib
         for second in keys[i + 1 :]:
             both = masks[first] & masks[second]
             records.append(
-                (f"{first[0]} + {second[0]}", f"{first[1]} + {second[1]}", int((both & frame.group).sum()),
+                (f"{first[0]} + {second[0]}", f"{first[1]} + {second[1]}", int((both & frame.members).sum()),
                  int(both.sum()), max(singles.set_index(["attribute", "value"]).loc[[first, second], "lift"]))
             )  # fmt: skip
     table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value", "component_lift"])
     if table.empty:
         return table
-    table = score_counts(table, int(frame.group.sum()), len(frame.rows), deff)
+    table = score_counts(table, int(frame.members.sum()), len(frame.rows), deff)
     keep = table["lift"] >= 1.1 * table["component_lift"]
     return table[keep].drop(columns="component_lift")
 

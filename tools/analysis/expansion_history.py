@@ -151,9 +151,9 @@ def anchored_pairs(frame: Comparison, singles: pd.DataFrame, attrs: dict[str, At
     for row in others.itertuples():
         both = base & trait_mask(frame.rows, attrs[row.attribute], row.value)
         records.append((f"{anchor.attribute} + {row.attribute}", f"{anchor.value} + {row.value}",
-                        int((both & frame.group).sum()), int(both.sum()), max(anchor.lift, row.lift)))  # fmt: skip
+                        int((both & frame.members).sum()), int(both.sum()), max(anchor.lift, row.lift)))  # fmt: skip
     table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value", "component_lift"])
-    table = score_counts(table[table["with_value"] > 0], int(frame.group.sum()), len(frame.rows), 1.0)
+    table = score_counts(table[table["with_value"] > 0], int(frame.members.sum()), len(frame.rows), 1.0)
     return table[table["lift"] >= 1.1 * table["component_lift"]].drop(columns="component_lift")
 
 

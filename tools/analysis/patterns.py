@@ -188,10 +188,10 @@ def _numeric(frame: Comparison, columns: list[str]) -> tuple[list[NumericContras
     out, pvalues = [], []
     rows = frame.rows
     for column in columns:
-        inside, outside = rows.loc[frame.group.to_numpy(), column], rows.loc[~frame.group.to_numpy(), column]
+        inside, outside = rows.loc[frame.members.to_numpy(), column], rows.loc[~frame.members.to_numpy(), column]
         if frame.cluster is not None:  # one value per account: deals would overstate the evidence
-            inside = inside.groupby(frame.cluster[frame.group.to_numpy()].to_numpy()).first()
-            outside = outside.groupby(frame.cluster[~frame.group.to_numpy()].to_numpy()).first()
+            inside = inside.groupby(frame.cluster[frame.members.to_numpy()].to_numpy()).first()
+            outside = outside.groupby(frame.cluster[~frame.members.to_numpy()].to_numpy()).first()
         p = mann_whitney_p(inside, outside)
         gq, rq = quantiles(inside), quantiles(outside)
         pvalues.append(p)
@@ -221,13 +221,13 @@ def find_patterns(
 ) -> PatternReport:
     """What separates the group from the rest, or the verdict that nothing reliable does."""
     frame = comparison_frame(dataset, compare, condition, top_share)
-    if frame.group.sum() < 3 or (~frame.group).sum() < 3:
+    if frame.members.sum() < 3 or (~frame.members).sum() < 3:
         raise InsufficientDataError(
-            f"The comparison '{frame.label}' has {int(frame.group.sum())} rows in the group and "
-            f"{int((~frame.group).sum())} outside; at least 3 on each side are needed. Load more accounts (or a deals "
-            "file), or compare another way (compare='best', 'won', 'churned' or a condition)."
+            f"The comparison '{frame.label}' has {int(frame.members.sum())} rows in the group and "
+            f"{int((~frame.members).sum())} outside; at least 3 on each side are needed. Load more accounts (or a "
+            "deals file), or compare another way (compare='best', 'won', 'churned' or a condition)."
         )
-    deff = design_effect(frame.group, frame.cluster) if frame.cluster is not None else 1.0
+    deff = design_effect(frame.members, frame.cluster) if frame.cluster is not None else 1.0
     exclude = {c.column for c in condition or []}
     attrs = attributes(dataset, frame.rows, exclude=exclude, include_leaky=include_leaky)
     singles = value_tests(frame, attrs, deff).sort_values("p_value", kind="stable")
@@ -276,7 +276,7 @@ def _report(
     unused = [c for c in dataset.kinds if c in frame.rows and c not in used and not c.endswith(("_low", "_high"))]
     excluded = (sorted(c for c in unused if is_leaky(c)) + sorted(c for c in unused if not is_leaky(c)))[:15]
     chart_path = _chart(patterns, frame, output_dir / f"patterns_{compare}.png") if chart else None
-    group = int(frame.group.sum())
+    group = int(frame.members.sum())
     return PatternReport(
         dataset=dataset.name,
         comparison=frame.label,

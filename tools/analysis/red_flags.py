@@ -67,7 +67,7 @@ def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Compar
         except InsufficientDataError:
             continue
         if source == "lost":
-            frame = Comparison(frame.rows, ~frame.group, frame.unit, "lost vs won", frame.cluster)
+            frame = Comparison(frame.rows, ~frame.members, frame.unit, "lost vs won", frame.cluster)
         yield source, frame  # type: ignore[misc]
         del frame  # released before the next comparison is built
     try:
@@ -80,7 +80,7 @@ def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Compar
 
 
 def _flags_for(dataset: Dataset, source: Source, frame: Comparison) -> pd.DataFrame:
-    deff = design_effect(frame.group, frame.cluster) if frame.cluster is not None else 1.0
+    deff = design_effect(frame.members, frame.cluster) if frame.cluster is not None else 1.0
     attrs = attributes(dataset, frame.rows)
     singles = value_tests(frame, attrs, deff)
     over = singles[(singles["lift"] > 1) & (singles["value"] != "Other")].sort_values("lift", ascending=False)
@@ -89,7 +89,7 @@ def _flags_for(dataset: Dataset, source: Source, frame: Comparison) -> pd.DataFr
     )
     table["q_value"] = bh_adjust(table["p_value"].to_numpy())
     table["source"], table["deff"], table["unit"] = source, deff, frame.unit
-    table["base_bad"] = frame.group.mean()
+    table["base_bad"] = frame.members.mean()
     return table
 
 
@@ -127,7 +127,7 @@ def find_red_flags(dataset: Dataset, output_dir: Path, *, top_share: float = 0.2
     tables, sources = [], {}
     for source, frame in _frames(dataset, top_share):
         tables.append(_flags_for(dataset, source, frame))
-        sources[source] = f"{int(frame.group.sum()):,} of {len(frame.rows):,} {frame.unit}"
+        sources[source] = f"{int(frame.members.sum()):,} of {len(frame.rows):,} {frame.unit}"
         del frame
     if not tables:
         raise InsufficientDataError(

@@ -79,12 +79,12 @@ def _periods(
 def _subset(frame: Comparison, mask: np.ndarray) -> Comparison:
     cluster = frame.cluster[mask] if frame.cluster is not None else None
     dates = frame.dates[mask] if frame.dates is not None else None
-    return Comparison(frame.rows[mask], frame.group[mask], frame.unit, frame.label, cluster, dates)
+    return Comparison(frame.rows[mask], frame.members[mask], frame.unit, frame.label, cluster, dates)
 
 
 def _tier_rates(icp: ICPVersion, frame: Comparison) -> tuple[TierRates, Rate, pd.DataFrame]:
     scored = score_rows(icp, frame.rows)
-    won = frame.group.to_numpy()
+    won = frame.members.to_numpy()
     by_tier: dict[str, Rate | None] = {}
     for tier in ("green", "yellow", "red"):
         in_tier = scored["tier"].eq(tier).to_numpy()

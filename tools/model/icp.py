@@ -150,7 +150,7 @@ def training_frame(
     dataset = relabel(dataset, outcome)
     try:
         frame = comparison_frame(dataset, "won", None, 0.2)
-        if frame.group.sum() >= MIN_CLASS and (~frame.group).sum() >= MIN_CLASS:
+        if frame.members.sum() >= MIN_CLASS and (~frame.members).sum() >= MIN_CLASS:
             return frame, frame.label, "learned"
     except InsufficientDataError:
         pass
@@ -236,7 +236,7 @@ def _finish(
             frame = training_frame(dataset, draft.outcome)[0]
         tiers = score_rows(draft, frame.rows)["tier"]
         update["training_tiers"] = {
-            t: rate(int(frame.group[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
+            t: rate(int(frame.members[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
         }
         chosen = segmentation if segmentation is not None else _latest_segmentation(workspace, dataset.name)
         if chosen is not None:
@@ -265,7 +265,13 @@ def build_icp(
     frame, comparison, method = training_frame(dataset)
     attrs, excluded = _attributes(dataset, frame, learning.include or [], learning.exclude or [])
     learned = fit_scorecard(
-        frame.rows, frame.group, attrs, method=method, unit=frame.unit, groups=frame.cluster, random_state=random_state
+        frame.rows,
+        frame.members,
+        attrs,
+        method=method,
+        unit=frame.unit,
+        groups=frame.cluster,
+        random_state=random_state,
     )
     scorecard, weighting = _weighted(learned, settings.rubric or [], settings.points or {})
     how = "learned by regularised logistic regression" if method == "learned" else "from smoothed lift"
@@ -306,7 +312,7 @@ def _attributes(
         visible = [c for c in frame.rows.columns if not c.endswith(("_low", "_high"))]
         raise OptionError(f"Unknown column(s) {unknown} in include/exclude. Columns are: {listing(visible, 60)}.")
     attrs, reasons = model_attributes(dataset, frame.rows, include, exclude)
-    found = leaks(frame.rows, [a for a in attrs if a.column not in include], frame.group.astype(int).to_numpy())
+    found = leaks(frame.rows, [a for a in attrs if a.column not in include], frame.members.astype(int).to_numpy())
     reasons.update(found)
     attrs = [a for a in attrs if a.column not in found]
     if not attrs:

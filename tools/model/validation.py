@@ -81,7 +81,7 @@ def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_s
     frame, _, _ = training_frame(dataset, icp.outcome)
     test, _, _ = training_frame(holdout, icp.outcome)
     scored = score_rows(icp, test.rows)
-    outcome = test.group.astype(int)
+    outcome = test.members.astype(int)
     evaluation = evaluate_scores(
         scored["score"], scored["tier"], outcome, groups=test.cluster, random_state=random_state
     )
@@ -89,7 +89,7 @@ def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_s
     attrs = model_attributes(dataset, frame.rows)[0]
     columns = [a.column for a in attrs if a.column in test.rows and a.column not in left_out]
     logistic = baseline_logistic(
-        frame.rows[columns], frame.group.astype(int), test.rows[columns], outcome, random_state=random_state
+        frame.rows[columns], frame.members.astype(int), test.rows[columns], outcome, random_state=random_state
     )
     notes = [
         f"Version {icp.version} scored as saved (no refit) on {len(test.rows):,} {test.unit} of dataset "
@@ -144,7 +144,7 @@ def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random
     groups = frame.cluster
     scorecard = fit_scorecard(
         frame.rows[train.to_numpy()],
-        frame.group[train.to_numpy()],
+        frame.members[train.to_numpy()],
         attrs,
         method=method,
         unit=frame.unit,
@@ -154,7 +154,7 @@ def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random
     scorecard, weight_notes = _user_weights(icp, scorecard)
     refit = icp.model_copy(update={"scorecard": scorecard})
     scored = score_rows(refit, frame.rows[test.to_numpy()])
-    outcome = frame.group[test.to_numpy()].astype(int)
+    outcome = frame.members[test.to_numpy()].astype(int)
     test_groups = groups[test.to_numpy()] if groups is not None else None
     evaluation = evaluate_scores(
         scored["score"], scored["tier"], outcome, groups=test_groups, random_state=random_state
@@ -175,7 +175,7 @@ def validate_icp(
     frame, train = side.frame, side.train.to_numpy()
     logistic = baseline_logistic(
         frame.rows.loc[train, side.columns],
-        frame.group[train].astype(int),
+        frame.members[train].astype(int),
         frame.rows.loc[side.test.to_numpy(), side.columns],
         side.outcome,
         random_state=random_state,
