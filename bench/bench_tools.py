@@ -43,6 +43,9 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
     ("score_prospect", {"icp": "core", "company": "ROW_ID"}),
     ("score_prospects", {"icp": "core", "path": "prospects.csv"}),
     ("size_market", {"dataset": "crm", "icp": "core", "universe": "prospects.csv"}),
+    ("review_pipeline", {"dataset": "crm", "icp": "core"}),
+    ("analyze_feature_adoption", {"dataset": "crm", "icp": "core", "usage_path": "usage.csv"}),
+    ("find_expansion", {"dataset": "crm", "icp": "core", "tier": ["green", "yellow"]}),
     ("export_icp", {"icp": "core"}),
     ("draft_icp_document", {"icp": "core"}),
     ("draft_messaging", {"icp": "core", "segment": "FIRST_SEGMENT"}),
@@ -109,8 +112,9 @@ def _first_segment(workspace: Path) -> str:
 def run_size(rows: int, only: set[str]) -> dict[str, Any]:
     accounts, deals = large.accounts_and_deals(rows)
     prospects = large.prospects(rows)
+    usage = large.usage(rows)
     data = Path(tempfile.mkdtemp(prefix=f"icp-bench-{rows}-"))
-    for source in (accounts, deals, prospects):
+    for source in (accounts, deals, prospects, usage):
         _link(source, data / source.name)
     workspace = data / "workspace"
     in_child("bench_tools", "_read_csv", accounts, deals, prospects)  # warm the page cache: every reader reads it warm

@@ -77,6 +77,36 @@ def _deals(accounts: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+FEATURES = ("Dashboards", "Integrations", "Alerts", "Reports", "Workflow automation", "API access", "SSO", "Mobile app")
+
+
+def usage(rows: int, seed: int = 1) -> Path:
+    """``usage.csv`` for the accounts of ``accounts_and_deals(rows, seed)``: one row per account and feature it used
+    (events, first use), each feature adopted by a fixed share of accounts; written once and reused."""
+    folder = _folder("crm", rows, seed)
+    path = folder / "usage.csv"
+    if path.exists():
+        return path
+    ids = np.arange(rows) + 10_000_001  # the Record IDs accounts_and_deals gives (a superset after de-duplication)
+    rng = np.random.default_rng(seed + 2000)
+    frames = []
+    for share, feature in zip(np.linspace(0.15, 0.75, len(FEATURES)), FEATURES, strict=True):
+        used = ids[rng.random(rows) < share]
+        first = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, len(used)), unit="D")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Account ID": used,
+                    "Feature": feature,
+                    "Events": rng.integers(1, 200, len(used)),
+                    "First Used": first.strftime("%Y-%m-%d"),
+                }
+            )
+        )
+    _write_csv(pd.concat(frames, ignore_index=True), path)
+    return path
+
+
 def prospects(rows: int, seed: int = 3) -> Path:
     """A prospect list of ``rows`` companies (the accounts export's columns, other companies)."""
     folder = _folder("prospects", rows, seed)
