@@ -20,7 +20,7 @@ from icp_assistant.tools.store.workspace import Workspace
 from icp_assistant.tools.synthetic import generate_accounts_and_deals
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
-REACHABLE = "Peers' 75th percentile (reachable) (money (currency not stated in the export))"
+REACHABLE = "Peers' 75th percentile (reachable)"  # money in the export's unstated currency: no unit in the header
 
 
 def _generated(folder: Path, *, expansion: bool) -> tuple[Dataset, ICPVersion, dict[str, Any] | None]:
@@ -100,8 +100,8 @@ def test_white_space_is_the_peers_75th_percentile_minus_the_value_and_small_grou
     for industry, values in amounts.items():
         reachable = float(np.percentile(values, 75))
         rows = listing[listing["Segment"].str.startswith(industry)]
-        value = rows["Won revenue (money (currency not stated in the export))"]
-        gap = rows["Gap to reachable (money (currency not stated in the export))"]
+        value = rows["Won revenue"]
+        gap = rows["Gap to reachable"]
         if len(values) < 10:  # Gamma: 6 peers, small
             assert gap.isna().all() and rows[REACHABLE].notna().all()
             assert set(rows["Status"]) == {"small comparison group: no gap"}

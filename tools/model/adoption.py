@@ -432,8 +432,9 @@ def _csv(
         verdict = "" if r.kind == "all" else ("differs" if r.q < ALPHA and r.lift and abs(math.log(r.lift)) >= math.log(
             MIN_LIFT) else "no reliable difference")  # fmt: skip
         records.append({"table": "Adoption by group", "group": r.group, "feature": r.feature, **rates(r.adopted),
-                        "lift": None if r.lift is None else round(r.lift, 3), "other_n": r.others.n,
-                        "other_rate": r.others.rate, "q": None if pd.isna(r.q) else r.q,
+                        "lift": None if r.lift is None else round(r.lift, 3),
+                        "other_n": r.others.n or None, "other_rate": r.others.rate,
+                        "q": None if pd.isna(r.q) else r.q,
                         "verdict": verdict})  # fmt: skip
     for name, group, compared in (
         ("Retained vs churned", "Retained customers", churn),

@@ -120,6 +120,11 @@ def _value_columns(dataset: Dataset) -> list[str]:
     return found + ([PRODUCTS] if _products(dataset) is not None else [])
 
 
+def _header_unit(unit: str) -> str:
+    """' (USD)', ' (seats)'; nothing for money whose currency the export does not state (the result says so)."""
+    return "" if unit.startswith("money") else f" ({unit})"
+
+
 def _unit(dataset: Dataset, column: str) -> str:
     if column == PRODUCTS:
         return "products"
@@ -366,7 +371,7 @@ def _listing(
     for column in ("account_id", "name", "domain"):
         if column in rows:
             out[field_label(column)] = rows.loc[fit.index, column]
-    unit = f" ({chosen.unit})"
+    unit = _header_unit(chosen.unit)
     out["Segment"] = fit["segment"]
     out["Tier"] = fit["tier"]
     out["ICP score"] = fit["score"].astype("Int64")
@@ -381,7 +386,7 @@ def _listing(
 
 
 def _segment_table(peers: pd.DataFrame, chosen: Value) -> pd.DataFrame:
-    unit = f" ({chosen.unit})"
+    unit = _header_unit(chosen.unit)
     return pd.DataFrame(
         {
             "Segment": peers.index.astype(str),

@@ -344,7 +344,8 @@ def review_pipeline(
     folder = workspace.folder("analyses", dataset.name)
     stem = f"pipeline-{icp.name}-v{icp.version}" + (f"-{slugify(Path(source).stem)}" if source else "")
     human = listed.rename(columns=COLUMNS)
-    csv_path = write_table(human, folder / f"{stem}.csv")
+    said = human.assign(**{COLUMNS["stale"]: listed["stale"].map({True: "yes", False: "no"})})  # a person reads it
+    csv_path = write_table(said, folder / f"{stem}.csv")
     parquet_path = write_table(human, folder / f"{stem}.parquet")
     limit = stale_after(dataset)
     amounts = listed["amount"].dropna()
