@@ -425,7 +425,14 @@ def _csv(
     table: pd.DataFrame, churn: pd.DataFrame, expansion: pd.DataFrame, steps: list[OnboardingStep], fit_label: str
 ) -> pd.DataFrame:
     def rates(r: Rate) -> dict[str, object]:
-        return {"n": r.n, "hits": r.hits, "rate": r.rate, "low": r.low, "high": r.high, "small": r.small_sample}
+        return {
+            "n": r.n,
+            "hits": r.hits,
+            "rate": r.rate,
+            "low": r.low,
+            "high": r.high,
+            "small": "yes" if r.small_sample else "no",
+        }
 
     records: list[dict[str, object]] = []
     for r in table.itertuples():
