@@ -21,7 +21,7 @@ R = TypeVar("R")
 CREATES_RESOURCES = {
     "load_accounts", "segment_accounts", "build_icp", "edit_icp", "export_icp", "score_prospects", "size_market",
     "draft_icp_document", "draft_messaging", "set_product_profile", "find_best_customers", "find_patterns",
-    "find_red_flags", "rank_segments",
+    "find_red_flags", "rank_segments", "review_pipeline", "analyze_feature_adoption", "find_expansion",
 }  # fmt: skip
 
 
@@ -51,7 +51,7 @@ def tool_errors(raise_unexpected: bool) -> Callable[[Callable[P, Awaitable[R]]],
             try:
                 result = await handler(*args, **kwargs)
                 if handler.__name__ in CREATES_RESOURCES:
-                    await resources_changed(kwargs.get("ctx"))
+                    await resources_changed(getattr(kwargs.get("call"), "ctx", None))
                 return result
             except ToolError:
                 raise

@@ -1,14 +1,15 @@
 """The server's tools declared once: each handler with its title and effect, installed with the same annotations,
 error guard and result wrapping.
 
-A handler is a module-level ``async def`` returning the engine's result model. It asks for the server's state like
-any other injected value (``state: State``; ``roots: Roots`` for the client's folders)::
+A handler is a module-level ``async def`` returning the engine's result model. It asks for the call it serves like
+any other injected value (``call: Call``: the server's state and the request's context; ``roots: Roots`` for the
+client's folders)::
 
     TOOLS = ToolTable()
 
     @TOOLS.tool("Load accounts (and deals)", effect="writes")
-    async def load_accounts(state: State, ctx: Context, roots: Roots, path: PathArg, ...) -> DatasetCard:
-        return await run_engine(ctx, engine.load_accounts, state.resolve(path, roots), state.workspace, ...)
+    async def load_accounts(call: Call, roots: Roots, path: PathArg, ...) -> DatasetCard:
+        return await call.run(engine.load_accounts, call.state.resolve(path, roots), call.workspace, ...)
 
 :meth:`ToolTable.install` registers each with the annotations of its effect, the error guard
 (:func:`.errors.tool_errors`), and the result: the model as structured content, compact text and resource links
@@ -27,8 +28,11 @@ from typing import Annotated, Any, Literal, TypeVar
 from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.types import CallToolResult, ContentBlock, ListRootsResult, ToolAnnotations
 
+from icp_assistant.tools.store.workspace import Workspace
+
+from .config import ServerConfig
 from .errors import tool_errors
-from .state import AppState, client_roots
+from .state import AppState, client_roots, off_loop, run_engine
 
 Effect = Literal["reads", "writes", "replaces", "adds", "drafts"]
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
@@ -58,6 +62,37 @@ def app_state(ctx: Context) -> AppState:
 
 State = Annotated[AppState, Resolve(app_state)]
 Roots = Annotated[ListRootsResult, Resolve(client_roots)]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """The call a handler serves: the server's state, and the request's context (progress, logs, sampling)."""
+
+    state: AppState
+    ctx: Context
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.state.workspace
+
+    @property
+    def config(self) -> ServerConfig:
+        return self.state.config
+
+    async def run(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Engine work off the event loop, its progress reported to the client (:func:`.state.run_engine`)."""
+        return await run_engine(self.ctx, work, *args, **kwargs)
+
+    async def off(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Blocking work (reading a saved dataset or ICP) off the event loop (:func:`.state.off_loop`)."""
+        return await off_loop(work, *args)
+
+
+def tool_call(ctx: Context) -> ToolCall:
+    return ToolCall(app_state(ctx), ctx)
+
+
+Call = Annotated[ToolCall, Resolve(tool_call)]
 
 
 Extra = Callable[[Any], Sequence[ContentBlock]]
@@ -99,14 +134,14 @@ def as_result(
     """``handler`` returning its model as the tool result (with ``extra(model)`` content); its signature says so for
     the output schema (``Annotated[CallToolResult, Model]``)."""
     signature = inspect.signature(handler, eval_str=True)
-    if "state" not in signature.parameters:
-        raise TypeError(f"{handler.__name__} takes no `state: State`: a tool handler needs it to build its result")
+    if "call" not in signature.parameters:
+        raise TypeError(f"{handler.__name__} takes no `call: Call`: a tool handler needs it to build its result")
     model = signature.return_annotation
 
     @functools.wraps(handler)
     async def call(*args: Any, **kwargs: Any) -> CallToolResult:
         model = await handler(*args, **kwargs)
-        state: AppState = kwargs["state"]
+        state: AppState = kwargs["call"].state
         return state.result(handler.__name__, model, extra(model) if extra is not None else ())
 
     call.__signature__ = signature.replace(return_annotation=Annotated[CallToolResult, model])  # type: ignore[attr-defined]

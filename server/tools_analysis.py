@@ -6,7 +6,6 @@ import base64
 from pathlib import Path
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from mcp.types import ImageContent
 from pydantic import BaseModel, Field
 
@@ -16,8 +15,8 @@ from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.store.datasets import open_dataset
 
 from .params import Chart, DatasetName, TopShare
-from .registry import State, ToolTable
-from .state import AppState, off_loop, run_engine
+from .registry import Call, ToolTable
+from .state import AppState
 
 TOOLS = ToolTable()
 
@@ -36,8 +35,7 @@ def _output(state: AppState, dataset: str) -> Path:
 
 @TOOLS.tool("Find best customers", effect="writes", extra=_image)
 async def find_best_customers(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: DatasetName,
     top_share: TopShare = 0.2,
     weights: Annotated[
@@ -50,12 +48,11 @@ async def find_best_customers(
     value, expansion, retention, NPS/CSAT, sales-cycle speed), with the definition and weights reported.
     Returns how many accounts are 'best' (top share), how concentrated value is, value by size band,
     firmographic value drivers (Spearman) and a capped list of top accounts with their reasons."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    result = await run_engine(
-        ctx,
+    data = await call.off(open_dataset, call.workspace, dataset)
+    result = await call.run(
         best.find_best_customers,
         data,
-        _output(state, dataset),
+        _output(call.state, dataset),
         top_share=top_share,
         weights=weights,
         chart=chart,
@@ -65,8 +62,7 @@ async def find_best_customers(
 
 @TOOLS.tool("Find patterns", effect="writes", extra=_image)
 async def find_patterns(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: DatasetName,
     compare: Annotated[
         Literal["best", "won", "churned", "condition"],
@@ -88,12 +84,11 @@ async def find_patterns(
     stack values, any column) its share in the group vs overall, lift, counts and a Benjamini-Hochberg
     corrected test; numbers compared by median and IQR. Returns the few strongest reliable patterns in
     plain words, or the verdict 'no reliable pattern' when nothing separates the group beyond chance."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    result = await run_engine(
-        ctx,
+    data = await call.off(open_dataset, call.workspace, dataset)
+    result = await call.run(
         patterns.find_patterns,
         data,
-        _output(state, dataset),
+        _output(call.state, dataset),
         compare=compare,
         condition=condition,
         top_share=top_share,
@@ -105,8 +100,7 @@ async def find_patterns(
 
 @TOOLS.tool("Segment accounts", effect="writes", extra=_image)
 async def segment_accounts(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: DatasetName,
     dimensions: Annotated[
         list[str] | None,
@@ -127,12 +121,11 @@ async def segment_accounts(
     resampling, minimum size and outcome separation). Each segment: accounts, share, a name from its
     distinctive traits ('Mixed' when none), traits with lift, medians, win rate with interval vs base,
     value, cycle days, churn, outliers. Saved by name for rank_segments."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    result = await run_engine(
-        ctx,
+    data = await call.off(open_dataset, call.workspace, dataset)
+    result = await call.run(
         segments.segment_accounts,
         data,
-        state.workspace,
+        call.workspace,
         dimensions=dimensions,
         k=k,
         min_size=min_size,
@@ -144,8 +137,7 @@ async def segment_accounts(
 
 @TOOLS.tool("Rank segments", effect="writes")
 async def rank_segments(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: DatasetName,
     segmentation: Annotated[str, Field(description="Segmentation name from segment_accounts")],
     weights: Annotated[
@@ -157,20 +149,20 @@ async def rank_segments(
     likelihood to convert (win rate, shrunk toward the base rate for small samples) and velocity (days to
     close), with the combined priority's weights stated, the evidence per segment, low-confidence
     segments ranked last, and the top accounts within each segment."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    result = await run_engine(ctx, ranking.rank_segments, data, state.workspace, segmentation, weights=weights)
+    data = await call.off(open_dataset, call.workspace, dataset)
+    result = await call.run(ranking.rank_segments, data, call.workspace, segmentation, weights=weights)
     return result
 
 
 @TOOLS.tool("Find red flags (anti-ICP)", effect="writes", extra=_image)
 async def find_red_flags(
-    state: State, ctx: Context, dataset: DatasetName, top_share: TopShare = 0.2, chart: Chart = False
+    call: Call, dataset: DatasetName, top_share: TopShare = 0.2, chart: Chart = False
 ) -> red_flags.RedFlags:
     """The anti-ICP: traits (and pairs of traits) over-represented among churned customers, lost deals
     and low-value customers, each with the bad-outcome rate of accounts that have it (Wilson interval),
     the base rate, lift and corrected significance, rendered as candidate disqualifiers."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    result = await run_engine(
-        ctx, red_flags.find_red_flags, data, _output(state, dataset), top_share=top_share, chart=chart
+    data = await call.off(open_dataset, call.workspace, dataset)
+    result = await call.run(
+        red_flags.find_red_flags, data, _output(call.state, dataset), top_share=top_share, chart=chart
     )
     return result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from icp_assistant.tools.core.card import DatasetCard
@@ -13,16 +12,15 @@ from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.datasets import load_accounts as load_accounts_engine
 
 from .params import MappingArg, PathArg, Sheet
-from .registry import Roots, State, ToolTable
-from .state import run_engine, sheet_arg
+from .registry import Call, Roots, ToolTable
+from .state import sheet_arg
 
 TOOLS = ToolTable()
 
 
 @TOOLS.tool("Load accounts (and deals)", effect="writes")
 async def load_accounts(
-    state: State,
-    ctx: Context,
+    call: Call,
     roots: Roots,
     path: PathArg,
     deals_path: Annotated[
@@ -57,16 +55,16 @@ async def load_accounts(
     compact dataset card: fields found with fill rates and profiles, unmapped columns, warnings,
     outcomes, and which analyses the data supports. Pass the card's `name` to later tools."""
     options = LoadOptions(
-        deals_path=state.optional_file(deals_path, roots),
+        deals_path=call.state.optional_file(deals_path, roots),
         name=name,
         sheet=sheet_arg(sheet),
         deals_sheet=sheet_arg(deals_sheet),
         mapping=mapping,
         deals_mapping=deals_mapping,
         revenue_unit=revenue_unit,
-        max_bytes=state.config.max_file_bytes,
+        max_bytes=call.config.max_file_bytes,
         use_cache=not refresh,
         outcome=outcome,
     )
-    accounts = state.resolve(path, roots)
-    return await run_engine(ctx, load_accounts_engine, accounts, state.workspace, options)
+    accounts = call.state.resolve(path, roots)
+    return await call.run(load_accounts_engine, accounts, call.workspace, options)

@@ -17,8 +17,7 @@ from icp_assistant.tools.report.document import DocumentResult, prepare_document
 
 from .narrative import narrative_from, sample_for, will_sample
 from .params import IcpName, Version
-from .registry import Roots, State, ToolTable
-from .state import off_loop, run_engine
+from .registry import Call, Roots, State, ToolTable
 
 TOOLS = ToolTable()
 
@@ -46,8 +45,7 @@ def ask_client(
 
 @TOOLS.tool("Draft the ICP document", effect="drafts")
 async def draft_icp_document(
-    state: State,
-    ctx: Context,
+    call: Call,
     icp: IcpName,
     roots: Roots,
     narrative: Annotated[CreateMessageResult | None, Resolve(ask_client)],
@@ -67,17 +65,17 @@ async def draft_icp_document(
     messaging, roadmap, review cadence). Every number is computed; what the data cannot tell is marked as a
     hypothesis with the questions to ask. Includes the last validate_icp and size_market results for this
     version when they exist. Returns the paths, the outline, the one-page summary and who wrote the words."""
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    contacts = state.optional_file(contacts_path, roots)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    contacts = call.state.optional_file(contacts_path, roots)
 
     def draft(progress: Callable[[float, str], None]) -> DocumentResult:
         """The three stages in one worker-thread run, so progress climbs once from 0 to 100."""
         progress(0.0, "gathering the facts")
-        facts, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
+        facts, batch = prepare_document(call.workspace, chosen, contacts, call.config.max_file_bytes)
         progress(0.4, "writing the narrative")
-        words = narrative_from(batch, narrative, state.config.fallback_writer())
+        words = narrative_from(batch, narrative, call.config.fallback_writer())
         progress(0.6, "rendering Markdown, HTML and charts")
-        return write_document(state.workspace, chosen, facts, words)
+        return write_document(call.workspace, chosen, facts, words)
 
-    result = await run_engine(ctx, draft)
+    result = await call.run(draft)
     return result

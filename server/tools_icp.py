@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec
@@ -24,16 +23,15 @@ from icp_assistant.tools.model.validation import validate_icp as validate_icp_en
 from icp_assistant.tools.store.datasets import LoadOptions, open_dataset
 
 from .params import DatasetName, EngineChoice, Gates, IcpName, Points, Rubric, Version
-from .registry import Roots, State, ToolTable
-from .state import off_loop, run_engine, sheet_arg
+from .registry import Call, Roots, ToolTable
+from .state import sheet_arg
 
 TOOLS = ToolTable()
 
 
 @TOOLS.tool("Build the ICP", effect="adds")
 async def build_icp(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: DatasetName,
     name: Annotated[
         str | None, Field(description="ICP name (default '<dataset>-icp'); each build adds a version")
@@ -70,22 +68,19 @@ async def build_icp(
     violated must-have or a disqualifier caps in red), best-fit / good-fit / red-flag statements with
     evidence, the in-sample win rate per tier, and the segments it targets with their description facts
     (who, why they fit, when, example accounts, negative description)."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
+    data = await call.off(open_dataset, call.workspace, dataset)
     thresholds = _thresholds(green, yellow)
     settings = icp_engine.Settings(
         thresholds=thresholds, must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points
     )
     learning = icp_engine.Learning(outcome=outcome, include=include, exclude=exclude, segmentation=segmentation)
-    built = await run_engine(
-        ctx, icp_engine.build_icp, data, state.workspace, name=name, settings=settings, learning=learning
-    )
-    return await off_loop(icp_engine.summary, state.workspace, built)
+    built = await call.run(icp_engine.build_icp, data, call.workspace, name=name, settings=settings, learning=learning)
+    return await call.off(icp_engine.summary, call.workspace, built)
 
 
 @TOOLS.tool("Edit the ICP (new version)", effect="adds")
 async def edit_icp(
-    state: State,
-    ctx: Context,
+    call: Call,
     icp: IcpName,
     green: Annotated[int | None, Field(ge=1, le=100, description="New green threshold")] = None,
     yellow: Annotated[int | None, Field(ge=0, le=99, description="New yellow threshold")] = None,
@@ -97,21 +92,20 @@ async def edit_icp(
     """Change an ICP's weights, thresholds or gates without refitting: writes the next version (earlier
     versions stay readable). Rubric and hand-set points apply to the points as learned; pass [] or {} to go
     back to the learned points. In-sample tiers and segment scores are recomputed."""
-    current = await off_loop(icp_engine.open_icp, state.workspace, icp)
+    current = await call.off(icp_engine.open_icp, call.workspace, icp)
     thresholds = None
     if green is not None or yellow is not None:
         thresholds = _thresholds(green or current.thresholds.green, yellow or current.thresholds.yellow)
     changes = icp_engine.Settings(
         thresholds=thresholds, must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points
     )
-    edited = await run_engine(ctx, icp_engine.edit_icp, state.workspace, icp, changes)
-    return await off_loop(icp_engine.summary, state.workspace, edited)
+    edited = await call.run(icp_engine.edit_icp, call.workspace, icp, changes)
+    return await call.off(icp_engine.summary, call.workspace, edited)
 
 
 @TOOLS.tool("Score a prospect", effect="reads")
 async def score_prospect(
-    state: State,
-    ctx: Context,
+    call: Call,
     icp: IcpName,
     fields: Annotated[
         dict[str, str | float | int | None] | None,
@@ -142,15 +136,14 @@ async def score_prospect(
     fit?": pass `company` (name, domain or id) and it is found in the loaded datasets and scored as stored
     there (`found` says which dataset and row; a customer is told whether it sits inside the ICP); a name
     matching several companies lists them to pick from by domain or dataset + row."""
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    result = await run_engine(ctx, score_any, state.workspace, chosen, fields, company, dataset, row)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    result = await call.run(score_any, call.workspace, chosen, fields, company, dataset, row)
     return result
 
 
 @TOOLS.tool("Validate the ICP", effect="writes")
 async def validate_icp(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: Annotated[str, Field(description="Dataset name from load_accounts (with won and lost outcomes)")],
     icp: IcpName,
     version: Version = None,
@@ -171,21 +164,20 @@ async def validate_icp(
     top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
     tiers do not separate or the sample is too small to tell. With `holdout`, the saved version is scored
     as it is on that second dataset."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
+    data = await call.off(open_dataset, call.workspace, dataset)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
     if holdout is not None:
-        other = await off_loop(open_dataset, state.workspace, holdout)
-        result = await run_engine(ctx, validate_on, data, other, chosen)
+        other = await call.off(open_dataset, call.workspace, holdout)
+        result = await call.run(validate_on, data, other, chosen)
     else:
-        result = await run_engine(ctx, validate_icp_engine, data, chosen, split=split)
-    await off_loop(icp_engine.save_result, state.workspace, chosen, "validation", result)
+        result = await call.run(validate_icp_engine, data, chosen, split=split)
+    await call.off(icp_engine.save_result, call.workspace, chosen, "validation", result)
     return result
 
 
 @TOOLS.tool("Check ICP drift (quarterly review)", effect="reads")
 async def check_drift(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: Annotated[str, Field(description="Dataset the ICP was built from (the reference wins)")],
     icp: IcpName,
     recent: Annotated[
@@ -200,17 +192,16 @@ async def check_drift(
     (PSI with a sampling-noise floor, KS / Cramer's V; coverage changes such as emptier or recoded columns kept
     apart from real mix changes), the share of new wins scoring red then and now, and win rate per tier then
     and now; too few recent wins (< 30) is said instead of judged."""
-    reference = await off_loop(open_dataset, state.workspace, dataset)
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    later = await off_loop(open_dataset, state.workspace, recent) if recent is not None else None
-    result = await run_engine(ctx, check_drift_engine, reference, chosen, recent=later, since=since)
+    reference = await call.off(open_dataset, call.workspace, dataset)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    later = await call.off(open_dataset, call.workspace, recent) if recent is not None else None
+    result = await call.run(check_drift_engine, reference, chosen, recent=later, since=since)
     return result
 
 
 @TOOLS.tool("Export the ICP scoring model", effect="writes")
 async def export_icp(
-    state: State,
-    ctx: Context,
+    call: Call,
     icp: IcpName,
     version: Version = None,
     table: Annotated[str, Field(description="Table the SQL should score (canonical column names)")] = "accounts",
@@ -219,15 +210,14 @@ async def export_icp(
     icp_tier, icp_reasons (the three criteria with the most points, as in a prospect list) and
     icp_criteria_met, and agrees exactly with score_prospect), a JSON spec of the criteria and points,
     and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    result = await run_engine(ctx, export_engine, chosen, state.workspace.folder("exports", chosen.name), table)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    result = await call.run(export_engine, chosen, call.workspace.folder("exports", chosen.name), table)
     return result
 
 
 @TOOLS.tool("Score a prospect list", effect="writes")
 async def score_prospects(
-    state: State,
-    ctx: Context,
+    call: Call,
     roots: Roots,
     icp: IcpName,
     path: Annotated[str, Field(description="Prospect file (same formats as load_accounts)")],
@@ -245,15 +235,14 @@ async def score_prospects(
     top accounts, the file paths and data-quality notes. Files of millions of rows are scored out of core
     (the ICP's SQL on an embedded DuckDB, or on Spark when the server has --spark), with the same results.
     Progress is reported for big files."""
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=state.config.max_file_bytes)
-    compute = Compute(engine, state.config.spark)
-    result = await run_engine(
-        ctx,
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=call.config.max_file_bytes)
+    compute = Compute(engine, call.config.spark)
+    result = await call.run(
         score_prospects_engine,
         chosen,
-        state.resolve(path, roots),
-        state.workspace,
+        call.state.resolve(path, roots),
+        call.workspace,
         options,
         carry=carry,
         compute=compute,
@@ -263,8 +252,7 @@ async def score_prospects(
 
 @TOOLS.tool("Size the market (TAM / SAM / SOM)", effect="writes")
 async def size_market(
-    state: State,
-    ctx: Context,
+    call: Call,
     roots: Roots,
     dataset: Annotated[str, Field(description="Dataset the ICP was built from (for contract values)")],
     icp: IcpName,
@@ -281,16 +269,14 @@ async def size_market(
     from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
     x value), sensitivity to the assumptions, and the ranked SOM account list written to a file. Universes of
     millions of rows are scored out of core (DuckDB, or Spark with --spark), with the same results."""
-    reference = await off_loop(open_dataset, state.workspace, dataset)
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp)
-    options = LoadOptions(max_bytes=state.config.max_file_bytes)
+    reference = await call.off(open_dataset, call.workspace, dataset)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp)
+    options = LoadOptions(max_bytes=call.config.max_file_bytes)
     capacity = Capacity(share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value)
-    compute = Compute(engine, state.config.spark)
-    path = state.resolve(universe, roots)
-    result = await run_engine(
-        ctx, size_market_engine, reference, chosen, path, state.workspace, capacity, options, compute
-    )
-    await off_loop(icp_engine.save_result, state.workspace, chosen, "market", result)
+    compute = Compute(engine, call.config.spark)
+    path = call.state.resolve(universe, roots)
+    result = await call.run(size_market_engine, reference, chosen, path, call.workspace, capacity, options, compute)
+    await call.off(icp_engine.save_result, call.workspace, chosen, "market", result)
     return result
 
 

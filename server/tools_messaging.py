@@ -24,8 +24,7 @@ from icp_assistant.tools.store.profile import ProfileChanges, ProfileUpdate, upd
 
 from .narrative import narrative_from, sample_for, will_sample
 from .params import IcpName, Persona, SegmentRef, Version
-from .registry import Roots, State, ToolTable
-from .state import off_loop, run_engine
+from .registry import Call, Roots, State, ToolTable
 
 TOOLS = ToolTable()
 
@@ -60,8 +59,7 @@ def ask_client(
 
 @TOOLS.tool("Draft messaging for a segment", effect="drafts")
 async def draft_messaging(
-    state: State,
-    ctx: Context,
+    call: Call,
     icp: IcpName,
     segment: SegmentRef,
     out: Annotated[CreateMessageResult | None, Resolve(ask_client)],
@@ -86,30 +84,28 @@ async def draft_messaging(
     ask sales. The product's name, category, outcome and the user's own proof points come from the product
     profile (set_product_profile); `placeholders` lists what is left for the user to fill in. The full text
     is written to a Markdown file whose path is returned."""
-    chosen = await off_loop(open_icp, state.workspace, icp, version)
-    contacts = state.optional_file(contacts_path, roots)
+    chosen = await call.off(open_icp, call.workspace, icp, version)
+    contacts = call.state.optional_file(contacts_path, roots)
 
     def narrate(batch: Batch) -> Narrative:
-        return narrative_from(batch, out, state.config.fallback_writer())
+        return narrative_from(batch, out, call.config.fallback_writer())
 
-    result = await run_engine(
-        ctx,
+    result = await call.run(
         engine.draft_messaging,
-        state.workspace,
+        call.workspace,
         chosen,
         segment,
         persona,
         narrate=narrate,
         contacts=contacts,
-        max_bytes=state.config.max_file_bytes,
+        max_bytes=call.config.max_file_bytes,
     )
     return result
 
 
 @TOOLS.tool("Set the product profile", effect="replaces")
 async def set_product_profile(
-    state: State,
-    ctx: Context,
+    call: Call,
     profile: Annotated[
         ProfileChanges,
         Field(
@@ -124,5 +120,5 @@ async def set_product_profile(
     uses it instead of [your product], [category] and [the outcome you deliver]. Ask the user for these in
     their own words; never invent them. Returns the whole profile, what changed, and which placeholders it
     now fills. Read it back at icp://profile."""
-    result = await run_engine(ctx, update_profile, state.workspace, profile)
+    result = await call.run(update_profile, call.workspace, profile)
     return result

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from icp_assistant.tools.model import icp as icp_engine
@@ -20,16 +19,15 @@ from icp_assistant.tools.model.pipeline import review_pipeline as review_pipelin
 from icp_assistant.tools.store.datasets import open_dataset, read_deals
 
 from .params import DatasetName, IcpName, Sheet, Version
-from .registry import Roots, State, ToolTable
-from .state import off_loop, run_engine, sheet_arg
+from .registry import Call, Roots, ToolTable
+from .state import sheet_arg
 
 TOOLS = ToolTable()
 
 
 @TOOLS.tool("Review the open pipeline", effect="writes")
 async def review_pipeline(
-    state: State,
-    ctx: Context,
+    call: Call,
     roots: Roots,
     dataset: DatasetName,
     icp: Annotated[str | None, Field(description="ICP name from build_icp (default '<dataset>-icp')")] = None,
@@ -46,30 +44,26 @@ async def review_pipeline(
     """Prioritise the open deals: each deal's account fit from the ICP (score, tier, top reasons), and, only where
     fit predicts winning on held-out closed deals (the validate_icp split; AUC interval above 0.5), a close
     likelihood (Platt scaling or isotonic regression, chosen by cross-validation and fitted on half the held-out
-    deals, checked per likelihood band on the other half)
-    and expected value (amount x likelihood). Where fit does not predict winning it says so, gives no
-    likelihoods and orders by stage (later first) then age, flagging deals older than won deals' 90th-percentile
-    sales cycle. Returns counts, totals, the held-out win rate per score band with intervals, the top deals and
-    the whole list as CSV and Parquet files."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
+    deals, checked per likelihood band on the other half) and expected value (amount x likelihood). Where fit does
+    not predict winning it says so, gives no likelihoods and orders by stage (later first) then age, flagging deals
+    older than won deals' 90th-percentile sales cycle. Returns counts, totals, the held-out win rate per score band
+    with intervals, the top deals and the whole list as CSV and Parquet files."""
+    data = await call.off(open_dataset, call.workspace, dataset)
     name = icp if icp is not None else f"{data.name}-icp"  # the name build_icp gives by default
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, name, version)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, name, version)
     pipeline = source = None
     if path is not None:
-        resolved = state.resolve(path, roots)
-        pipeline = await off_loop(read_deals, resolved, sheet_arg(sheet), state.config.max_file_bytes, ("deal_stage",))
+        resolved = call.state.resolve(path, roots)
+        pipeline = await call.off(read_deals, resolved, sheet_arg(sheet), call.config.max_file_bytes, ("deal_stage",))
         source = resolved.name
-    result = await run_engine(
-        ctx, review_pipeline_engine, data, chosen, state.workspace, pipeline=pipeline, source=source
-    )  # fmt: skip
-    await off_loop(icp_engine.save_result, state.workspace, chosen, "pipeline", result)
+    result = await call.run(review_pipeline_engine, data, chosen, call.workspace, pipeline=pipeline, source=source)
+    await call.off(icp_engine.save_result, call.workspace, chosen, "pipeline", result)
     return result
 
 
 @TOOLS.tool("Analyze feature adoption", effect="writes")
 async def analyze_feature_adoption(
-    state: State,
-    ctx: Context,
+    call: Call,
     roots: Roots,
     dataset: Annotated[str, Field(description="Dataset name from load_accounts whose customers used the product")],
     icp: IcpName,
@@ -97,20 +91,25 @@ async def analyze_feature_adoption(
     with a Newcombe interval, or 'no reliable difference'); and the onboarding order of ICP-fit (green) customers:
     median days from becoming a customer to first use. Usage rows join to accounts by id or company name; accounts
     not in the dataset are counted and named. The full tables are written to a CSV file whose path is returned."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    result = await run_engine(
-        ctx, analyze_engine, data, chosen, state.resolve(usage_path, roots), state.workspace, sheet=sheet_arg(sheet),
-        max_bytes=state.config.max_file_bytes, segmentation=segmentation,
-    )  # fmt: skip
-    await off_loop(icp_engine.save_result, state.workspace, chosen, "adoption", result)
+    data = await call.off(open_dataset, call.workspace, dataset)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    result = await call.run(
+        analyze_engine,
+        data,
+        chosen,
+        call.state.resolve(usage_path, roots),
+        call.workspace,
+        sheet=sheet_arg(sheet),
+        max_bytes=call.config.max_file_bytes,
+        segmentation=segmentation,
+    )
+    await call.off(icp_engine.save_result, call.workspace, chosen, "adoption", result)
     return result
 
 
 @TOOLS.tool("Find expansion potential (white space)", effect="writes")
 async def find_expansion(
-    state: State,
-    ctx: Context,
+    call: Call,
     dataset: DatasetName,
     icp: IcpName,
     version: Version = None,
@@ -147,11 +146,17 @@ async def find_expansion(
     a CSV. Expansion history when the data has it (a won deal after the first won deal, or an expansion value): how
     many customers expanded, with an interval, and the traits of those that expanded vs those that did not (rates
     with Wilson intervals, lift, Benjamini-Hochberg correction), or 'no reliable pattern'."""
-    data = await off_loop(open_dataset, state.workspace, dataset)
-    chosen = await off_loop(icp_engine.open_icp, state.workspace, icp, version)
-    result = await run_engine(
-        ctx, find_expansion_engine, data, chosen, state.workspace, segmentation=segmentation, value=value,
-        min_peers=min_peers, tiers=tier,
-    )  # fmt: skip
-    await off_loop(icp_engine.save_result, state.workspace, chosen, "expansion", result)
+    data = await call.off(open_dataset, call.workspace, dataset)
+    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    result = await call.run(
+        find_expansion_engine,
+        data,
+        chosen,
+        call.workspace,
+        segmentation=segmentation,
+        value=value,
+        min_peers=min_peers,
+        tiers=tier,
+    )
+    await call.off(icp_engine.save_result, call.workspace, chosen, "expansion", result)
     return result
