@@ -49,7 +49,7 @@ async def find_best_customers(
     Returns how many accounts are 'best' (top share), how concentrated value is, value by size band,
     firmographic value drivers (Spearman) and a capped list of top accounts with their reasons."""
     data = await call.off(open_dataset, call.workspace, dataset)
-    result = await call.run(
+    return await call.run(
         best.find_best_customers,
         data,
         _output(call.state, dataset),
@@ -57,7 +57,6 @@ async def find_best_customers(
         weights=weights,
         chart=chart,
     )
-    return result
 
 
 @TOOLS.tool("Find patterns", effect="writes", extra=_image)
@@ -85,7 +84,7 @@ async def find_patterns(
     corrected test; numbers compared by median and IQR. Returns the few strongest reliable patterns in
     plain words, or the verdict 'no reliable pattern' when nothing separates the group beyond chance."""
     data = await call.off(open_dataset, call.workspace, dataset)
-    result = await call.run(
+    return await call.run(
         patterns.find_patterns,
         data,
         _output(call.state, dataset),
@@ -95,7 +94,6 @@ async def find_patterns(
         include_leaky=include_leaky,
         chart=chart,
     )
-    return result
 
 
 @TOOLS.tool("Segment accounts", effect="writes", extra=_image)
@@ -122,7 +120,7 @@ async def segment_accounts(
     distinctive traits ('Mixed' when none), traits with lift, medians, win rate with interval vs base,
     value, cycle days, churn, outliers. Saved by name for rank_segments."""
     data = await call.off(open_dataset, call.workspace, dataset)
-    result = await call.run(
+    return await call.run(
         segments.segment_accounts,
         data,
         call.workspace,
@@ -132,7 +130,6 @@ async def segment_accounts(
         name=name,
         chart=chart,
     )
-    return result
 
 
 @TOOLS.tool("Rank segments", effect="writes")
@@ -150,8 +147,7 @@ async def rank_segments(
     close), with the combined priority's weights stated, the evidence per segment, low-confidence
     segments ranked last, and the top accounts within each segment."""
     data = await call.off(open_dataset, call.workspace, dataset)
-    result = await call.run(ranking.rank_segments, data, call.workspace, segmentation, weights=weights)
-    return result
+    return await call.run(ranking.rank_segments, data, call.workspace, segmentation, weights=weights)
 
 
 @TOOLS.tool("Find red flags (anti-ICP)", effect="writes", extra=_image)
@@ -162,7 +158,6 @@ async def find_red_flags(
     and low-value customers, each with the bad-outcome rate of accounts that have it (Wilson interval),
     the base rate, lift and corrected significance, rendered as candidate disqualifiers."""
     data = await call.off(open_dataset, call.workspace, dataset)
-    result = await call.run(
+    return await call.run(
         red_flags.find_red_flags, data, _output(call.state, dataset), top_share=top_share, chart=chart
     )
-    return result

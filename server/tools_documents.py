@@ -77,5 +77,4 @@ async def draft_icp_document(
         progress(0.6, "rendering Markdown, HTML and charts")
         return write_document(call.workspace, chosen, facts, words)
 
-    result = await call.run(draft)
-    return result
+    return await call.run(draft)

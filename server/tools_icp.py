@@ -137,8 +137,7 @@ async def score_prospect(
     there (`found` says which dataset and row; a customer is told whether it sits inside the ICP); a name
     matching several companies lists them to pick from by domain or dataset + row."""
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
-    result = await call.run(score_any, call.workspace, chosen, fields, company, dataset, row)
-    return result
+    return await call.run(score_any, call.workspace, chosen, fields, company, dataset, row)
 
 
 @TOOLS.tool("Validate the ICP", effect="writes")
@@ -195,8 +194,7 @@ async def check_drift(
     reference = await call.off(open_dataset, call.workspace, dataset)
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
     later = await call.off(open_dataset, call.workspace, recent) if recent is not None else None
-    result = await call.run(check_drift_engine, reference, chosen, recent=later, since=since)
-    return result
+    return await call.run(check_drift_engine, reference, chosen, recent=later, since=since)
 
 
 @TOOLS.tool("Export the ICP scoring model", effect="writes")
@@ -211,8 +209,7 @@ async def export_icp(
     icp_criteria_met, and agrees exactly with score_prospect), a JSON spec of the criteria and points,
     and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
-    result = await call.run(export_engine, chosen, call.workspace.folder("exports", chosen.name), table)
-    return result
+    return await call.run(export_engine, chosen, call.workspace.folder("exports", chosen.name), table)
 
 
 @TOOLS.tool("Score a prospect list", effect="writes")
@@ -238,7 +235,7 @@ async def score_prospects(
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
     options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=call.config.max_file_bytes)
     compute = Compute(engine, call.config.spark)
-    result = await call.run(
+    return await call.run(
         score_prospects_engine,
         chosen,
         call.state.resolve(path, roots),
@@ -247,7 +244,6 @@ async def score_prospects(
         carry=carry,
         compute=compute,
     )
-    return result
 
 
 @TOOLS.tool("Size the market (TAM / SAM / SOM)", effect="writes")

@@ -90,7 +90,7 @@ async def draft_messaging(
     def narrate(batch: Batch) -> Narrative:
         return narrative_from(batch, out, call.config.fallback_writer())
 
-    result = await call.run(
+    return await call.run(
         engine.draft_messaging,
         call.workspace,
         chosen,
@@ -100,7 +100,6 @@ async def draft_messaging(
         contacts=contacts,
         max_bytes=call.config.max_file_bytes,
     )
-    return result
 
 
 @TOOLS.tool("Set the product profile", effect="replaces")
@@ -120,5 +119,4 @@ async def set_product_profile(
     uses it instead of [your product], [category] and [the outcome you deliver]. Ask the user for these in
     their own words; never invent them. Returns the whole profile, what changed, and which placeholders it
     now fills. Read it back at icp://profile."""
-    result = await call.run(update_profile, call.workspace, profile)
-    return result
+    return await call.run(update_profile, call.workspace, profile)
