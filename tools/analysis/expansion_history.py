@@ -87,9 +87,15 @@ def expansion_history(
     overall = rate(int(expanded.sum()), len(expanded))
     if expanded.sum() < 3 or (~expanded).sum() < 3:
         return ExpansionHistory(
-            source=source, expanded=overall, reliable=False, traits=[], fewer=[], tested=0, table_path="",
+            source=source,
+            expanded=overall,
+            reliable=False,
+            traits=[],
+            fewer=[],
+            tested=0,
+            table_path="",
             verdict=_one_sided(expanded, source),
-        )  # fmt: skip
+        )
     frame = Comparison(rows.loc[expanded.index], expanded, "accounts", "customers that expanded vs those that did not")
     attrs = attributes(dataset, frame.rows, exclude=NOT_TRAITS)
     table = _tests(frame, attrs)
@@ -98,9 +104,15 @@ def expansion_history(
     traits = [_trait(row, attrs) for _, row in over.head(MAX_TRAITS).iterrows()]
     fewer = [_trait(row, attrs) for _, row in under.head(MAX_FEWER).iterrows()]
     return ExpansionHistory(
-        source=source, expanded=overall, reliable=bool(traits), verdict=_verdict(overall, traits),
-        traits=traits, fewer=fewer, tested=len(table), table_path=str(path),
-    )  # fmt: skip
+        source=source,
+        expanded=overall,
+        reliable=bool(traits),
+        verdict=_verdict(overall, traits),
+        traits=traits,
+        fewer=fewer,
+        tested=len(table),
+        table_path=str(path),
+    )
 
 
 def _one_sided(expanded: pd.Series, source: str) -> str:
@@ -150,8 +162,15 @@ def anchored_pairs(frame: Comparison, singles: pd.DataFrame, attrs: dict[str, At
     records = []
     for row in others.itertuples():
         both = base & trait_mask(frame.rows, attrs[row.attribute], row.value)
-        records.append((f"{anchor.attribute} + {row.attribute}", f"{anchor.value} + {row.value}",
-                        int((both & frame.members).sum()), int(both.sum()), max(anchor.lift, row.lift)))  # fmt: skip
+        records.append(
+            (
+                f"{anchor.attribute} + {row.attribute}",
+                f"{anchor.value} + {row.value}",
+                int((both & frame.members).sum()),
+                int(both.sum()),
+                max(anchor.lift, row.lift),
+            )
+        )
     table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value", "component_lift"])
     table = score_counts(table[table["with_value"] > 0], int(frame.members.sum()), len(frame.rows), 1.0)
     return table[table["lift"] >= 1.1 * table["component_lift"]].drop(columns="component_lift")
@@ -167,10 +186,12 @@ def _trait(row: pd.Series, attrs: list[Attribute]) -> ExpansionTrait:
     hits, n = int(row.in_group), int(row.with_value)
     rest_hits, rest_n = int(row.group_size) - hits, int(row.total) - n
     return ExpansionTrait(
-        trait=_words(str(row.attribute), str(row.value), kinds), expanded_with=rate(hits, n),
-        expanded_without=rate(rest_hits, rest_n), lift=round(float(row.lift), 3),
+        trait=_words(str(row.attribute), str(row.value), kinds),
+        expanded_with=rate(hits, n),
+        expanded_without=rate(rest_hits, rest_n),
+        lift=round(float(row.lift), 3),
         q_value=round_sig(float(row.q_value)) or 0.0,
-    )  # fmt: skip
+    )
 
 
 def _trait_table(table: pd.DataFrame) -> pd.DataFrame:

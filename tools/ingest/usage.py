@@ -64,9 +64,12 @@ class UsageJoin:
 
 
 def read_usage(
-    path: Path, *, sheet: str | int | None = None, max_bytes: int | None = None,
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    max_bytes: int | None = None,
     mapping: Mapping[str, str | None] | None = None,
-) -> Usage:  # fmt: skip
+) -> Usage:
     """Read a usage export (CSV, TSV, XLSX, Parquet, JSON; any encoding the readers know) into :class:`Usage`."""
     check_file(path, max_bytes)
     raw = read_table(path, sheet=sheet, max_bytes=max_bytes, text_columns=_id_columns(path, mapping))
@@ -172,9 +175,12 @@ def _date(frame: pd.DataFrame, column: str | None) -> pd.Series:
 def _per_account_feature(long: pd.DataFrame) -> pd.DataFrame:
     grouped = long.groupby(["account", "feature"], sort=False)
     rows = pd.DataFrame(
-        {"uses": grouped["uses"].sum(min_count=1), "first_used": grouped["first_used"].min(),
-         "last_used": grouped["last_used"].max()}
-    )  # fmt: skip
+        {
+            "uses": grouped["uses"].sum(min_count=1),
+            "first_used": grouped["first_used"].min(),
+            "last_used": grouped["last_used"].max(),
+        }
+    )
     return rows.reset_index()
 
 
@@ -233,11 +239,14 @@ def join_usage(accounts: pd.DataFrame, usage: Usage) -> tuple[pd.DataFrame, Usag
     rows = usage.rows.assign(account_key=matched.to_numpy()[codes])
     unknown = rows["account_key"].isna()
     info = UsageJoin(
-        key=key, column=usage.account_columns[0], accounts_in_file=len(distinct),
+        key=key,
+        column=usage.account_columns[0],
+        accounts_in_file=len(distinct),
         matched_accounts=int(rows.loc[~unknown, "account_key"].nunique()),
-        unknown_accounts=int(rows.loc[unknown, "account"].nunique()), unknown_rows=int(unknown.sum()),
+        unknown_accounts=int(rows.loc[unknown, "account"].nunique()),
+        unknown_rows=int(unknown.sum()),
         unknown_examples=[str(v) for v in rows.loc[unknown, "account"].drop_duplicates().head(5)],
-    )  # fmt: skip
+    )
     return rows, info
 
 

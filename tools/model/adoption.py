@@ -109,8 +109,10 @@ class FeatureAdoption(BaseModel):
     )
     onboarding_group: str = Field(description="Which customers the onboarding order is for")
     onboarding: list[OnboardingStep] = Field(description="Features in order of median days to first use")
-    csv_path: str = Field(description="Every table in full: per feature overall, per tier, per segment, churn, "
-                          "onboarding (spreadsheet-safe CSV)")  # fmt: skip
+    csv_path: str = Field(
+        description="Every table in full: per feature overall, per tier, per segment, churn, "
+        "onboarding (spreadsheet-safe CSV)"
+    )
     notes: list[str]
 
 
@@ -124,9 +126,16 @@ class _Customers:
 
 
 def analyze_feature_adoption(
-    dataset: Dataset, icp: ICPVersion, path: Path, workspace: Workspace, *, sheet: str | int | None = None,
-    max_bytes: int | None = None, segmentation: str | None = None, progress: Progress | None = None,
-) -> FeatureAdoption:  # fmt: skip
+    dataset: Dataset,
+    icp: ICPVersion,
+    path: Path,
+    workspace: Workspace,
+    *,
+    sheet: str | int | None = None,
+    max_bytes: int | None = None,
+    segmentation: str | None = None,
+    progress: Progress | None = None,
+) -> FeatureAdoption:
     """Read the usage file at ``path`` (any shape :func:`..ingest.usage.read_usage` knows) and analyse it."""
     report = progress or (lambda _f, _m: None)
     report(0.05, f"reading {path.name}")
@@ -135,9 +144,15 @@ def analyze_feature_adoption(
 
 
 def adoption_of(
-    dataset: Dataset, icp: ICPVersion, usage: Usage, workspace: Workspace, usage_name: str, *,
-    segmentation: str | None = None, progress: Progress | None = None,
-) -> FeatureAdoption:  # fmt: skip
+    dataset: Dataset,
+    icp: ICPVersion,
+    usage: Usage,
+    workspace: Workspace,
+    usage_name: str,
+    *,
+    segmentation: str | None = None,
+    progress: Progress | None = None,
+) -> FeatureAdoption:
     """Adoption of the features in ``usage`` by the dataset's customers (see the module docstring)."""
     report = progress or (lambda _f, _m: None)
     report(0.1, "joining usage to accounts")
@@ -167,26 +182,44 @@ def adoption_of(
     separators = [_separator(r) for _, r in churn_table[churn_table["separates"]].head(5).iterrows()]
     expanders = [_expander(r) for _, r in expansion_table[expansion_table["separates"]].head(3).iterrows()]
     if not standouts and not separators:
-        notes.append("No reliable pattern: no tier or segment adopts a feature differently beyond chance, and no "
-                     "feature separates retained from churned customers.")  # fmt: skip
+        notes.append(
+            "No reliable pattern: no tier or segment adopts a feature differently beyond chance, and no "
+            "feature separates retained from churned customers."
+        )
     return FeatureAdoption(
-        dataset=dataset.name, icp=icp.name, version=icp.version, usage_file=usage_name, shape=usage.shape,
-        join=_join_text(joined, usage), customers=len(customers.frame), features_total=customers.adopted.shape[1],
+        dataset=dataset.name,
+        icp=icp.name,
+        version=icp.version,
+        usage_file=usage_name,
+        shape=usage.shape,
+        join=_join_text(joined, usage),
+        customers=len(customers.frame),
+        features_total=customers.adopted.shape[1],
         overall=[FeatureRate(feature=_short(r.feature), adopted=r.adopted) for r in overall.head(SHOWN).itertuples()],
-        standouts=standouts[:6], standouts_total=len(standouts), churn_verdict=verdict,
-        churn_separators=separators, expansion_verdict=expansion_verdict, expansion_separators=expanders,
-        onboarding_group=fit_label, onboarding=steps[:8], csv_path=str(path),
+        standouts=standouts[:6],
+        standouts_total=len(standouts),
+        churn_verdict=verdict,
+        churn_separators=separators,
+        expansion_verdict=expansion_verdict,
+        expansion_separators=expanders,
+        onboarding_group=fit_label,
+        onboarding=steps[:8],
+        csv_path=str(path),
         notes=notes[:6],
-    )  # fmt: skip
+    )
 
 
 ALL = "All customers"
 
 
 def _customers(
-    dataset: Dataset, icp: ICPVersion, rows: pd.DataFrame, segmentation: str | None, workspace: Workspace,
+    dataset: Dataset,
+    icp: ICPVersion,
+    rows: pd.DataFrame,
+    segmentation: str | None,
+    workspace: Workspace,
     notes: list[str],
-) -> _Customers:  # fmt: skip
+) -> _Customers:
     accounts = dataset.accounts
     if "outcome" not in accounts or accounts["outcome"].eq("won").sum() < MIN_CUSTOMERS:
         raise InsufficientDataError(
@@ -209,12 +242,15 @@ def _customers(
     first = used.groupby(["account_key", "feature"])["first_used"].min().unstack().astype("datetime64[ns]")
     tracked = frame.index.isin(rows["account_key"].dropna().unique())  # in the file, used or not
     if tracked.mean() < 0.5:
-        notes.append(f"Only {int(tracked.sum()):,} of {len(frame):,} customers appear in the usage file: rates are "
-                     "over those customers (the file seems to cover only part of them).")  # fmt: skip
+        notes.append(
+            f"Only {int(tracked.sum()):,} of {len(frame):,} customers appear in the usage file: rates are "
+            "over those customers (the file seems to cover only part of them)."
+        )
         frame = frame[tracked]
     elif not tracked.all():
-        notes.append(f"{int((~tracked).sum()):,} of {len(frame):,} customers have no usage row: counted as adopting "
-                     "no feature.")  # fmt: skip
+        notes.append(
+            f"{int((~tracked).sum()):,} of {len(frame):,} customers have no usage row: counted as adopting no feature."
+        )
     features = sorted(rows.loc[rows["account_key"].isin(frame.index), "feature"].unique())  # adopted or not
     if not features:
         raise InsufficientDataError(
@@ -227,9 +263,13 @@ def _customers(
 
 
 def _segments(
-    dataset: Dataset, icp: ICPVersion, bands: pd.DataFrame, segmentation: str | None, workspace: Workspace,
+    dataset: Dataset,
+    icp: ICPVersion,
+    bands: pd.DataFrame,
+    segmentation: str | None,
+    workspace: Workspace,
     notes: list[str],
-) -> pd.Series:  # fmt: skip
+) -> pd.Series:
     if segmentation is not None:
         result, membership = open_segmentation(workspace, segmentation)
         if result.dataset != dataset.name:
@@ -262,11 +302,18 @@ def _group_rates(customers: _Customers) -> pd.DataFrame:
         for feature in adopted.columns:
             h, other_h, other_n = int(hits[feature]), int(totals[feature] - hits[feature]), len(adopted) - n
             overall = totals[feature] / len(adopted)
-            records.append({
-                "kind": kind, "group": label, "feature": feature, "adopted": rate(h, n), "rate": h / n if n else None,
-                "others": rate(other_h, other_n), "lift": (h / n) / overall if n and overall else None,
-                "p": two_by_two_p(h, n - h, other_h, other_n - other_h) if kind != "all" and other_n else None,
-            })  # fmt: skip
+            records.append(
+                {
+                    "kind": kind,
+                    "group": label,
+                    "feature": feature,
+                    "adopted": rate(h, n),
+                    "rate": h / n if n else None,
+                    "others": rate(other_h, other_n),
+                    "lift": (h / n) / overall if n and overall else None,
+                    "p": two_by_two_p(h, n - h, other_h, other_n - other_h) if kind != "all" and other_n else None,
+                }
+            )
     table = pd.DataFrame.from_records(records)
     tested = table["p"].notna()
     table["q"] = np.nan
@@ -281,10 +328,16 @@ def _standouts(table: pd.DataFrame) -> list[Standout]:
     ]
     reliable = reliable.assign(strength=(reliable["lift"].map(math.log).abs())).sort_values("strength", ascending=False)
     return [
-        Standout(group=_short(r.group), feature=_short(r.feature), adopted=r.adopted, others=r.others,
-                 lift=round(r.lift, 2), q_value=float(f"{r.q:.2g}"))
+        Standout(
+            group=_short(r.group),
+            feature=_short(r.feature),
+            adopted=r.adopted,
+            others=r.others,
+            lift=round(r.lift, 2),
+            q_value=float(f"{r.q:.2g}"),
+        )
         for r in reliable.itertuples()
-    ]  # fmt: skip
+    ]
 
 
 def _newcombe(a: Rate, b: Rate) -> tuple[float, float, float]:
@@ -353,16 +406,26 @@ def _expansion(dataset: Dataset, customers: _Customers) -> tuple[pd.DataFrame, s
 
 def _separator(r: pd.Series) -> ChurnSeparator:
     return ChurnSeparator(
-        feature=_short(r["feature"]), retained=r["side"], churned=r["other"], difference=round(r["diff"], 4),
-        low=round(r["low"], 4), high=round(r["high"], 4), q_value=float(f"{r['q']:.2g}"),
-    )  # fmt: skip
+        feature=_short(r["feature"]),
+        retained=r["side"],
+        churned=r["other"],
+        difference=round(r["diff"], 4),
+        low=round(r["low"], 4),
+        high=round(r["high"], 4),
+        q_value=float(f"{r['q']:.2g}"),
+    )
 
 
 def _expander(r: pd.Series) -> ExpansionSeparator:
     return ExpansionSeparator(
-        feature=_short(r["feature"]), expanded=r["side"], not_expanded=r["other"], difference=round(r["diff"], 4),
-        low=round(r["low"], 4), high=round(r["high"], 4), q_value=float(f"{r['q']:.2g}"),
-    )  # fmt: skip
+        feature=_short(r["feature"]),
+        expanded=r["side"],
+        not_expanded=r["other"],
+        difference=round(r["diff"], 4),
+        low=round(r["low"], 4),
+        high=round(r["high"], 4),
+        q_value=float(f"{r['q']:.2g}"),
+    )
 
 
 def _onboarding(customers: _Customers, notes: list[str]) -> tuple[str, list[OnboardingStep]]:
@@ -379,8 +442,9 @@ def _onboarding(customers: _Customers, notes: list[str]) -> tuple[str, list[Onbo
     days = first.sub(start, axis=0).apply(lambda c: c.dt.days)
     early = int((days < 0).sum().sum())
     if early:
-        notes.append(f"{early:,} first uses of ICP-fit customers fall before their customer date (trials): counted as "
-                     "day 0.")  # fmt: skip
+        notes.append(
+            f"{early:,} first uses of ICP-fit customers fall before their customer date (trials): counted as day 0."
+        )
     days = days.clip(lower=0)
     steps = []
     for feature in adopted.columns:
@@ -406,19 +470,34 @@ def _join_text(joined: UsageJoin, usage: Usage) -> str:
     )
     if joined.unknown_accounts:
         examples = ", ".join(repr(_short(e, 40)) for e in joined.unknown_examples[:3])
-        text += (f"; {joined.unknown_accounts:,} accounts ({joined.unknown_rows:,} rows) are not in the dataset and "
-                 f"were left out, e.g. {examples}")  # fmt: skip
+        text += (
+            f"; {joined.unknown_accounts:,} accounts ({joined.unknown_rows:,} rows) are not in the dataset and "
+            f"were left out, e.g. {examples}"
+        )
     return text + "."
 
 
 HEADERS = {
-    "table": "Table", "group": "Group", "feature": "Feature", "n": "Customers", "hits": "Adopters",
-    "rate": "Adoption rate", "low": "95% low", "high": "95% high", "small": "Small sample",
-    "lift": "Lift vs all customers", "other_n": "Compared customers", "other_rate": "Compared adoption rate",
-    "diff": "Difference", "diff_low": "Difference 95% low", "diff_high": "Difference 95% high",
-    "q": "q-value (Benjamini-Hochberg)", "days": "Median days to first use", "dated": "Adopters with a date",
+    "table": "Table",
+    "group": "Group",
+    "feature": "Feature",
+    "n": "Customers",
+    "hits": "Adopters",
+    "rate": "Adoption rate",
+    "low": "95% low",
+    "high": "95% high",
+    "small": "Small sample",
+    "lift": "Lift vs all customers",
+    "other_n": "Compared customers",
+    "other_rate": "Compared adoption rate",
+    "diff": "Difference",
+    "diff_low": "Difference 95% low",
+    "diff_high": "Difference 95% high",
+    "q": "q-value (Benjamini-Hochberg)",
+    "days": "Median days to first use",
+    "dated": "Adopters with a date",
     "verdict": "Verdict",
-}  # fmt: skip
+}
 
 
 def _csv(
@@ -436,25 +515,60 @@ def _csv(
 
     records: list[dict[str, object]] = []
     for r in table.itertuples():
-        verdict = "" if r.kind == "all" else ("differs" if r.q < ALPHA and r.lift and abs(math.log(r.lift)) >= math.log(
-            MIN_LIFT) else "no reliable difference")  # fmt: skip
-        records.append({"table": "Adoption by group", "group": r.group, "feature": r.feature, **rates(r.adopted),
-                        "lift": None if r.lift is None else round(r.lift, 3),
-                        "other_n": r.others.n or None, "other_rate": r.others.rate,
-                        "q": None if pd.isna(r.q) else r.q,
-                        "verdict": verdict})  # fmt: skip
+        verdict = (
+            ""
+            if r.kind == "all"
+            else (
+                "differs"
+                if r.q < ALPHA and r.lift and abs(math.log(r.lift)) >= math.log(MIN_LIFT)
+                else "no reliable difference"
+            )
+        )
+        records.append(
+            {
+                "table": "Adoption by group",
+                "group": r.group,
+                "feature": r.feature,
+                **rates(r.adopted),
+                "lift": None if r.lift is None else round(r.lift, 3),
+                "other_n": r.others.n or None,
+                "other_rate": r.others.rate,
+                "q": None if pd.isna(r.q) else r.q,
+                "verdict": verdict,
+            }
+        )
     for name, group, compared in (
         ("Retained vs churned", "Retained customers", churn),
         ("Expanded vs not", "Customers that expanded", expansion),
     ):
         for r in compared.itertuples():
-            records.append({"table": name, "group": group, "feature": r.feature, **rates(r.side),
-                            "other_n": r.other.n, "other_rate": r.other.rate, "diff": round(r.diff, 4),
-                            "diff_low": round(r.low, 4), "diff_high": round(r.high, 4), "q": r.q,
-                            "verdict": "separates" if r.separates else "no reliable difference"})  # fmt: skip
+            records.append(
+                {
+                    "table": name,
+                    "group": group,
+                    "feature": r.feature,
+                    **rates(r.side),
+                    "other_n": r.other.n,
+                    "other_rate": r.other.rate,
+                    "diff": round(r.diff, 4),
+                    "diff_low": round(r.low, 4),
+                    "diff_high": round(r.high, 4),
+                    "q": r.q,
+                    "verdict": "separates" if r.separates else "no reliable difference",
+                }
+            )
     for s in steps:
-        records.append({"table": "Onboarding order", "group": fit_label, "feature": s.feature, **rates(s.adopted),
-                        "days": s.median_days, "dated": s.dated, "verdict": f"step {s.order}"})  # fmt: skip
+        records.append(
+            {
+                "table": "Onboarding order",
+                "group": fit_label,
+                "feature": s.feature,
+                **rates(s.adopted),
+                "days": s.median_days,
+                "dated": s.dated,
+                "verdict": f"step {s.order}",
+            }
+        )
     return pd.DataFrame.from_records(records, columns=list(HEADERS)).rename(columns=HEADERS)
 
 

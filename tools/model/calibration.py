@@ -160,6 +160,7 @@ def check_bands(
             variance += mean * (1 - mean) * deff / behind
         inside = abs(mean - hits / n) <= z * math.sqrt(variance)
         span = (round(float(part["p"].min()), 4), round(float(part["p"].max()), 4))
-        out.append(LikelihoodBand(likelihood_range=span, mean_likelihood=round(mean, 4), observed=observed,
-                                  inside=inside))  # fmt: skip
+        out.append(
+            LikelihoodBand(likelihood_range=span, mean_likelihood=round(mean, 4), observed=observed, inside=inside)
+        )
     return out

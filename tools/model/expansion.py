@@ -115,8 +115,11 @@ def _products(dataset: Dataset) -> pd.Series | None:
 
 def _value_columns(dataset: Dataset) -> list[str]:
     accounts = dataset.accounts
-    found = [c for c, k in dataset.kinds.items() if k in VALUE_KINDS and c in accounts and not c.endswith(("_low",
-             "_high")) and accounts[c].notna().any()]  # fmt: skip
+    found = [
+        c
+        for c, k in dataset.kinds.items()
+        if k in VALUE_KINDS and c in accounts and not c.endswith(("_low", "_high")) and accounts[c].notna().any()
+    ]
     return found + ([PRODUCTS] if _products(dataset) is not None else [])
 
 
@@ -157,8 +160,9 @@ def choose_value(dataset: Dataset, value: str | None) -> Value:
 def _resolve_value(dataset: Dataset, value: str, available: list[str]) -> str:
     if value.strip().lower() == PRODUCTS:
         if PRODUCTS not in available:
-            raise ColumnError(f"value='{value}' needs won deals with a product column. Value columns here: "
-                              f"{listing(available)}.")  # fmt: skip
+            raise ColumnError(
+                f"value='{value}' needs won deals with a product column. Value columns here: {listing(available)}."
+            )
         return PRODUCTS
     try:
         column = resolve_column(dataset.accounts, value, dataset.sources())
@@ -266,17 +270,29 @@ def find_expansion(
     fit = table[table["fit"]]
     gaps = fit[fit["gap"].gt(0)]
     report = ExpansionReport(
-        dataset=dataset.name, icp=icp.name, version=icp.version, value=chosen.label, unit=chosen.unit,
-        value_note=chosen.note, comparison=groups.comparison,
+        dataset=dataset.name,
+        icp=icp.name,
+        version=icp.version,
+        value=chosen.label,
+        unit=chosen.unit,
+        value_note=chosen.note,
+        comparison=groups.comparison,
         statistic=_statistic(min_peers),
-        fit_tiers=list(tiers), customers=int(is_customer.sum()), fit_customers=len(fit),
-        fit_with_value=int(fit["value"].notna().sum()), accounts_with_gap=len(gaps),
-        white_space_total=_money(float(gaps["gap"].sum())), segments=_peer_groups(peers)[:MAX_SEGMENTS],
-        segments_total=len(peers), top=_top(gaps, rows)[:MAX_TOP],
-        truncated=len(peers) > MAX_SEGMENTS or len(gaps) > MAX_TOP, csv_path=str(csv_path),
-        segments_path=str(segments_path), history=history,
+        fit_tiers=list(tiers),
+        customers=int(is_customer.sum()),
+        fit_customers=len(fit),
+        fit_with_value=int(fit["value"].notna().sum()),
+        accounts_with_gap=len(gaps),
+        white_space_total=_money(float(gaps["gap"].sum())),
+        segments=_peer_groups(peers)[:MAX_SEGMENTS],
+        segments_total=len(peers),
+        top=_top(gaps, rows)[:MAX_TOP],
+        truncated=len(peers) > MAX_SEGMENTS or len(gaps) > MAX_TOP,
+        csv_path=str(csv_path),
+        segments_path=str(segments_path),
+        history=history,
         notes=_unscored(icp, tiers) + _notes(table, peers, min_peers, history),
-    )  # fmt: skip
+    )
     return within_budget(report)
 
 
@@ -325,12 +341,17 @@ def _money(value: float) -> float:
 def _peer_groups(peers: pd.DataFrame) -> list[PeerGroup]:
     return [
         PeerGroup(
-            segment=str(row.Index), peers=int(row.peers), median=_money(float(row.median)),
-            reachable=_money(float(row.reachable)), small=bool(row.small), fit_customers=int(row.fit_customers),
-            below=int(row.below), white_space=_money(float(row.white_space)),
+            segment=str(row.Index),
+            peers=int(row.peers),
+            median=_money(float(row.median)),
+            reachable=_money(float(row.reachable)),
+            small=bool(row.small),
+            fit_customers=int(row.fit_customers),
+            below=int(row.below),
+            white_space=_money(float(row.white_space)),
         )
         for row in peers.itertuples()
-    ]  # fmt: skip
+    ]
 
 
 def _name(rows: pd.DataFrame, key: object) -> str:
@@ -345,12 +366,17 @@ def _top(gaps: pd.DataFrame, rows: pd.DataFrame) -> list[WhiteSpace]:
     ordered = gaps.sort_values("gap", ascending=False, kind="stable").head(MAX_TOP)
     return [
         WhiteSpace(
-            name=_name(rows, key), segment=str(row.segment), peers=int(row.peers), tier=str(row.tier),
-            score=None if pd.isna(row.score) else int(row.score), value=_money(float(row.value)),
-            reachable=_money(float(row.reachable)), gap=_money(float(row.gap)),
+            name=_name(rows, key),
+            segment=str(row.segment),
+            peers=int(row.peers),
+            tier=str(row.tier),
+            score=None if pd.isna(row.score) else int(row.score),
+            value=_money(float(row.value)),
+            reachable=_money(float(row.reachable)),
+            gap=_money(float(row.gap)),
         )
         for key, row in ordered.iterrows()
-    ]  # fmt: skip
+    ]
 
 
 def _status(table: pd.DataFrame) -> pd.Series:

@@ -39,10 +39,18 @@ TOP = 8
 STALE_QUANTILE = 0.9
 Progress = Callable[[float, str], None]
 COLUMNS = {
-    "company": "Company", "deal": "Deal", "stage": "Stage", "amount": "Amount", "age": "Age (days)",
-    "score": "ICP score", "tier": "Tier", "why": "Why (top reasons)", "likelihood": "Close likelihood",
-    "expected": "Expected value", "stale": "Stale",
-}  # fmt: skip
+    "company": "Company",
+    "deal": "Deal",
+    "stage": "Stage",
+    "amount": "Amount",
+    "age": "Age (days)",
+    "score": "ICP score",
+    "tier": "Tier",
+    "why": "Why (top reasons)",
+    "likelihood": "Close likelihood",
+    "expected": "Expected value",
+    "stale": "Stale",
+}
 
 
 class Separation(BaseModel):
@@ -155,8 +163,9 @@ def fit_of(icp: ICPVersion, dataset: Dataset, keys: pd.Series) -> pd.DataFrame:
         index=accounts.index,
     )
     known = keys.notna() & keys.isin(fit.index)
-    out = pd.DataFrame({"score": pd.array([pd.NA] * len(keys), dtype="Int64"), "tier": "no account", "why": ""},
-                       index=keys.index)  # fmt: skip
+    out = pd.DataFrame(
+        {"score": pd.array([pd.NA] * len(keys), dtype="Int64"), "tier": "no account", "why": ""}, index=keys.index
+    )
     if known.any():
         picked = fit.loc[keys[known].astype(fit.index.dtype)]
         out.loc[known, "score"] = picked["score"].to_numpy()
@@ -186,13 +195,22 @@ def judge(dataset: Dataset, icp: ICPVersion, random_state: int = 0) -> Judged:
         side = held_out(dataset, icp, random_state=random_state)
     except InsufficientDataError as error:
         why = f"Cannot judge whether fit predicts winning: {error}"
-        return Judged(Separation(separates=False, auc=None, auc_interval=None, deals=0, wins=0, split="none",
-                                 verdict=why), None, None, [why])  # fmt: skip
+        return Judged(
+            Separation(separates=False, auc=None, auc_interval=None, deals=0, wins=0, split="none", verdict=why),
+            None,
+            None,
+            [why],
+        )
     ev = side.evaluation
     separation = Separation(
-        separates=_separates(ev), auc=ev.auc, auc_interval=ev.auc_interval, deals=ev.rows, wins=ev.positives,
-        split=side.how, verdict=ev.verdict,
-    )  # fmt: skip
+        separates=_separates(ev),
+        auc=ev.auc,
+        auc_interval=ev.auc_interval,
+        deals=ev.rows,
+        wins=ev.positives,
+        split=side.how,
+        verdict=ev.verdict,
+    )
     if not separation.separates:
         return Judged(separation, ev, None, [])
     groups = side.groups if side.groups is not None else side.frame.rows.index[side.test.to_numpy()].to_series()
@@ -354,16 +372,30 @@ def review_pipeline(
     per_stage = listed["stage"].value_counts()
     per_stage = per_stage.loc[sorted(per_stage.index, key=lambda s: -ranks[s])].head(8)
     return PipelineReview(
-        dataset=dataset.name, icp=icp.name, version=icp.version, source=found.source, open_deals=len(listed),
-        closed_ignored=found.closed_ignored, without_account=found.without_account,
-        unknown_account=found.unknown_account, unknown_examples=[e[:60] for e in found.unknown_examples],
-        per_stage={str(k)[:40]: int(v) for k, v in per_stage.items()}, stage_order_from=order_from,
-        pipeline_total=round(float(amounts.sum()), 2) if len(amounts) else None, deals_with_amount=len(amounts),
+        dataset=dataset.name,
+        icp=icp.name,
+        version=icp.version,
+        source=found.source,
+        open_deals=len(listed),
+        closed_ignored=found.closed_ignored,
+        without_account=found.without_account,
+        unknown_account=found.unknown_account,
+        unknown_examples=[e[:60] for e in found.unknown_examples],
+        per_stage={str(k)[:40]: int(v) for k, v in per_stage.items()},
+        stage_order_from=order_from,
+        pipeline_total=round(float(amounts.sum()), 2) if len(amounts) else None,
+        deals_with_amount=len(amounts),
         expected_value_total=round(float(listed["expected"].sum()), 2) if judged.calibrator and len(amounts) else None,
-        separation=judged.separation, score_bands=ev.calibration if ev else [],
+        separation=judged.separation,
+        score_bands=ev.calibration if ev else [],
         overall_win_rate=ev.base_rate if ev else None,
         calibration=judged.calibrator.bands if judged.calibrator else [],
-        calibration_holds=judged.calibrator.holds if judged.calibrator else None, ordered_by=how,
-        stale_after_days=limit, stale=int(listed["stale"].sum()), top=_top(listed), csv_path=str(csv_path),
-        parquet_path=str(parquet_path), notes=_notes(found, listed, judged, limit, icp),
-    )  # fmt: skip
+        calibration_holds=judged.calibrator.holds if judged.calibrator else None,
+        ordered_by=how,
+        stale_after_days=limit,
+        stale=int(listed["stale"].sum()),
+        top=_top(listed),
+        csv_path=str(csv_path),
+        parquet_path=str(parquet_path),
+        notes=_notes(found, listed, judged, limit, icp),
+    )

@@ -97,11 +97,15 @@ def _realised(customers: pd.DataFrame, usage: pd.DataFrame) -> dict[str, Any]:
 
     first = usage[customers["best"].to_numpy()[usage["row"]]].groupby("feature")["day"].median()
     return {
-        "customers": len(customers), "best_customers": int(best.sum()), "churned_customers": int(churned.sum()),
-        "adoption_best": share(best), "adoption_other_customers": share(~best),
-        "adoption_retained": share(~churned), "adoption_churned": share(churned),
+        "customers": len(customers),
+        "best_customers": int(best.sum()),
+        "churned_customers": int(churned.sum()),
+        "adoption_best": share(best),
+        "adoption_other_customers": share(~best),
+        "adoption_retained": share(~churned),
+        "adoption_churned": share(churned),
         "median_days_to_first_use_best": {f: float(v) for f, v in first.items()},
-    }  # fmt: skip
+    }
 
 
 def generate_usage(accounts: pd.DataFrame, best_ids: list[str], *, seed: int = 7) -> tuple[pd.DataFrame, UsageTruth]:
@@ -110,9 +114,13 @@ def generate_usage(accounts: pd.DataFrame, best_ids: list[str], *, seed: int = 7
     rng = _usage_stream(seed)
     since = pd.to_datetime(accounts["Became a Customer Date"], errors="coerce")
     customers = pd.DataFrame(
-        {"id": accounts["Record ID"].astype(str), "name": accounts["Company name"], "since": since,
-         "churn": pd.to_datetime(accounts["Churn Date"], errors="coerce")}
-    )[since.notna()].reset_index(drop=True)  # fmt: skip
+        {
+            "id": accounts["Record ID"].astype(str),
+            "name": accounts["Company name"],
+            "since": since,
+            "churn": pd.to_datetime(accounts["Churn Date"], errors="coerce"),
+        }
+    )[since.notna()].reset_index(drop=True)
     customers["best"] = customers["id"].isin(set(map(str, best_ids)))
     customers["churned"] = customers["churn"].notna()
     stop = customers["churn"].fillna(pd.Timestamp(OBSERVED_UNTIL))
@@ -128,27 +136,45 @@ def generate_usage(accounts: pd.DataFrame, best_ids: list[str], *, seed: int = 7
     last = first + pd.to_timedelta(np.floor(rng.random(len(usage)) * (span + 1)), unit="D")
     usage["Events"] = 1 + rng.poisson(np.maximum(1.0, span / 7.0))
     frame = pd.DataFrame(
-        {"Account ID": customers["id"].to_numpy()[usage["row"]],
-         "Account Name": customers["name"].to_numpy()[usage["row"]],
-         "Feature": usage["feature"], "Events": usage["Events"], "First Used": first.dt.strftime("%Y-%m-%d"),
-         "Last Used": last.dt.strftime("%Y-%m-%d")}
-    )  # fmt: skip
+        {
+            "Account ID": customers["id"].to_numpy()[usage["row"]],
+            "Account Name": customers["name"].to_numpy()[usage["row"]],
+            "Feature": usage["feature"],
+            "Events": usage["Events"],
+            "First Used": first.dt.strftime("%Y-%m-%d"),
+            "Last Used": last.dt.strftime("%Y-%m-%d"),
+        }
+    )
     realised = _realised(customers, usage)
     trials = pd.DataFrame(
-        {"Account ID": "", "Account Name": list(TRIAL_ACCOUNTS), "Feature": "Dashboards", "Events": 3,
-         "First Used": "2026-01-15", "Last Used": "2026-01-20"}
-    )  # fmt: skip
+        {
+            "Account ID": "",
+            "Account Name": list(TRIAL_ACCOUNTS),
+            "Feature": "Dashboards",
+            "Events": 3,
+            "First Used": "2026-01-15",
+            "Last Used": "2026-01-20",
+        }
+    )
     frame = pd.concat([frame, trials], ignore_index=True)
     frame = frame.sample(frac=1.0, random_state=rng).reset_index(drop=True)  # exports are not sorted by account
     truth = UsageTruth(
-        dataset="product_usage", seed=seed,
-        parameters={"rows": len(frame), "customers": len(customers), "observed_until": OBSERVED_UNTIL,
-                    "features": [*SEGMENT_FEATURES, CHURN_FEATURE[0], *NOISE_FEATURES]},
-        planted=PLANTED, realised=realised,
-        notes=("Customers = accounts with a Became a Customer Date; best = the best segment's Record IDs; churned = "
-               "customers with a Churn Date. Features first used after the churn date or after observed_until are "
-               "not in the file; a customer without any row used no feature.",
-               "Account IDs are the Record IDs of accounts.csv; the trial accounts have no id and are not in it."),
+        dataset="product_usage",
+        seed=seed,
+        parameters={
+            "rows": len(frame),
+            "customers": len(customers),
+            "observed_until": OBSERVED_UNTIL,
+            "features": [*SEGMENT_FEATURES, CHURN_FEATURE[0], *NOISE_FEATURES],
+        },
+        planted=PLANTED,
+        realised=realised,
+        notes=(
+            "Customers = accounts with a Became a Customer Date; best = the best segment's Record IDs; churned = "
+            "customers with a Churn Date. Features first used after the churn date or after observed_until are "
+            "not in the file; a customer without any row used no feature.",
+            "Account IDs are the Record IDs of accounts.csv; the trial accounts have no id and are not in it.",
+        ),
         messiness={"trial_accounts_not_in_accounts_file": len(TRIAL_ACCOUNTS)},
-    )  # fmt: skip
+    )
     return frame[list(USAGE_COLUMNS)], truth
