@@ -83,6 +83,14 @@ async def analyze_feature_adoption(
             description="Segmentation (from segment_accounts) to break adoption down by; default: the ICP's segments"
         ),
     ] = None,
+    mapping: Annotated[
+        dict[str, str | None] | None,
+        Field(
+            description="Override which column is which: {field: column_in_file} with fields usage_account_id, "
+            "usage_account (company name), usage_feature, usage_count, usage_date, usage_last; null unmaps one "
+            "(e.g. {'usage_count': null} counts each row as one use)"
+        ),
+    ] = None,
 ) -> FeatureAdoption:
     """Feature adoption among a dataset's customers: the adoption rate of each feature overall, per ICP tier (from
     the ICP's own scores) and per segment (of `segmentation`, else each customer's nearest ICP segment), with n,
@@ -102,6 +110,7 @@ async def analyze_feature_adoption(
         sheet=sheet_arg(sheet),
         max_bytes=call.config.max_file_bytes,
         segmentation=segmentation,
+        mapping=mapping,
     )
     await call.off(icp_engine.save_result, call.workspace, chosen, "adoption", result)
     return result

@@ -313,3 +313,23 @@ def test_a_feature_customers_that_expanded_use_is_found_and_noise_is_not(
     seat = features["Seat manager"]
     assert seat.low > 0.4 and seat.expanded.n == int(history.sum())
     assert "separate the" in result.expansion_verdict and "customers that expanded" in result.expansion_verdict
+
+
+@pytest.mark.anyio
+async def test_columns_the_headers_do_not_name_are_named_with_mapping_as_the_error_says(tmp_path: Path) -> None:
+    from icp_assistant.server.app import build_server
+    from icp_assistant.server.config import ServerConfig
+
+    usage = pd.read_csv(USAGE, dtype=str).rename(columns={"Account Name": "Org", "Feature": "Module", "Events": "Hits"})
+    usage.drop(columns=["Account ID"]).to_csv(tmp_path / "odd_usage.csv", index=False)
+    config = ServerConfig(data_dirs=(EXAMPLES, tmp_path), workspace=tmp_path / "ws", raise_unexpected=True)
+    async with Client(build_server(config)) as client:
+        await client.call_tool("load_accounts", {"path": "accounts.csv", "deals_path": "deals.csv", "name": "ex"})
+        await client.call_tool("build_icp", {"dataset": "ex", "name": "core"})
+        arguments = {"dataset": "ex", "icp": "core", "usage_path": "odd_usage.csv"}
+        refused = await client.call_tool("analyze_feature_adoption", arguments)
+        mapping = {"usage_account": "Org", "usage_feature": "Module", "usage_count": "Hits"}
+        named = await client.call_tool("analyze_feature_adoption", {**arguments, "mapping": mapping})
+    assert refused.is_error and "mapping=" in _text(refused)
+    assert not named.is_error, _text(named)
+    assert any(s["feature"] == "Alerts" for s in named.structured_content["churn_separators"])

@@ -14,7 +14,7 @@ Nothing that does not hold is reported as a finding: "no reliable difference" is
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,12 +134,14 @@ def analyze_feature_adoption(
     sheet: str | int | None = None,
     max_bytes: int | None = None,
     segmentation: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
     progress: Progress | None = None,
 ) -> FeatureAdoption:
-    """Read the usage file at ``path`` (any shape :func:`..ingest.usage.read_usage` knows) and analyse it."""
+    """Read the usage file at ``path`` (any shape :func:`..ingest.usage.read_usage` knows; ``mapping`` names
+    columns the headers do not) and analyse it."""
     report = progress or (lambda _f, _m: None)
     report(0.05, f"reading {path.name}")
-    usage = read_usage(path, sheet=sheet, max_bytes=max_bytes)
+    usage = read_usage(path, sheet=sheet, max_bytes=max_bytes, mapping=mapping)
     return adoption_of(dataset, icp, usage, workspace, path.name, segmentation=segmentation, progress=report)
 
 
