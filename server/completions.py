@@ -13,7 +13,7 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 
 from icp_assistant.tools.analysis.segments import open_segmentation
 from icp_assistant.tools.core.errors import IcpError
-from icp_assistant.tools.ingest.readers import SUPPORTED_SUFFIXES
+from icp_assistant.tools.ingest.dialects import SUPPORTED_SUFFIXES
 from icp_assistant.tools.model import icp as icp_engine
 from icp_assistant.tools.store.workspace import Collection, Workspace
 

@@ -16,7 +16,8 @@ import pandas as pd
 from icp_assistant.tools.core.errors import ColumnError, OptionError, listing
 from icp_assistant.tools.core.fields import normalize_header
 
-from .readers import read_header, read_table
+from .dialects import read_header
+from .readers import read_table
 
 # Synonyms per contacts field, normalised with normalize_header; earlier ones win. Vendor spellings:
 # HubSpot contacts ("First Name", "Job Title", "Associated Company", "Buying Role", internal "jobtitle"),

@@ -10,15 +10,14 @@ cells become missing, everything else (including "N/A") is kept for the cleaning
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import stat
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -31,16 +30,14 @@ from icp_assistant.tools.core.errors import (
     listing,
 )
 
-from .encodings import detect_encoding
+from .dialects import (
+    FileFormat,
+    detect_format,
+    text_dialect,
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
-FileFormat = Literal["csv", "xlsx", "parquet", "json", "ndjson"]
-TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".psv"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-SUPPORTED = "CSV, TSV, TXT, XLSX, Parquet, JSON, NDJSON"
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXCEL_SUFFIXES | {".parquet", ".json", ".ndjson", ".jsonl"}
-SAMPLE_BYTES = 256 * 1024
 MAX_EXPANSION = 100  # a zip member that expands more than this many times is a zip bomb, not an export
 
 
@@ -78,81 +75,6 @@ def check_file(path: Path, max_bytes: int | None = None) -> int:
             "Raise the limit with --max-file-mb, or split or filter the export."
         )
     return size
-
-
-def detect_format(path: Path, head: bytes) -> FileFormat:
-    """Decide the format from the suffix, falling back to the first bytes."""
-    suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES or head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if suffix == ".parquet" or head.startswith(b"PAR1"):
-        return "parquet"
-    if suffix in {".ndjson", ".jsonl"}:
-        return "ndjson"
-    if suffix == ".json":
-        return "json"
-    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFileError(
-            f"{path.name} is an old Excel 97-2003 workbook (.xls). Open it in Excel and save it as "
-            ".xlsx or CSV, then load that file."
-        )
-    if suffix in TEXT_SUFFIXES or suffix == "":
-        return "csv"
-    stripped = head.lstrip()
-    if stripped[:1] in (b"[", b"{"):
-        return "json"
-    raise UnreadableFileError(f"{path.name}: the format {suffix!r} is not supported. Supported: {SUPPORTED}.")
-
-
-def detect_line_ending(text: str) -> str:
-    if "\r\n" in text:
-        return "CRLF"
-    if "\r" in text and "\n" not in text:
-        return "CR"
-    return "LF"
-
-
-def detect_delimiter(text: str, suffix: str) -> str:
-    """Sniff the delimiter from the first lines; tab for .tsv, else the most consistent candidate."""
-    if suffix in {".tsv", ".tab"}:
-        return "\t"
-    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:50] if line.strip()]
-    if not lines:
-        return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
-    except csv.Error:
-        pass
-    counts = {d: [line.count(d) for line in lines[:20]] for d in ",;\t|"}
-    best = max(counts, key=lambda d: (min(counts[d]) > 0, min(counts[d]), -len(set(counts[d]))))
-    return best if min(counts[best]) > 0 else ","
-
-
-@dataclass(frozen=True)
-class TextDialect:
-    """How a text export is read: encoding, delimiter, line ending, and pandas' options for it."""
-
-    encoding: str
-    delimiter: str
-    line_ending: str
-    options: dict[str, Any]
-
-
-def text_dialect(path: Path, text_columns: Collection[str] = ()) -> TextDialect:
-    """The encoding and delimiter of a text export, from its first bytes, and the reading options they imply."""
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
-    encoding = detect_encoding(sample)
-    head_text = sample.decode(encoding, errors="ignore")
-    delimiter = detect_delimiter(head_text, path.suffix.lower())
-    options: dict[str, Any] = {
-        "sep": delimiter,
-        "keep_default_na": False,
-        "na_values": [""],
-        "skipinitialspace": True,
-        "dtype": dict.fromkeys(text_columns, str) or None,
-    }
-    return TextDialect(encoding, delimiter, detect_line_ending(head_text), options)
 
 
 def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
@@ -340,10 +262,10 @@ def _read_parquet(path: Path, max_bytes: int | None) -> RawTable:
         raise UnreadableFileError(
             f"{path.name} is not a readable Parquet file ({exc}). Write it again, or export the data as CSV."
         ) from exc
-    return RawTable(_decoded(frame), "parquet")
+    return RawTable(decoded(frame), "parquet")
 
 
-def _drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Drop trailing rows with at most one filled cell (report footers such as 'Grand Totals')."""
     if frame.shape[1] < 3 or frame.empty:
         return frame, 0
@@ -383,8 +305,8 @@ def read_table(
     else:
         raw = _read_json(path, fmt)
     frame = raw.frame
-    frame.columns = _unique_columns([str(c).strip() for c in frame.columns])
-    frame, dropped = _drop_footer(frame)
+    frame.columns = unique_columns([str(c).strip() for c in frame.columns])
+    frame, dropped = drop_footer(frame)
     if frame.empty:
         raise EmptyFileError(
             f"{path.name} has a header ({listing(frame.columns, 8)}) but no data rows. "
@@ -393,7 +315,7 @@ def read_table(
     return RawTable(frame, raw.format, raw.encoding, raw.delimiter, raw.line_ending, raw.sheet, raw.sheets, dropped)
 
 
-def _unique_columns(columns: list[str]) -> list[str]:
+def unique_columns(columns: list[str]) -> list[str]:
     """Blank and repeated headers get positional names so no column is lost."""
     seen: dict[str, int] = {}
     out = []
@@ -409,18 +331,7 @@ def _unique_columns(columns: list[str]) -> list[str]:
     return out
 
 
-def read_header(path: Path) -> list[str]:
-    """Column names of a text file without reading its rows (cheap; used to pick text columns)."""
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
-    encoding = detect_encoding(sample)
-    text = sample.decode(encoding, errors="ignore")
-    delimiter = detect_delimiter(text, path.suffix.lower())
-    first = next(csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:1], delimiter=delimiter), [])
-    return [c.strip() for c in first]
-
-
-def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+def decoded(frame: pd.DataFrame) -> pd.DataFrame:
     """Parquet binary cells as text (UTF-8, undecodable bytes replaced), as :func:`read_table` gives them."""
     for column in frame.columns:
         if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, bytes)).any():
@@ -428,77 +339,3 @@ def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
                 lambda v: v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
             )
     return frame
-
-
-def _raw_batches(path: Path, fmt: FileFormat, rows: int, text_columns: Collection[str]) -> Iterator[pd.DataFrame]:
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        # Pages are read as they are needed (no whole row group buffered): a million-row group stays on disk.
-        source = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
-        for batch in source.iter_batches(batch_size=rows, use_threads=False):
-            yield _decoded(batch.to_pandas())
-        return
-    dialect = text_dialect(path, text_columns)
-    # A stream cannot go back to re-read in cp1252: bytes the detected encoding cannot decode become U+FFFD.
-    options = {**dialect.options, "encoding": dialect.encoding, "encoding_errors": "replace"}
-    # A column the first rows hold as text stays text in every batch: a later batch of "2.500" alone would
-    # otherwise arrive as the number 2.5 before the column's decimal comma could be applied.
-    first = pd.read_csv(path, nrows=rows, **options)
-    text = {c: str for c in first.columns if not pd.api.types.is_numeric_dtype(first[c])}
-    options["dtype"] = {**text, **(options.get("dtype") or {})}
-    with pd.read_csv(path, chunksize=rows, **options) as chunks:
-        yield from chunks
-
-
-def read_batches(path: Path, rows: int, text_columns: Collection[str] = ()) -> Iterator[pd.DataFrame]:
-    """A CSV or Parquet file ``rows`` rows at a time, each batch read as :func:`read_table` reads the whole file
-    (same headers, encoding, delimiter, text columns; a report footer dropped from the last batch). The batches are
-    numbered from 0 in their index, continuing across batches."""
-    check_file(path)
-    with path.open("rb") as handle:
-        fmt = detect_format(path, handle.read(8))
-    if fmt not in ("csv", "parquet"):
-        raise OptionError(
-            f"{path.name} is {fmt.upper()}: files read in batches must be CSV or Parquet. Save it as CSV, or score it "
-            "in memory (engine='memory')."
-        )
-    start, held = 0, None
-    try:
-        for batch in _raw_batches(path, fmt, rows, text_columns):
-            batch.columns = _unique_columns([str(c).strip() for c in batch.columns])
-            if held is not None:
-                yield held
-            batch.index = pd.RangeIndex(start, start + len(batch))
-            start += len(batch)
-            held = batch
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise UnreadableFileError(
-            f"{path.name} could not be read in batches after row {start:,}: {exc}. Check that it is one table "
-            "(not a report with merged cells)."
-        ) from exc
-    if held is None or held.empty:
-        raise EmptyFileError(f"{path.name} has no data rows. Export again with the records included.")
-    yield _drop_footer(held)[0]
-
-
-def row_estimate(path: Path) -> int:
-    """Data rows in a file without reading it: exact for Parquet, from the first bytes' line length for text, the
-    row limit of a sheet for Excel, 0 when the file cannot tell."""
-    with path.open("rb") as handle:
-        head = handle.read(SAMPLE_BYTES)
-    try:
-        fmt = detect_format(path, head[:8])
-    except (OptionError, UnreadableFileError):
-        return 0
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            return int(pq.ParquetFile(path).metadata.num_rows)
-        except Exception:  # pyarrow raises ArrowInvalid, OSError...: the in-memory reader names the problem
-            return 0
-    if fmt == "csv":
-        lines = max(head.count(b"\n"), 1)
-        return int(path.stat().st_size / (len(head) / lines))
-    return 0

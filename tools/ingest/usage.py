@@ -30,8 +30,9 @@ from icp_assistant.tools.core.values.cells import is_placeholder, parse_bool
 from icp_assistant.tools.core.values.dates import parse_date_series
 from icp_assistant.tools.core.values.number_series import parse_number_series
 
+from .dialects import read_header
 from .mapping import map_headers
-from .readers import check_file, read_header, read_table
+from .readers import check_file, read_table
 
 Shape = Literal["long", "events", "wide"]
 MIN_READABLE = 0.8  # share of filled cells that must read as counts / flags / dates

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from icp_assistant.tools.core.errors import OptionError
-from icp_assistant.tools.ingest.readers import row_estimate
+from icp_assistant.tools.ingest.batches import row_estimate
 
 Engine = Literal["auto", "memory", "duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("auto", "memory", "duckdb", "spark")

@@ -18,10 +18,10 @@ import pandas as pd
 
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS, Kinds
+from icp_assistant.tools.ingest.batches import read_batches, row_estimate
 from icp_assistant.tools.ingest.cleaning import CleanRules, clean_table
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.mapping import HeaderMapping
-from icp_assistant.tools.ingest.readers import read_batches, row_estimate
 from icp_assistant.tools.store.datasets import LoadOptions, map_frame, text_columns_of
 from icp_assistant.tools.store.workspace import atomic_write
 

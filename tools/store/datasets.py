@@ -29,9 +29,10 @@ from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
 from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
 from icp_assistant.tools.ingest.derive import derive_account_fields
+from icp_assistant.tools.ingest.dialects import read_header
 from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_headers
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
-from icp_assistant.tools.ingest.readers import RawTable, check_file, read_header, read_table
+from icp_assistant.tools.ingest.readers import RawTable, check_file, read_table
 
 from .workspace import (
     ACCOUNTS_TABLE,
