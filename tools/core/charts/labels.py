@@ -4,7 +4,7 @@ bubble carries its number (a key beside the chart names them), on the bubble unl
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
@@ -44,7 +44,12 @@ def place_label(
     ax: Axes, renderer: RendererBase, xy: tuple[float, float], radius_pt: float, name: str, taken: list[Bbox]
 ) -> None:
     """Try eight spots around the bubble; keep the first free one, else the least crowded."""
-    best: tuple[float, Annotation, Bbox] | None = None
+    taken.append(_cheapest(_label_spots(ax, renderer, xy, radius_pt, name, taken)))
+
+
+def _label_spots(
+    ax: Axes, renderer: RendererBase, xy: tuple[float, float], radius_pt: float, name: str, taken: list[Bbox]
+) -> Iterator[tuple[float, Annotation, Bbox]]:
     frame = ax.get_window_extent(renderer)
     for dx, dy in _OFFSETS:
         offset = (dx * (radius_pt + 3), dy * (radius_pt + 2))
@@ -62,17 +67,7 @@ def place_label(
             zorder=5,
         )
         box = note.get_window_extent(renderer).padded(2)
-        cost = _overlap(box, taken) + 4 * _outside(box, frame)
-        if best is None or cost < best[0]:
-            if best is not None:
-                best[1].remove()
-            best = (cost, note, box)
-        else:
-            note.remove()
-        if cost == 0:
-            break
-    assert best is not None
-    taken.append(best[2])
+        yield _overlap(box, taken) + 4 * _outside(box, frame), note, box
 
 
 def place_number(
@@ -86,8 +81,19 @@ def place_number(
 ) -> None:
     """The bubble's number on its centre, or beside it (with a thin leader line) when another number or another
     bubble sits there; ``bubbles`` are the other bubbles' boxes."""
+    taken.append(_cheapest(_number_spots(ax, renderer, xy, radius_pt, number, taken, bubbles)))
+
+
+def _number_spots(
+    ax: Axes,
+    renderer: RendererBase,
+    xy: tuple[float, float],
+    radius_pt: float,
+    number: int,
+    taken: list[Bbox],
+    bubbles: Sequence[Bbox],
+) -> Iterator[tuple[float, Annotation, Bbox]]:
     frame = ax.get_window_extent(renderer)
-    best: tuple[float, Annotation, Bbox] | None = None
     for dx, dy in ((0.0, 0.0), *_OFFSETS):
         offset = (dx * (radius_pt + 6), dy * (radius_pt + 6))
         ha = "left" if dx > 0 else "right" if dx < 0 else "center"
@@ -97,7 +103,14 @@ def place_number(
                            fontsize=NOTE_PT + 2, fontweight="bold", color=INK, zorder=6,
                            arrowprops=leader if (dx, dy) != (0.0, 0.0) else None)  # fmt: skip
         box = note.get_window_extent(renderer).padded(1.5)
-        cost = 10 * _overlap(box, taken) + _overlap(box, bubbles) + 4 * _outside(box, frame)
+        yield 10 * _overlap(box, taken) + _overlap(box, bubbles) + 4 * _outside(box, frame), note, box
+
+
+def _cheapest(spots: Iterator[tuple[float, Annotation, Bbox]]) -> Bbox:
+    """Of the spots tried (each note drawn as it is tried), keep the note of the cheapest and remove the others;
+    the first free spot (cost 0) ends the search. Returns the kept note's box."""
+    best: tuple[float, Annotation, Bbox] | None = None
+    for cost, note, box in spots:
         if best is None or cost < best[0]:
             if best is not None:
                 best[1].remove()
@@ -107,4 +120,4 @@ def place_number(
         if cost == 0:
             break
     assert best is not None
-    taken.append(best[2])
+    return best[2]
