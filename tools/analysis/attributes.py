@@ -266,8 +266,9 @@ def _repeats(series: pd.Series) -> bool:
     return distinct >= 2 and distinct * 5 <= len(filled) and series.name not in NOT_ATTRIBUTES
 
 
-def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str) -> str | None:
-    """Why ``column`` cannot be a scorecard attribute, or None when it can."""
+def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str, present: Collection[str]) -> str | None:
+    """Why ``column`` cannot be a scorecard attribute, or None when it can; ``present``: every column the rows have,
+    ``frame`` holding those that may be attributes."""
     kind = dataset.kinds.get(column) or ("category" if column in ("revenue_band", "age_band") else None)
     spec = FIELD_BY_NAME.get(column)
     if column in OUTCOME_KINDS or kind == "named_outcome" or (spec is not None and spec.role == "outcome"):
@@ -278,15 +279,16 @@ def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str) -> str | None
         )
     if spec is not None and spec.post_outcome:
         return f"set after the outcome ({spec.name} is filled once a deal closes or a customer churns)"
-    if column.endswith(("_low", "_high")) or (column in BANDED and BANDED[column] in frame):
+    if column.endswith(("_low", "_high")) or (column in BANDED and BANDED[column] in present):
         return "read through its band"
-    if kind in ("id", "text") and _repeats(frame[column]):
+    if kind in ("id", "text") and column in frame and _repeats(frame[column]):
         return None  # a code shared by many accounts (a landing page, a campaign, a plan): a category
     if column in NOT_ATTRIBUTES or kind in REASONS:
         return REASONS.get(kind or "", "an identifier or free text")
     if kind is None:
         return "not a usable kind of column"
-    if frame[column].notna().mean() == 0:
+    # a column left off a training frame (training_columns) reaches this line only when no account has a value
+    if column not in frame or frame[column].notna().mean() == 0:
         return "empty"
     return None
 
@@ -296,11 +298,13 @@ def model_attributes(
 ) -> tuple[list[Attribute], dict[str, str]]:
     """Every column that can carry points (categories, multi-valued cells, numbers to bin, integer codes as
     categories), and every other column with the reason it cannot. ``include`` overrides a reason; ``exclude``
-    leaves a column out."""
+    leaves a column out. ``frame`` may carry only the columns :func:`training_columns` chose: the dataset's other
+    columns get the reasons they would get there."""
     out: list[Attribute] = []
     excluded: dict[str, str] = {}
-    for column in frame.columns:
-        reason = "left out on request (exclude)" if column in exclude else _exclusion(dataset, frame, column)
+    columns = [*frame.columns, *(c for c in dataset.accounts.columns if c not in frame)]
+    for column in columns:
+        reason = "left out on request (exclude)" if column in exclude else _exclusion(dataset, frame, column, columns)
         if reason is not None and column not in include:
             if not column.endswith(("_low", "_high")):
                 excluded[column] = reason
@@ -313,3 +317,37 @@ def model_attributes(
         else:
             out.append(Attribute(column, "category"))
     return out, excluded
+
+
+def training_columns(
+    dataset: Dataset, accounts: pd.DataFrame, rows: np.ndarray, keep: Collection[str] = ()
+) -> list[str]:
+    """The account columns a deal-level training frame needs (``rows``: each deal's account position): every column
+    that may be a scorecard attribute, and ``keep`` (by name, header or alias). The rest are ruled out by their kind
+    or name alone, or (an identifier or text) because their values do not repeat across the deals, so a million
+    deals need not carry a copy of each; :func:`model_attributes` gives them the same reasons."""
+    wanted: set[str] = set()
+    for name in keep:
+        try:
+            wanted.add(resolve_column(accounts, name))
+        except ColumnError:
+            continue  # an unknown name is reported by whoever reads it, as before
+    chosen: list[str] = []
+    for column in accounts.columns:
+        kind = dataset.kinds.get(column)
+        if column in wanted:
+            chosen.append(column)
+        elif kind in ("id", "text") and column not in NOT_ATTRIBUTES:
+            if _repeats_on(accounts[column], rows):
+                chosen.append(column)
+        elif _exclusion(dataset, accounts, column, accounts.columns) is None:
+            chosen.append(column)
+    return chosen
+
+
+def _repeats_on(series: pd.Series, rows: np.ndarray) -> bool:
+    """:func:`_repeats` of ``series`` taken at ``rows``, counted on codes instead of copied strings."""
+    codes = pd.factorize(series)[0][rows]
+    filled = codes[codes >= 0]
+    distinct = np.unique(filled).size
+    return distinct >= 2 and distinct * 5 <= filled.size and series.name not in NOT_ATTRIBUTES

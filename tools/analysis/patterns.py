@@ -10,9 +10,11 @@ by at least 20% relative (lift >= 1.2): with thousands of rows tiny differences 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -88,9 +90,13 @@ class PatternReport(BaseModel):
     chart_path: str | None = None
 
 
-def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: list[str] | None = None) -> Comparison | None:
-    """Closed deals, each carrying its account's attributes; ``columns``: only these account columns (a caller
-    that reads a few attributes need not copy every account column onto millions of deals)."""
+Columns = list[str] | Callable[[pd.DataFrame, np.ndarray], list[str]] | None
+
+
+def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: Columns = None) -> Comparison | None:
+    """Closed deals, each carrying its account's attributes; ``columns``: only these account columns, or the rule
+    that picks them from the accounts and each deal's account position (a caller that reads a few attributes need
+    not copy every account column onto millions of deals)."""
     deals = dataset.deals
     if deals is None or "outcome" not in deals:
         return None
@@ -98,6 +104,8 @@ def _deal_rows(dataset: Dataset, accounts: pd.DataFrame, columns: list[str] | No
     if closed["outcome"].nunique() < 2:
         return None
     keys = closed["account_key"].astype(int)
+    if callable(columns):
+        columns = columns(accounts, accounts.index.get_indexer(keys))
     rows = (accounts if columns is None else accounts[columns]).loc[keys].reset_index(drop=True)
     group = pd.Series(closed["outcome"].eq("won").to_numpy(), index=rows.index)
     cluster = pd.Series(keys.to_numpy(), index=rows.index)
@@ -110,7 +118,7 @@ def comparison_frame(
     compare: Compare,
     condition: list[Condition] | None,
     top_share: float,
-    columns: list[str] | None = None,
+    columns: Columns = None,
 ) -> Comparison:
     """The rows to compare and the group; ``columns``: the only account columns a deal-level frame needs."""
     accounts = add_bands(dataset.accounts)

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from icp_assistant.tools.analysis.attributes import attributes
+from icp_assistant.tools.analysis.attributes import add_bands, attributes
 from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
 from icp_assistant.tools.core.stats import MIN_N, Rate, rate
 
 from .drift_stats import DriftReport, compare_samples
-from .icp import ICPVersion, score_rows, training_frame
+from .icp import ICPVersion, reads, score_rows, training_frame
 
 NUMBERS = ("employee_count", "annual_revenue", "company_age")
 NOT_COMPARED = {"city", "state"}  # too fine-grained: every small sample "drifts" there
@@ -54,9 +54,11 @@ class DriftCheck(BaseModel):
 def _periods(
     reference: Dataset, recent: Dataset | None, since: str | None, icp: ICPVersion
 ) -> tuple[Comparison, Comparison, str, str]:
-    base, _, _ = training_frame(reference, icp.outcome)
+    compared = [a.column for a in attributes(reference, add_bands(reference.accounts))]
+    keep = [*reads(icp), *compared, *NUMBERS]
+    base, _, _ = training_frame(reference, icp.outcome, keep)
     if recent is not None:
-        later, _, _ = training_frame(recent, icp.outcome)
+        later, _, _ = training_frame(recent, icp.outcome, keep)
         return base, later, f"deals of dataset {reference.name!r}", f"deals of dataset {recent.name!r}"
     if since is None:
         raise OptionError("Give recent (a dataset of newer deals loaded with load_accounts) or since (a date cut).")

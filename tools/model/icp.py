@@ -9,6 +9,8 @@ thresholds or gates writes a new version; earlier versions stay on disk and read
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from icp_assistant.tools.analysis.attributes import add_bands, model_attributes
+from icp_assistant.tools.analysis.attributes import add_bands, model_attributes, training_columns
 from icp_assistant.tools.analysis.conditions import Condition, condition_mask, condition_text
 from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.analysis.patterns import comparison_frame
@@ -143,13 +145,15 @@ class ICPSummary(BaseModel):
 
 
 def training_frame(
-    dataset: Dataset, outcome: OutcomeSpec | None = None
+    dataset: Dataset, outcome: OutcomeSpec | None = None, keep: Collection[str] | None = None
 ) -> tuple[Comparison, str, Literal["learned", "lift"]]:
     """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone. ``outcome``: the
-    outcome the user named, applied first."""
+    outcome the user named, applied first. ``keep``: each deal carries only the account columns that may be
+    attributes and these (see :func:`training_columns`); None: every account column."""
     dataset = relabel(dataset, outcome)
+    columns = None if keep is None else partial(training_columns, dataset, keep=keep)
     try:
-        frame = comparison_frame(dataset, "won", None, 0.2)
+        frame = comparison_frame(dataset, "won", None, 0.2, columns)
         if frame.members.sum() >= MIN_CLASS and (~frame.members).sum() >= MIN_CLASS:
             return frame, frame.label, "learned"
     except InsufficientDataError:
@@ -162,6 +166,11 @@ def training_frame(
         f"An ICP needs at least {MIN_CLASS} won and {MIN_CLASS} lost deals or accounts, or {MIN_CLASS} customers. "
         "Load a deals file (deals_path) or an accounts file with a status / lifecycle column."
     )
+
+
+def reads(icp: ICPVersion) -> list[str]:
+    """The columns scoring with ``icp`` reads: its scorecard's attributes and its gates' columns."""
+    return [*icp.scorecard.attributes, *(c.column for c in [*icp.must_haves, *icp.disqualifiers])]
 
 
 def _statements(scorecard: Scorecard) -> tuple[list[str], list[str], list[str]]:
@@ -233,7 +242,7 @@ def _finish(
     update: dict[str, object] = {"best_fit": best, "good_fit": good, "red_flags": red}
     if dataset is not None:
         if frame is None:  # build_icp passes the frame it learned from; edit_icp has none yet
-            frame = training_frame(dataset, draft.outcome)[0]
+            frame = training_frame(dataset, draft.outcome, reads(draft))[0]
         tiers = score_rows(draft, frame.rows)["tier"]
         update["training_tiers"] = {
             t: rate(int(frame.members[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
@@ -262,7 +271,9 @@ def build_icp(
     settings, learning = settings or Settings(), learning or Learning()
     label = check_name(name if name is not None else f"{dataset.name}-icp", "ICP name")
     dataset = relabel(dataset, learning.outcome)
-    frame, comparison, method = training_frame(dataset)
+    gated = [c.column for c in [*(settings.must_haves or []), *(settings.disqualifiers or [])]]
+    keep = [*(learning.include or []), *(learning.exclude or []), *gated]
+    frame, comparison, method = training_frame(dataset, keep=keep)
     attrs, excluded = _attributes(dataset, frame, learning.include or [], learning.exclude or [])
     learned = fit_scorecard(
         frame.rows,
@@ -309,7 +320,8 @@ def _attributes(
     """The attributes the scorecard may use, and every other column as 'column: reason'."""
     unknown = [c for c in [*include, *exclude] if c not in frame.rows]
     if unknown:
-        visible = [c for c in frame.rows.columns if not c.endswith(("_low", "_high"))]
+        shown = [*frame.rows.columns, *(c for c in dataset.accounts.columns if c not in frame.rows)]
+        visible = [c for c in shown if not c.endswith(("_low", "_high"))]
         raise OptionError(f"Unknown column(s) {unknown} in include/exclude. Columns are: {listing(visible, 60)}.")
     attrs, reasons = model_attributes(dataset, frame.rows, include, exclude)
     found = leaks(frame.rows, [a for a in attrs if a.column not in include], frame.members.astype(int).to_numpy())

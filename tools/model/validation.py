@@ -29,7 +29,7 @@ from .evaluation import (
     group_split,
     time_split,
 )
-from .icp import ICPVersion, score_rows, training_frame
+from .icp import ICPVersion, reads, score_rows, training_frame
 from .rubric import apply_rubric, pin_points
 from .scorecard import Scorecard, fit_scorecard
 
@@ -78,15 +78,15 @@ def _user_weights(icp: ICPVersion, scorecard: Scorecard) -> tuple[Scorecard, lis
 
 def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_state: int = 0) -> ValidationReport:
     """Judge the saved version, as it is, on a second file (e.g. the next quarter's deals)."""
-    frame, _, _ = training_frame(dataset, icp.outcome)
-    test, _, _ = training_frame(holdout, icp.outcome)
+    frame, _, _ = training_frame(dataset, icp.outcome, reads(icp))
+    attrs = model_attributes(dataset, frame.rows)[0]
+    test, _, _ = training_frame(holdout, icp.outcome, [*reads(icp), *(a.column for a in attrs)])
     scored = score_rows(icp, test.rows)
     outcome = test.members.astype(int)
     evaluation = evaluate_scores(
         scored["score"], scored["tier"], outcome, groups=test.cluster, random_state=random_state
     )
     left_out = {e.split(":", 1)[0] for e in icp.excluded}
-    attrs = model_attributes(dataset, frame.rows)[0]
     columns = [a.column for a in attrs if a.column in test.rows and a.column not in left_out]
     logistic = baseline_logistic(
         frame.rows[columns], frame.members.astype(int), test.rows[columns], outcome, random_state=random_state
@@ -137,7 +137,7 @@ class HeldOut:
 def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0) -> HeldOut:
     """Split the ICP's rows (by time, else by account), refit its points on the training side only, and score and
     judge the held-out side (what :func:`validate_icp` reports, and what ``review_pipeline`` calibrates on)."""
-    frame, _, method = training_frame(dataset, icp.outcome)
+    frame, _, method = training_frame(dataset, icp.outcome, reads(icp))
     train, test, how = _split(frame, split)
     left_out = {e.split(":", 1)[0] for e in icp.excluded}
     attrs = [a for a in model_attributes(dataset, frame.rows)[0] if a.column not in left_out]
