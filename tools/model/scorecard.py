@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -171,24 +171,24 @@ def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: in
         edges = _bins(pd.Series(per_row, index=rows.index), y, min_leaf, random_state)
         return (_range_levels(attr, edges) if edges else []), {"edges": edges}
     reader = Reader(series)
+    per_cell = np.bincount(reader.codes[reader.codes >= 0], minlength=len(reader.uniques))  # rows per distinct cell
     spelled: dict[str, str] = {}
-    if attr.kind == "multi":
-        text = split_cells(series.dropna().astype(str), MULTI_SEPARATOR.strip()).str.strip()
-        codes, raws = pd.factorize(text)  # each distinct spelling read once, in order of first appearance
+    if attr.kind == "multi":  # the distinct cells are split, each part weighted by the rows holding its cell
+        cells = pd.Series(reader.uniques, dtype=object).astype(str)
+        parts = split_cells(cells, MULTI_SEPARATOR.strip()).str.strip()
+        codes, raws = pd.factorize(parts)  # each distinct spelling read once, in order of first appearance
         read = np.array([canonical(raw) for raw in raws], dtype=object)
         for token, raw in zip(read, raws, strict=True):
             if token is not None:
                 spelled.setdefault(str(token), str(raw))
-        per_row = np.full(len(codes), None, dtype=object)
-        per_row[codes >= 0] = read[codes[codes >= 0]]
-        tokens = pd.Series(per_row, index=text.index, dtype=object).dropna()
+        per_part = np.full(len(codes), None, dtype=object)
+        per_part[codes >= 0] = read[codes[codes >= 0]]
+        counts = _token_counts(per_part, per_cell[parts.index.to_numpy()])
     else:
-        per_row = reader.tokens()[np.maximum(reader.codes, 0)] if len(reader.tokens()) else np.full(len(rows), None)
-        tokens = pd.Series(per_row, index=rows.index, dtype=object).where(reader.codes >= 0).dropna()
+        counts = _token_counts(reader.tokens(), per_cell)
         for token, raw in zip(reader.tokens(), reader.uniques, strict=True):
             if token is not None:
                 spelled.setdefault(str(token), str(raw).strip())
-    counts = tokens.value_counts()
     keep = [str(v) for v in counts[counts >= MIN_VALUE_COUNT].head(MAX_LEVELS).index]
     levels = [
         Criterion(
@@ -205,6 +205,16 @@ def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: in
     return levels, {"levels": {v: spelled.get(v, v) for v in keep}}
 
 
+def _token_counts(tokens: np.ndarray, weights: np.ndarray) -> pd.Series:
+    """Rows per token, most first: what ``value_counts`` gives on the tokens spread over every row (the same order,
+    ties included), counted on distinct cells instead of millions of rows."""
+    codes, names = pd.factorize(pd.Series(tokens, dtype=object))  # first appearance, as value_counts keeps it
+    known = codes >= 0
+    totals = np.bincount(codes[known], weights=weights[known], minlength=len(names)).astype(np.int64)
+    counted = pd.Series(totals, index=pd.Index(names, dtype=object))
+    return counted[counted > 0].sort_values(ascending=False)
+
+
 def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
     missing = Reader(rows[attr.column]).match(_MISSING_PROBE)
     if MIN_VALUE_COUNT <= missing.sum() <= len(rows) - MIN_VALUE_COUNT:
@@ -216,17 +226,26 @@ def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
 _MISSING_PROBE = Criterion(id="_", attribute="_", value=NOT_RECORDED, kind="missing", points=0, label="", rows_with=0)
 
 
-def _tested(candidates: list[Criterion], masks: dict[str, np.ndarray], y: np.ndarray, deff: float) -> set[str]:
-    """Ids of the levels tied to the outcome beyond chance (BH over every level of every attribute)."""
+def _matches(rows: pd.DataFrame, criteria: Sequence[Criterion]) -> Iterator[tuple[Criterion, np.ndarray]]:
+    """Each criterion with the rows it matches, one attribute read at a time (never a mask per criterion held at
+    once: at a million deals each is a megabyte or two)."""
+    for column in dict.fromkeys(c.attribute for c in criteria):
+        reader = Reader(rows[column])
+        for c in criteria:
+            if c.attribute == column:
+                yield c, reader.match(c)
+
+
+def _tested(counts: dict[str, tuple[int, int]], y: np.ndarray, deff: float) -> set[str]:
+    """Ids of the levels tied to the outcome beyond chance (BH over every level of every attribute); ``counts``:
+    rows with each level and the positives among them."""
     positives, total = int(y.sum()), len(y)
     pvalues = []
-    for c in candidates:
-        mask = masks[c.id]
-        n, hits = int(mask.sum()), int(y[mask].sum())
+    for n, hits in counts.values():
         a, b, c_, d = hits / deff, (n - hits) / deff, (positives - hits) / deff, (total - n - positives + hits) / deff
         pvalues.append(two_by_two_p(a, b, c_, d) if n >= MIN_VALUE_COUNT else 1.0)
     q = bh_adjust(pvalues) if pvalues else np.array([])
-    return {c.id for c, qv in zip(candidates, q, strict=True) if qv < ALPHA}
+    return {key for key, qv in zip(counts, q, strict=True) if qv < ALPHA}
 
 
 def _candidates(
@@ -328,9 +347,8 @@ def fit_scorecard(
     y = outcome.astype(int).to_numpy()
     deff = design_effect(outcome.astype(bool), groups) if groups is not None else 1.0
     candidates, schemas = _candidates(rows, attrs, y, random_state)
-    readers = {a: Reader(rows[a]) for a in schemas}
-    masks = {c.id: readers[c.attribute].match(c) for c in candidates}
-    real = _tested(candidates, masks, y, deff)
+    counts = {c.id: (int(mask.sum()), int(y[mask].sum())) for c, mask in _matches(rows, candidates)}
+    real = _tested(counts, y, deff)
     kept_attributes = {c.attribute for c in candidates if c.id in real and c.kind != "missing"}
     kept_attributes |= {c.attribute for c in candidates if c.id in real and c.kind == "missing"}
     keys = [c for c in candidates if c.attribute in kept_attributes and (c.kind != "missing" or c.id in real)]
@@ -341,9 +359,11 @@ def fit_scorecard(
     # the matches, not rows x criteria
     from scipy.sparse import csc_matrix  # on first fit: the server starts without scipy
 
-    matched = [np.flatnonzero(masks[c.id]) for c in keys]
-    starts = np.r_[0, np.cumsum([len(m) for m in matched])]
-    x = csc_matrix((np.ones(starts[-1]), np.concatenate(matched), starts), shape=(len(y), len(keys)))
+    matched = {c.id: np.flatnonzero(mask).astype(np.int32) for c, mask in _matches(rows, keys)}
+    starts = np.r_[0, np.cumsum([len(matched[c.id]) for c in keys])]
+    x = csc_matrix(
+        (np.ones(starts[-1]), np.concatenate([matched.pop(c.id) for c in keys]), starts), shape=(len(y), len(keys))
+    )
     group_array = groups.to_numpy() if groups is not None else None
     sample = fit_sample(y, group_array, random_state) if method == "learned" else None
     if method == "lift":
@@ -352,21 +372,15 @@ def fit_scorecard(
         raw, intercept = _weights_learned(x.tocsr(), y, group_array, random_state)
     else:
         sampled_groups = group_array[sample] if group_array is not None else None
-        raw, intercept = _weights_learned(x.tocsr()[sample], y[sample], sampled_groups, random_state)
+        raw, intercept = _weights_learned(x[sample].tocsr(), y[sample], sampled_groups, random_state)
     weights, shift = _centre(raw, x, keys)
     logits = intercept + shift + x @ weights
     low, high = np.percentile(logits, [2, 98]) if len(logits) else (0.0, 1.0)
     scale = 100.0 / max(high - low, 1e-6)
     points = np.rint(weights * scale).astype(int)
     criteria = [
-        c.model_copy(
-            update={
-                "points": int(p),
-                "rows_with": int(masks[c.id].sum()),
-                "outcome_with": rate(int(y[masks[c.id]].sum()), int(masks[c.id].sum())),
-            }
-        )
-        for c, p in zip(keys, points, strict=True)
+        c.model_copy(update={"points": int(p), "rows_with": n, "outcome_with": rate(hits, n)})
+        for c, p, (n, hits) in zip(keys, points, (counts[c.id] for c in keys), strict=True)
         if p != 0
     ]
     criteria.sort(key=lambda c: (-abs(c.points), c.id))
