@@ -294,3 +294,53 @@ def test_above_the_fitting_cap_the_regression_sees_a_seeded_sample_of_whole_acco
     assert np.array_equal(sample, scorecard.fit_sample(y, groups, random_state=0))
     assert not np.array_equal(sample, scorecard.fit_sample(y, groups, random_state=1))
     assert scorecard.fit_sample(y[:900], groups[:900], random_state=0) is None
+
+
+def test_a_training_frame_of_the_attribute_columns_judges_every_column_as_the_whole_frame_does(
+    example: Dataset, tmp_path: Path
+) -> None:
+    """Deals carry only the columns that may be attributes (a million deals need no copy of names and ids), yet
+    every column gets the same verdict: a text that repeats only across an account's deals included."""
+    from icp_assistant.tools.analysis.attributes import model_attributes
+    from icp_assistant.tools.model.icp import training_frame
+
+    rng = np.random.default_rng(0)
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"A{i:03d}" for i in range(60)],
+            "name": [f"Company {i}" for i in range(60)],
+            "industry": rng.choice(["Software", "Retail", "Health"], 60),
+            "Campaign": [f"Webinar series number {i} on pricing" for i in range(60)],  # one per account
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": range(360),
+            "account_id": np.repeat(accounts["account_id"], 6),
+            "stage": rng.choice(["Closed Won", "Closed Lost"], 360),
+            "amount": 1000,
+            "close_date": "2025-01-01",
+        }
+    )
+    accounts.to_csv(tmp_path / "accounts.csv", index=False)
+    deals.to_csv(tmp_path / "deals.csv", index=False)
+    ws = Workspace(tmp_path / "ws")
+    load_accounts(tmp_path / "accounts.csv", ws, LoadOptions(deals_path=tmp_path / "deals.csv", name="repeats"))
+    for dataset in (example, open_dataset(ws, "repeats")):
+        whole, narrow = training_frame(dataset)[0], training_frame(dataset, keep=[])[0]
+        assert narrow.rows.shape[1] < whole.rows.shape[1] and len(narrow.rows) == len(whole.rows)
+        assert model_attributes(dataset, narrow.rows) == model_attributes(dataset, whole.rows)
+    assert "Campaign" in narrow.rows  # unique per account, repeated across its deals: judged as the deals see it
+
+
+def test_levels_counted_on_distinct_cells_come_in_the_order_value_counts_gives_ties_included() -> None:
+    from icp_assistant.tools.model.scorecard import _token_counts
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        cells = rng.choice(np.array(["a", "b", "c", "d", "e", None], dtype=object), rng.integers(5, 200))
+        codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
+        weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        counted = _token_counts(np.asarray(uniques, dtype=object), weights)
+        expected = pd.Series(cells, dtype=object).dropna().value_counts()
+        assert list(counted.index) == list(expected.index) and counted.tolist() == expected.tolist()

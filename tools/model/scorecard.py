@@ -212,7 +212,7 @@ def _token_counts(tokens: np.ndarray, weights: np.ndarray) -> pd.Series:
     known = codes >= 0
     totals = np.bincount(codes[known], weights=weights[known], minlength=len(names)).astype(np.int64)
     counted = pd.Series(totals, index=pd.Index(names, dtype=object))
-    return counted[counted > 0].sort_values(ascending=False)
+    return counted[counted > 0].sort_values(ascending=False, kind="stable")
 
 
 def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
