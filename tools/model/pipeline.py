@@ -151,23 +151,26 @@ def open_deals(dataset: Dataset, pipeline: pd.DataFrame | None = None, source: s
 
 
 def fit_of(icp: ICPVersion, dataset: Dataset, keys: pd.Series) -> pd.DataFrame:
-    """Score, tier and top reasons of each deal's account, from the ICP's own scorer (as score_prospects gives)."""
-    accounts = add_bands(dataset.accounts)
-    scored = score_rows(icp, accounts)
-    fit = pd.DataFrame(
-        {
-            "score": scored["score"].astype("Int64").where(scored["tier"].ne("unscored")),
-            "tier": scored["tier"],
-            "why": reasons(icp, scored),
-        },
-        index=accounts.index,
-    )
-    known = keys.notna() & keys.isin(fit.index)
+    """Score, tier and top reasons of each deal's account, from the ICP's own scorer (as score_prospects gives);
+    only the accounts the deals name are scored."""
+    index = dataset.accounts.index
+    known = keys.notna() & keys.isin(index)
     out = pd.DataFrame(
         {"score": pd.array([pd.NA] * len(keys), dtype="Int64"), "tier": "no account", "why": ""}, index=keys.index
     )
     if known.any():
-        picked = fit.loc[keys[known].astype(fit.index.dtype)]
+        named = keys[known].astype(index.dtype)
+        accounts = add_bands(dataset.accounts.loc[named.unique()])
+        scored = score_rows(icp, accounts)
+        fit = pd.DataFrame(
+            {
+                "score": scored["score"].astype("Int64").where(scored["tier"].ne("unscored")),
+                "tier": scored["tier"],
+                "why": reasons(icp, scored),
+            },
+            index=accounts.index,
+        )
+        picked = fit.loc[named]
         out.loc[known, "score"] = picked["score"].to_numpy()
         out.loc[known, "tier"] = picked["tier"].to_numpy()
         out.loc[known, "why"] = picked["why"].to_numpy()
