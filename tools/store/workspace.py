@@ -264,8 +264,12 @@ def _formula_cells(text: Any) -> Any:
     """:func:`formula_like` per cell, checked in full only on cells whose first character is a formula character or
     a blank (no other cell can be one): a million names cost one vectorised slice, not a million calls."""
     import numpy as np
+    import pandas as pd
 
-    first = text.map(lambda v: v[:1] if isinstance(v, str) else None)  # (the .str accessor refuses date columns)
+    if isinstance(text.dtype, pd.StringDtype):  # a text column: sliced in place, no Python string per cell
+        first = text.str.slice(0, 1)
+    else:  # cells of any type (the .str accessor refuses date columns)
+        first = text.map(lambda v: v[:1] if isinstance(v, str) else None)
     starts = {c for c in first.dropna().unique() if isinstance(c, str) and (formula_like(c) or LEADING_BLANKS.match(c))}
     candidates = first.isin(starts).to_numpy(dtype=bool)
     risky = np.zeros(len(text), dtype=bool)
@@ -285,9 +289,9 @@ def spreadsheet_safe(frame: Any) -> Any:
         series = out[column]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
-        text = series.astype("object")
-        risky = _formula_cells(text)
+        risky = _formula_cells(series)
         if risky.any():
+            text = series.astype("object")
             out[column] = text.where(~risky, "'" + text.astype(str))
     safe_headers = ["'" + c if formula_like(c) else c for c in out.columns]
     out.columns = safe_headers
