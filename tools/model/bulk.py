@@ -99,15 +99,20 @@ def reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:
     ordered = sorted(labels, key=lambda k: -abs(labels[k][1]))
     if not ordered or not len(scored):
         return pd.Series(np.full(len(scored), "", dtype=object), index=scored.index, dtype=object)
-    points = scored[ordered].to_numpy(dtype=float)
-    met = points != 0
-    rank = met.cumsum(axis=1)
-    rows = np.arange(len(scored))
-    slots = []  # per slot: (criterion position, whole points) of each row, or None where the row has no such slot
-    for slot in (1, 2, 3):
-        hit = met & (rank == slot)
-        where = hit.argmax(axis=1)
-        slots.append((hit.any(axis=1), where, np.trunc(points[rows, where]).astype(np.int64)))
+    # per slot (a row's first, second and third criterion met, strongest first): where it is in ``ordered`` and its
+    # whole points; one criterion column read at a time (never a rows x criteria matrix: a million rows and a
+    # hundred criteria would be 0.7 GB)
+    found = np.zeros(len(scored), dtype=np.int8)
+    where = np.zeros((3, len(scored)), dtype=np.int64)
+    value = np.zeros((3, len(scored)), dtype=np.int64)
+    for position, criterion in enumerate(ordered):
+        points = scored[criterion].to_numpy(dtype=float)
+        rows = np.flatnonzero((points != 0) & (found < 3))
+        slot = found[rows]
+        where[slot, rows] = position
+        value[slot, rows] = np.trunc(points[rows])
+        found[rows] += 1
+    slots = [(found > slot, where[slot], value[slot]) for slot in range(3)]
     low = min(int(v[h].min()) for h, _, v in slots if h.any())
     span = max(int(v[h].max()) for h, _, v in slots if h.any()) - low + 1
     width = len(ordered) * span + 1  # 0 = no reason in this slot
