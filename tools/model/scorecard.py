@@ -109,14 +109,17 @@ class Scorecard(BaseModel):
         return bool(self.criteria)
 
     def points(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """The points of every criterion for each row (0 when it does not match)."""
-        readers = {a: Reader(rows[a]) if a in rows else None for a in self.attributes}
-        columns = {}
-        for c in self.criteria:
-            reader = readers.get(c.attribute)
-            hit = reader.match(c) if reader is not None else np.zeros(len(rows), dtype=bool)
-            columns[c.id] = np.where(hit, c.points, 0).astype(np.int16)
-        return pd.DataFrame(columns, index=rows.index)
+        """The points of every criterion for each row (0 when it does not match), one attribute read at a time into
+        one column-major block (the frame takes it as it is: no second copy of rows x criteria)."""
+        out = np.zeros((len(rows), len(self.criteria)), dtype=np.int16, order="F")
+        for attribute in self.attributes:
+            if attribute not in rows:
+                continue
+            reader = Reader(rows[attribute])
+            for j, c in enumerate(self.criteria):
+                if c.attribute == attribute:
+                    out[reader.match(c), j] = c.points
+        return pd.DataFrame(out, index=rows.index, columns=[c.id for c in self.criteria], copy=False)
 
 
 # -- fitting -----------------------------------------------------------------------------------------------------
