@@ -239,10 +239,22 @@ def baseline_base_rate() -> Baseline:
 
 
 def baseline_logistic(
-    train_X: pd.DataFrame, train_y: ArrayLike, test_X: pd.DataFrame, test_y: ArrayLike, *, random_state: int = 0
+    train_X: pd.DataFrame,
+    train_y: ArrayLike,
+    test_X: pd.DataFrame,
+    test_y: ArrayLike,
+    *,
+    random_state: int = 0,
+    train_rows: np.ndarray | None = None,
+    test_rows: np.ndarray | None = None,
 ) -> Baseline:
-    """Plain L2 logistic regression on the same features, scored by AUC on the test rows."""
-    y_train, y_test = np.ravel(np.asarray(train_y, dtype=int)), np.ravel(np.asarray(test_y, dtype=int))
+    """Plain L2 logistic regression on the same features, scored by AUC on the test rows. ``train_rows`` /
+    ``test_rows``: the positions to use when both sides are parts of one big frame (only the sampled rows are ever
+    copied); default every row."""
+    train_rows = np.arange(len(train_X)) if train_rows is None else train_rows
+    test_rows = np.arange(len(test_X)) if test_rows is None else test_rows
+    y_train = np.ravel(np.asarray(train_y, dtype=int))[train_rows]
+    y_test = np.ravel(np.asarray(test_y, dtype=int))[test_rows]
     if missing := [c for c in train_X.columns if c not in test_X.columns]:
         raise OptionError(f"test_X lacks columns {listing(missing, 10)}; pass the same features on both sides.")
     if len(np.unique(y_train)) < 2:
@@ -250,7 +262,8 @@ def baseline_logistic(
     fitted = len(y_train)
     if fitted > MAX_BASELINE_ROWS:  # a seeded sample: more rows would not change the baseline's AUC
         keep = np.sort(np.random.default_rng(random_state).choice(fitted, MAX_BASELINE_ROWS, replace=False))
-        train_X, y_train = train_X.iloc[keep], y_train[keep]
+        train_rows, y_train = train_rows[keep], y_train[keep]
+    train_X = train_X.iloc[train_rows]
     features, kinds = _prepare(train_X)
     if not kinds:
         raise InsufficientDataError("train_X has no usable feature columns; pass categories, lists or numbers.")
@@ -262,8 +275,8 @@ def baseline_logistic(
     tested = len(y_test)
     if tested > MAX_BASELINE_ROWS:  # its AUC on a seeded sample of the test rows: the interval says how close
         keep = np.sort(np.random.default_rng(random_state + 1).choice(tested, MAX_BASELINE_ROWS, replace=False))
-        test_X, y_test = test_X.iloc[keep], y_test[keep]
-    predicted = model.predict_proba(_prepare(test_X[train_X.columns], kinds)[0])[:, 1]
+        test_rows, y_test = test_rows[keep], y_test[keep]
+    predicted = model.predict_proba(_prepare(test_X[train_X.columns].iloc[test_rows], kinds)[0])[:, 1]
     auc, interval = _auc(y_test, predicted, None, random_state)
     counts = ", ".join(f"{list(kinds.values()).count(kind)} {kind}" for kind in ("categorical", "multi", "numeric"))
     sampled = f" (fitted on a random {len(y_train):,})" if len(y_train) < fitted else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -172,13 +173,16 @@ def validate_icp(
 ) -> ValidationReport:
     """Refit the ICP's points on the training side of a split and judge them on the held-out side."""
     side = held_out(dataset, icp, split=split, random_state=random_state)
-    frame, train = side.frame, side.train.to_numpy()
+    frame = side.frame
+    features, outcome = frame.rows[side.columns], frame.members.astype(int)
     logistic = baseline_logistic(
-        frame.rows.loc[train, side.columns],
-        frame.members[train].astype(int),
-        frame.rows.loc[side.test.to_numpy(), side.columns],
-        side.outcome,
+        features,
+        outcome,
+        features,
+        outcome,
         random_state=random_state,
+        train_rows=np.flatnonzero(side.train.to_numpy()),
+        test_rows=np.flatnonzero(side.test.to_numpy()),
     )
     return ValidationReport(
         icp=icp.name,
