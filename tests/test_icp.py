@@ -344,3 +344,14 @@ def test_levels_counted_on_distinct_cells_come_in_the_order_value_counts_gives_t
         counted = _token_counts(np.asarray(uniques, dtype=object), weights)
         expected = pd.Series(cells, dtype=object).dropna().value_counts()
         assert list(counted.index) == list(expected.index) and counted.tolist() == expected.tolist()
+
+
+def test_scores_without_the_points_block_are_the_scores_with_it(ws: Workspace, example: Dataset) -> None:
+    """score_rows(points=False) sums the points without a column per criterion: the same score, tier and gate."""
+    gated = build_icp(example, ws, name="gated", settings=Settings(must_haves=[Condition(column="size", op="!=",
+                                                                                         value="1-10")]))  # fmt: skip
+    rows = add_bands(example.accounts)
+    for icp in (gated, build_icp(example, ws, name="plain")):
+        full = score_rows(icp, rows)
+        assert full.shape[1] > 4
+        pd.testing.assert_frame_equal(score_rows(icp, rows, points=False), full[["score", "raw_score", "tier", "gate"]])

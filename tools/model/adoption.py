@@ -184,7 +184,7 @@ def _customers(
     won = accounts["outcome"].eq("won")
     bands = add_bands(accounts)
     frame = pd.DataFrame(index=accounts.index[won])
-    frame["tier"] = score_rows(icp, bands[won])["tier"]  # customers only: the scorer reads each row alone
+    frame["tier"] = score_rows(icp, bands[won], points=False)["tier"]  # customers only: the scorer reads each row alone
     frame["segment"] = _segments(dataset, icp, bands, segmentation, workspace, notes)[won]
     frame["churned"] = accounts["churned"][won] if "churned" in accounts else pd.NA
     start = accounts["customer_since"] if "customer_since" in accounts else pd.Series(pd.NaT, index=accounts.index)

@@ -85,7 +85,7 @@ def _subset(frame: Comparison, mask: np.ndarray) -> Comparison:
 
 
 def _tier_rates(icp: ICPVersion, frame: Comparison) -> tuple[TierRates, Rate, pd.DataFrame]:
-    scored = score_rows(icp, frame.rows)
+    scored = score_rows(icp, frame.rows, points=False)
     won = frame.members.to_numpy()
     by_tier: dict[str, Rate | None] = {}
     for tier in ("green", "yellow", "red"):

@@ -243,13 +243,13 @@ def _finish(
     if dataset is not None:
         if frame is None:  # build_icp passes the frame it learned from; edit_icp has none yet
             frame = training_frame(dataset, draft.outcome, reads(draft))[0]
-        tiers = score_rows(draft, frame.rows)["tier"]
+        tiers = score_rows(draft, frame.rows, points=False)["tier"]
         update["training_tiers"] = {
             t: rate(int(frame.members[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")
         }
         chosen = segmentation if segmentation is not None else _latest_segmentation(workspace, dataset.name)
         if chosen is not None:
-            scores = score_rows(draft, add_bands(dataset.accounts))
+            scores = score_rows(draft, add_bands(dataset.accounts), points=False)
             update["segmentation"], update["segments"] = target_segments(
                 dataset, workspace, chosen, scores, draft.thresholds.yellow, draft.scorecard.attributes
             )
@@ -446,19 +446,22 @@ def gates(icp: ICPVersion, rows: pd.DataFrame) -> pd.Series:
     return gate
 
 
-def score_rows(icp: ICPVersion, rows: pd.DataFrame) -> pd.DataFrame:
-    """Score, tier, gate and the points of every criterion for each row (vectorised), every value read by the
-    scorecard's frozen rule whatever type this file gave it."""
+def score_rows(icp: ICPVersion, rows: pd.DataFrame, *, points: bool = True) -> pd.DataFrame:
+    """Score, tier, gate and (with ``points``) the points of every criterion for each row (vectorised), every value
+    read by the scorecard's frozen rule whatever type this file gave it. Without ``points`` no rows x criteria
+    block is built: a million deals and a hundred criteria would hold 0.3 GB for a sum."""
     scorecard = icp.scorecard
-    points = scorecard.points(rows)
-    raw = scorecard.base + points.sum(axis=1).astype(int)
+    per_criterion = scorecard.points(rows) if points else None
+    total = per_criterion.sum(axis=1) if per_criterion is not None else pd.Series(scorecard.total(rows), rows.index)
+    raw = scorecard.base + total.astype(int)
     score = raw.clip(0, 100).astype(int)
     gate = gates(icp, rows)
     capped = score.where(gate.eq(""), np.minimum(score, icp.thresholds.yellow - 1))
     tier = tier_of(capped, icp.thresholds, scorecard.scored)
     if not scorecard.scored:  # gates still apply: a disqualified account is red even without a fit model
         tier = tier.mask(gate.ne(""), "red")
-    return pd.DataFrame({"score": capped, "raw_score": raw, "tier": tier, "gate": gate}).join(points)
+    scored = pd.DataFrame({"score": capped, "raw_score": raw, "tier": tier, "gate": gate})
+    return scored.join(per_criterion) if per_criterion is not None else scored
 
 
 def save_result(workspace: Workspace, icp: ICPVersion, result_of: SavedResult, result: BaseModel) -> Path:

@@ -129,7 +129,7 @@ def _scored(
 ) -> Scored:
     card = load_accounts(path, workspace, options)
     rows = add_bands(open_dataset(workspace, card.name).accounts)
-    scored = rows.join(score_rows(icp, rows)[["score", "tier"]])
+    scored = rows.join(score_rows(icp, rows, points=False)[["score", "tier"]])
     band = scored["size_band"] if "size_band" in scored else pd.Series(None, index=scored.index)
     scored["value"] = band.map(per_band).fillna(overall).astype(float)
     in_sam = scored["tier"].isin(["green", "yellow"])

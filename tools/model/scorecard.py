@@ -121,6 +121,18 @@ class Scorecard(BaseModel):
                     out[reader.match(c), j] = c.points
         return pd.DataFrame(out, index=rows.index, columns=[c.id for c in self.criteria], copy=False)
 
+    def total(self, rows: pd.DataFrame) -> np.ndarray:
+        """Each row's sum of points (what ``points(rows).sum(axis=1)`` gives) without a column per criterion."""
+        out = np.zeros(len(rows), dtype=np.int64)
+        for attribute in self.attributes:
+            if attribute not in rows:
+                continue
+            reader = Reader(rows[attribute])
+            for c in self.criteria:
+                if c.attribute == attribute:
+                    out[reader.match(c)] += c.points
+        return out
+
 
 # -- fitting -----------------------------------------------------------------------------------------------------
 

@@ -82,7 +82,7 @@ def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_s
     frame, _, _ = training_frame(dataset, icp.outcome, reads(icp))
     attrs = model_attributes(dataset, frame.rows)[0]
     test, _, _ = training_frame(holdout, icp.outcome, [*reads(icp), *(a.column for a in attrs)])
-    scored = score_rows(icp, test.rows)
+    scored = score_rows(icp, test.rows, points=False)
     outcome = test.members.astype(int)
     evaluation = evaluate_scores(
         scored["score"], scored["tier"], outcome, groups=test.cluster, random_state=random_state
@@ -154,7 +154,7 @@ def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random
     )
     scorecard, weight_notes = _user_weights(icp, scorecard)
     refit = icp.model_copy(update={"scorecard": scorecard})
-    scored = score_rows(refit, frame.rows[test.to_numpy()])
+    scored = score_rows(refit, frame.rows[test.to_numpy()], points=False)
     outcome = frame.members[test.to_numpy()].astype(int)
     test_groups = groups[test.to_numpy()] if groups is not None else None
     evaluation = evaluate_scores(
