@@ -374,11 +374,13 @@ def fit_scorecard(
     # the matches, not rows x criteria
     from scipy.sparse import csc_matrix  # on first fit: the server starts without scipy
 
-    matched = {c.id: np.flatnonzero(mask).astype(np.int32) for c, mask in _matches(rows, keys)}
-    starts = np.r_[0, np.cumsum([len(matched[c.id]) for c in keys])]
-    x = csc_matrix(
-        (np.ones(starts[-1]), np.concatenate([matched.pop(c.id) for c in keys]), starts), shape=(len(y), len(keys))
-    )
+    starts = np.r_[0, np.cumsum([counts[c.id][0] for c in keys])]
+    indices = np.empty(starts[-1], dtype=np.int32)  # each criterion's rows, written in place
+    column = {c.id: j for j, c in enumerate(keys)}
+    for c, mask in _matches(rows, keys):
+        j = column[c.id]
+        indices[starts[j] : starts[j + 1]] = np.flatnonzero(mask)
+    x = csc_matrix((np.ones(starts[-1]), indices, starts), shape=(len(y), len(keys)))
     group_array = groups.to_numpy() if groups is not None else None
     sample = fit_sample(y, group_array, random_state) if method == "learned" else None
     if method == "lift":
