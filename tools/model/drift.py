@@ -22,7 +22,7 @@ from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
 from icp_assistant.tools.core.stats import MIN_N, Rate, rate
 
 from .drift_stats import DriftReport, compare_samples
-from .icp import ICPVersion, reads, score_rows, training_frame
+from .icp import ICPVersion, columns_read, score_rows, training_frame
 
 NUMBERS = ("employee_count", "annual_revenue", "company_age")
 NOT_COMPARED = {"city", "state"}  # too fine-grained: every small sample "drifts" there
@@ -55,7 +55,7 @@ def _periods(
     reference: Dataset, recent: Dataset | None, since: str | None, icp: ICPVersion
 ) -> tuple[Comparison, Comparison, str, str]:
     compared = [a.column for a in attributes(reference, add_bands(reference.accounts))]
-    keep = [*reads(icp), *compared, *NUMBERS]
+    keep = [*columns_read(icp), *compared, *NUMBERS]
     base, _, _ = training_frame(reference, icp.outcome, keep)
     if recent is not None:
         later, _, _ = training_frame(recent, icp.outcome, keep)

@@ -168,11 +168,6 @@ def training_frame(
     )
 
 
-def reads(icp: ICPVersion) -> list[str]:
-    """The columns scoring with ``icp`` reads: its scorecard's attributes and its gates' columns."""
-    return [*icp.scorecard.attributes, *(c.column for c in [*icp.must_haves, *icp.disqualifiers])]
-
-
 def _statements(scorecard: Scorecard) -> tuple[list[str], list[str], list[str]]:
     def say(c: Criterion) -> str:
         evidence = ""
@@ -242,7 +237,7 @@ def _finish(
     update: dict[str, object] = {"best_fit": best, "good_fit": good, "red_flags": red}
     if dataset is not None:
         if frame is None:  # build_icp passes the frame it learned from; edit_icp has none yet
-            frame = training_frame(dataset, draft.outcome, reads(draft))[0]
+            frame = training_frame(dataset, draft.outcome, columns_read(draft))[0]
         tiers = score_rows(draft, frame.rows, points=False)["tier"]
         update["training_tiers"] = {
             t: rate(int(frame.members[tiers.eq(t)].sum()), int(tiers.eq(t).sum())) for t in ("green", "yellow", "red")

@@ -30,7 +30,7 @@ from .evaluation import (
     group_split,
     time_split,
 )
-from .icp import ICPVersion, reads, score_rows, training_frame
+from .icp import ICPVersion, columns_read, score_rows, training_frame
 from .rubric import apply_rubric, pin_points
 from .scorecard import Scorecard, fit_scorecard
 
@@ -79,9 +79,9 @@ def _user_weights(icp: ICPVersion, scorecard: Scorecard) -> tuple[Scorecard, lis
 
 def validate_on(dataset: Dataset, holdout: Dataset, icp: ICPVersion, *, random_state: int = 0) -> ValidationReport:
     """Judge the saved version, as it is, on a second file (e.g. the next quarter's deals)."""
-    frame, _, _ = training_frame(dataset, icp.outcome, reads(icp))
+    frame, _, _ = training_frame(dataset, icp.outcome, columns_read(icp))
     attrs = model_attributes(dataset, frame.rows)[0]
-    test, _, _ = training_frame(holdout, icp.outcome, [*reads(icp), *(a.column for a in attrs)])
+    test, _, _ = training_frame(holdout, icp.outcome, [*columns_read(icp), *(a.column for a in attrs)])
     scored = score_rows(icp, test.rows, points=False)
     outcome = test.members.astype(int)
     evaluation = evaluate_scores(
@@ -138,7 +138,7 @@ class HeldOut:
 def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random_state: int = 0) -> HeldOut:
     """Split the ICP's rows (by time, else by account), refit its points on the training side only, and score and
     judge the held-out side (what :func:`validate_icp` reports, and what ``review_pipeline`` calibrates on)."""
-    frame, _, method = training_frame(dataset, icp.outcome, reads(icp))
+    frame, _, method = training_frame(dataset, icp.outcome, columns_read(icp))
     train, test, how = _split(frame, split)
     left_out = {e.split(":", 1)[0] for e in icp.excluded}
     attrs = [a for a in model_attributes(dataset, frame.rows)[0] if a.column not in left_out]
