@@ -369,3 +369,22 @@ def test_a_telco_subscriber_is_found_by_its_id_and_scores_as_in_the_bulk_list(
 
 def _int(value: object) -> int | None:
     return None if pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+def test_a_number_is_looked_up_as_an_id_before_any_name_is_normalised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A letterless query ('4711') names an id, not a company called '4711': found without normalising names (at
+    a million rows that took seconds), while a query with letters still finds names."""
+    from icp_assistant.tools.store import lookup
+
+    path = tmp_path / "accounts.csv"
+    path.write_text("Record ID,Company name,Industry\n4711,Cologne Water,Retail\n5000,4711,Retail\n", encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    load_accounts(path, ws, LoadOptions(name="numbers"))
+    normalised: list[int] = []
+    names = lookup._names
+    monkeypatch.setattr(lookup, "_names", lambda column: normalised.append(1) or names(column))
+    found = find_company(ws, "4711")
+    assert (found.row, found.matched_by, normalised) == (1, "id", [])
+    assert find_company(ws, "Cologne Water").row == 1 and normalised == [1]

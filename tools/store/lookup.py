@@ -315,9 +315,14 @@ def _searched(workspace: Workspace, dataset: str | None) -> list[DatasetIndex]:
 
 
 def _queries(company: str) -> list[tuple[MatchedBy, str]]:
+    """What ``company`` is looked up as, in order: a domain, a name, an id; a value without a letter ("10500001",
+    "0042-77") as an id before a name (names are normalised on their first query: a million of them take
+    seconds that an id lookup need not wait for)."""
     text = company.strip()
     queries: list[tuple[MatchedBy, str]] = [("domain", normalize_domain(text)), ("name", normalize_name(text)),
                                             ("id", text)]  # fmt: skip
+    if not any(char.isalpha() for char in text):
+        queries = [queries[0], queries[2], queries[1]]
     return [(by, value) for by, value in queries if value]
 
 
