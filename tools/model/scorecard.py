@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -137,6 +137,30 @@ class Scorecard(BaseModel):
 # -- fitting -----------------------------------------------------------------------------------------------------
 
 
+class RowSubset:
+    """Some rows of a frame, each column copied only when it is read: fitting on the training side of a million
+    deals need not copy every attribute column of it at once."""
+
+    def __init__(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
+        self._frame, self._positions = frame, positions
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self._frame[column].iloc[self._positions]
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._frame
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @property
+    def index(self) -> pd.Index:
+        return self._frame.index[self._positions]
+
+
+Rows: TypeAlias = "pd.DataFrame | RowSubset"
+
+
 def _number(value: float) -> str:
     if 1900 <= value <= 2100 and float(value).is_integer():  # a year
         return f"{value:.0f}"
@@ -176,7 +200,7 @@ def _range_levels(attr: Attribute, edges: list[float]) -> list[Criterion]:
     return out
 
 
-def _levels(rows: pd.DataFrame, attr: Attribute, y: np.ndarray, random_state: int) -> tuple[list[Criterion], dict]:
+def _levels(rows: Rows, attr: Attribute, y: np.ndarray, random_state: int) -> tuple[list[Criterion], dict]:
     """Candidate levels of one attribute (with the spelling of each) before any test."""
     series = rows[attr.column]
     min_leaf = max(MIN_VALUE_COUNT * 4, int(0.05 * len(rows)))
@@ -230,7 +254,7 @@ def _token_counts(tokens: np.ndarray, weights: np.ndarray) -> pd.Series:
     return counted[counted > 0].sort_values(ascending=False, kind="stable")
 
 
-def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
+def _missing_level(rows: Rows, attr: Attribute) -> Criterion | None:
     missing = Reader(rows[attr.column]).match(_MISSING_PROBE)
     if MIN_VALUE_COUNT <= missing.sum() <= len(rows) - MIN_VALUE_COUNT:
         return Criterion(id=f"{attr.column}={NOT_RECORDED}", attribute=attr.column, value=NOT_RECORDED,
@@ -241,7 +265,7 @@ def _missing_level(rows: pd.DataFrame, attr: Attribute) -> Criterion | None:
 _MISSING_PROBE = Criterion(id="_", attribute="_", value=NOT_RECORDED, kind="missing", points=0, label="", rows_with=0)
 
 
-def _matches(rows: pd.DataFrame, criteria: Sequence[Criterion]) -> Iterator[tuple[Criterion, np.ndarray]]:
+def _matches(rows: Rows, criteria: Sequence[Criterion]) -> Iterator[tuple[Criterion, np.ndarray]]:
     """Each criterion with the rows it matches, one attribute read at a time (never a mask per criterion held at
     once: at a million deals each is a megabyte or two)."""
     for column in dict.fromkeys(c.attribute for c in criteria):
@@ -264,7 +288,7 @@ def _tested(counts: dict[str, tuple[int, int]], y: np.ndarray, deff: float) -> s
 
 
 def _candidates(
-    rows: pd.DataFrame, attrs: Sequence[Attribute], y: np.ndarray, random_state: int
+    rows: Rows, attrs: Sequence[Attribute], y: np.ndarray, random_state: int
 ) -> tuple[list[Criterion], dict[str, AttributeSchema]]:
     candidates: list[Criterion] = []
     schema: dict[str, AttributeSchema] = {}
@@ -349,7 +373,7 @@ def _centre(weights: np.ndarray, x: csc_matrix, keys: list[Criterion]) -> tuple[
 
 
 def fit_scorecard(
-    rows: pd.DataFrame,
+    rows: Rows,
     outcome: pd.Series,
     attrs: Sequence[Attribute],
     *,
@@ -358,7 +382,8 @@ def fit_scorecard(
     groups: pd.Series | None = None,
     random_state: int = 0,
 ) -> Scorecard:
-    """Fit points on ``rows`` (one per deal or account) against a 0/1 ``outcome``."""
+    """Fit points on ``rows`` (one per deal or account, a frame or a :class:`RowSubset` of one) against a 0/1
+    ``outcome``."""
     y = outcome.astype(int).to_numpy()
     deff = design_effect(outcome.astype(bool), groups) if groups is not None else 1.0
     candidates, schemas = _candidates(rows, attrs, y, random_state)

@@ -32,7 +32,7 @@ from .evaluation import (
 )
 from .icp import ICPVersion, columns_read, score_rows, training_frame
 from .rubric import apply_rubric, pin_points
-from .scorecard import Scorecard, fit_scorecard
+from .scorecard import RowSubset, Scorecard, fit_scorecard
 
 Split = Literal["auto", "time", "account"]
 
@@ -144,7 +144,7 @@ def held_out(dataset: Dataset, icp: ICPVersion, *, split: Split = "auto", random
     attrs = [a for a in model_attributes(dataset, frame.rows)[0] if a.column not in left_out]
     groups = frame.cluster
     scorecard = fit_scorecard(
-        frame.rows[train.to_numpy()],
+        RowSubset(frame.rows, np.flatnonzero(train.to_numpy())),
         frame.members[train.to_numpy()],
         attrs,
         method=method,
