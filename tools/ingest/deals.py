@@ -12,6 +12,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.extensions import take
 
 from icp_assistant.tools.core.company_keys import normalize_names
 
@@ -74,12 +77,40 @@ class DealJoin:
     outcome_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _join_key(accounts: pd.DataFrame, deals: pd.DataFrame) -> Literal["id", "name"]:
+def _texts(values: pd.Series) -> pa.Array:
+    """A column as Arrow strings (as ``astype(str)`` writes them), missing cells null."""
+    return pa.array(values.astype(str).array)
+
+
+def _positions(keys: pd.Series, refs: pd.Series) -> np.ndarray:
+    """Row position of the first key equal to each ref, -1 for none (a missing ref finds a missing key, as in a
+    pandas lookup); one hash lookup in Arrow over the whole column."""
+    found = pc.index_in(_texts(refs), value_set=_texts(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+
+
+def _lookup(positions: np.ndarray, refs: pd.Series, labels: pd.Index) -> pd.Series:
+    """The label at each position (missing for -1); an empty ref is never joined."""
+    positions = np.where(refs.eq("").fillna(False).to_numpy(dtype=bool), -1, positions)
+    return pd.Series(take(np.asarray(labels), positions, allow_fill=True), index=refs.index)
+
+
+def _by_id(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.Series, np.ndarray] | None:
+    """Each deal's account reference as text and the position of its account, when deals join by id: most of the
+    references are account ids. None: join by name."""
     if "account_id" not in accounts or "deal_account" not in deals:
-        return "name"
-    refs = deals["deal_account"].dropna().astype(str)
-    ids = pd.Index(accounts["account_id"].dropna().astype(str).unique())
-    return "id" if len(refs) and (ids.get_indexer(refs) >= 0).mean() > 0.5 else "name"
+        return None
+    refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
+    positions = _positions(accounts["account_id"], refs)
+    given = refs.notna().to_numpy(dtype=bool)
+    return (refs, positions) if given.any() and (positions[given] >= 0).mean() > 0.5 else None
+
+
+def _stage_outcomes(stages: pd.Series, stage_map: dict[str, str]) -> pd.Series:
+    """won / lost / open per deal, looked up once per distinct stage; a stage the map does not hold is open."""
+    codes, distinct = pd.factorize(stages)
+    outcomes = pd.Series(np.asarray(distinct, dtype=object), dtype="object").map(stage_map)
+    return pd.Series(take(outcomes.array, codes, allow_fill=True), index=stages.index).fillna("open")
 
 
 def join_deals(
@@ -91,20 +122,18 @@ def join_deals(
     stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
     labels = stages.dropna().astype(str).unique()
     stage_map = {label: stage_outcome(label) for label in labels}
-    deals["outcome"] = stages.astype("object").map(stage_map).fillna("open")
+    deals["outcome"] = _stage_outcomes(stages, stage_map)
     if named is not None:
         stage_map = {}
         deals["outcome"] = named.reindex(deals.index).astype("object").where(lambda s: s.notna(), "open")
-    key = _join_key(accounts, deals)
-    if key == "id":
-        lookup = pd.Series(accounts.index, index=accounts["account_id"].astype(str))
-        refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
-    else:
+    joined = _by_id(accounts, deals)
+    key: Literal["id", "name"] = "id" if joined is not None else "name"
+    if joined is None:
         names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
-        lookup = pd.Series(accounts.index, index=normalize_names(names))
         refs = normalize_names(deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")))
-    lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
-    deals["account_key"] = refs.map(lookup)
+        joined = refs, _positions(normalize_names(names), refs)
+    refs, positions = joined
+    deals["account_key"] = _lookup(positions, refs, accounts.index)
     has_ref = refs.notna() & (refs != "")
     unknown = has_ref & deals["account_key"].isna()
     original = deals.get("deal_account", refs)
