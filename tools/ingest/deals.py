@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import take
 
 from icp_assistant.tools.core.company_keys import normalize_names
+from icp_assistant.tools.core.distinct import map_distinct
 
 Outcome = Literal["won", "lost", "open"]
 
@@ -106,13 +107,6 @@ def _by_id(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.Series, np.n
     return (refs, positions) if given.any() and (positions[given] >= 0).mean() > 0.5 else None
 
 
-def _stage_outcomes(stages: pd.Series, stage_map: dict[str, str]) -> pd.Series:
-    """won / lost / open per deal, looked up once per distinct stage; a stage the map does not hold is open."""
-    codes, distinct = pd.factorize(stages)
-    outcomes = pd.Series(np.asarray(distinct, dtype=object), dtype="object").map(stage_map)
-    return pd.Series(take(outcomes.array, codes, allow_fill=True), index=stages.index).fillna("open")
-
-
 def join_deals(
     accounts: pd.DataFrame, deals: pd.DataFrame, named: pd.Series | None = None
 ) -> tuple[pd.DataFrame, DealJoin]:
@@ -122,7 +116,7 @@ def join_deals(
     stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
     labels = stages.dropna().astype(str).unique()
     stage_map = {label: stage_outcome(label) for label in labels}
-    deals["outcome"] = _stage_outcomes(stages, stage_map)
+    deals["outcome"] = map_distinct(stages, stage_map).fillna("open")  # a stage the map does not hold is open
     if named is not None:
         stage_map = {}
         deals["outcome"] = named.reindex(deals.index).astype("object").where(lambda s: s.notna(), "open")

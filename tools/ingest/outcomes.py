@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from icp_assistant.tools.core.distinct import map_distinct
 from icp_assistant.tools.core.errors import ColumnError, OptionError, listing
 from icp_assistant.tools.core.values import is_placeholder
 
@@ -99,8 +100,8 @@ def outcomes_from_accounts(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, s
     if "lifecycle_stage" in frame:
         labels = frame["lifecycle_stage"].dropna().unique()
         mapped = {label: status_outcome(label) for label in labels}
-        outcome = frame["lifecycle_stage"].map({k: v[0] for k, v in mapped.items()}).astype("object")
-        churned = frame["lifecycle_stage"].map({k: v[1] for k, v in mapped.items()}).astype("boolean")
+        outcome = map_distinct(frame["lifecycle_stage"], {k: v[0] for k, v in mapped.items()}).astype("object")
+        churned = map_distinct(frame["lifecycle_stage"], {k: v[1] for k, v in mapped.items()}).astype("boolean")
         if outcome.notna().any():
             sources.append("lifecycle_stage")
     if "customer_since" in frame:
