@@ -152,29 +152,38 @@ def aggregate_deals(deals: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
 
     Deals are grouped by their account's row position (integers), so counting is a bincount and the rest are
     compiled group reductions, whatever the account keys look like."""
-    matched = deals[deals["account_key"].notna()]
-    position = index.get_indexer(matched["account_key"])
-    matched, position = matched[position >= 0], position[position >= 0]
-    outcome = matched["outcome"].to_numpy()
+    keys = deals["account_key"]
+    present = np.flatnonzero(keys.notna().to_numpy(dtype=bool))
+    position = index.get_indexer(keys.iloc[present])
+    matched, position = present[position >= 0], position[position >= 0]  # row positions of the joined deals
     out = pd.DataFrame(index=index)
     for label in ("won", "lost", "open"):
-        out[f"deals_{label}"] = np.bincount(position[outcome == label], minlength=len(index)).astype("int64")
+        of_label = deals["outcome"].eq(label).to_numpy(dtype=bool)[matched]
+        out[f"deals_{label}"] = np.bincount(position[of_label], minlength=len(index)).astype("int64")
     closed = out["deals_won"] + out["deals_lost"]
     out["win_rate"] = (out["deals_won"] / closed).where(closed > 0)
-    won = outcome == "won"
+    won = deals["outcome"].eq("won").to_numpy(dtype=bool)[matched]
 
-    def per_account(values: pd.Series, rows: np.ndarray, how: str) -> np.ndarray:
-        reduced = getattr(values[rows].groupby(position[rows]), how)(**({"min_count": 1} if how == "sum" else {}))
-        return reduced.reindex(range(len(index))).to_numpy()
+    def per_account(rows: np.ndarray, reductions: dict[str, tuple[str, str]]) -> None:
+        """Reduce columns over the ``rows`` of each account (grouped once), into ``out`` by account position."""
+        columns = {column for column, _ in reductions.values()}
+        groups = deals[sorted(columns)].iloc[matched[rows]].groupby(position[rows])
+        spread: np.ndarray | None = None  # group of each account position (-1: none), the same for every reduction
+        for name, (column, how) in reductions.items():
+            reduced = getattr(groups[column], how)(**({"min_count": 1} if how == "sum" else {}))
+            if spread is None:
+                spread = reduced.index.get_indexer(range(len(index)))
+            out[name] = take(reduced.to_numpy(), spread, allow_fill=True)  # as reindex fills: NaN / NaT
 
-    if "deal_amount" in matched:
-        out["won_value"] = per_account(matched["deal_amount"], won, "sum")
-    if "cycle_days" in matched:
-        out["median_cycle_days"] = per_account(matched["cycle_days"], won, "median")
-    if "deal_closed" in matched:
-        out["first_won"] = per_account(matched["deal_closed"], won, "min")
-        out["last_won"] = per_account(matched["deal_closed"], won, "max")
-        out["last_close"] = per_account(matched["deal_closed"], np.ones(len(matched), dtype=bool), "max")
+    won_reductions = {
+        "won_value": ("deal_amount", "sum"),
+        "median_cycle_days": ("cycle_days", "median"),
+        "first_won": ("deal_closed", "min"),
+        "last_won": ("deal_closed", "max"),
+    }
+    per_account(won, {name: spec for name, spec in won_reductions.items() if spec[0] in deals})
+    if "deal_closed" in deals:
+        per_account(np.ones(len(matched), dtype=bool), {"last_close": ("deal_closed", "max")})
     outcome_per_account = pd.Series(None, index=index, dtype="object")
     for label in ("open", "lost", "won"):  # later wins: any won deal makes the account won
         outcome_per_account = outcome_per_account.mask(out[f"deals_{label}"] > 0, label)
