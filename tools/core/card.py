@@ -102,7 +102,7 @@ def _short(value: object) -> str:
 
 
 def _top(series: pd.Series, multi: bool) -> tuple[int, list[tuple[str, int]]]:
-    counts = series.dropna().value_counts()
+    counts = series.value_counts()  # missing cells are not counted
     if multi:  # split each distinct cell once (in Arrow), weighted by how many rows hold it
         parts = pc.split_pattern(pa.array(counts.index.astype(str).array), "; ")
         rows = counts.to_numpy()[pc.list_parent_indices(parts).to_numpy()]
