@@ -146,6 +146,7 @@ class Uniques:
         return np.append(values, np.array([missing], dtype=values.dtype))[self.codes]
 
     def cells(self) -> np.ndarray:
+        """The distinct values as Python strings, as the value parsers take them."""
         return np.asarray(self.values.array, dtype=object)
 
 
