@@ -14,6 +14,8 @@ from functools import lru_cache
 import pandas as pd
 import pycountry
 
+from .distinct import map_distinct
+
 ALIASES: dict[str, str] = {
     "uk": "GB",
     "u k": "GB",
@@ -145,5 +147,4 @@ def normalize_countries(values: pd.Series) -> tuple[pd.Series, pd.Series, list[s
     unknown = sorted(v for v, c in codes.items() if c is None)
     names = {v: (country_name(c) if c else v) for v, c in codes.items()}
     regions = {v: region_of(c) for v, c in codes.items()}
-    as_text = values.astype("object").where(values.notna(), None)
-    return as_text.map(names), as_text.map(regions), unknown
+    return map_distinct(values, names), map_distinct(values, regions), unknown

@@ -104,8 +104,11 @@ class CleanTable:
         )
 
 
-_SPACES = r"\s+"
-_FAST_MULTI = r"\s*(?:[;|,\n\r]|\s/\s|\s\+\s)\s*"
+# Python's \s (the characters str.isspace accepts) spelt out: pandas runs a pattern with \s in Python's re, one
+# cell at a time, because RE2's \s misses some of them; with the class it runs in Arrow, the same matches.
+SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_SPACES = SPACE + "+"
+_FAST_MULTI = f"{SPACE}*(?:[;|,\n\r]|{SPACE}/{SPACE}|{SPACE}\\+{SPACE}){SPACE}*"
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Uniques:
     codes: np.ndarray  # position of each row's value in ``values``; -1 for missing
     values: pd.Series  # distinct values (pyarrow strings), stripped, placeholders already missing
     counts: np.ndarray  # rows per distinct value
+    unique: bool = False  # no two ``values`` are the same text (Arrow strings that needed no trimming)
 
     def rebuild(self, values: pd.Series, index: pd.Index) -> pd.Series:
         """Each row's cleaned value (a vectorised take; -1 codes become missing)."""
@@ -122,22 +126,47 @@ class Uniques:
             return pd.Series(None, index=index, dtype="str")
         return pd.Series(values.astype("str").array.take(self.codes, allow_fill=True), index=index)
 
+    def merged(self) -> Uniques:
+        """The column factorized by its cleaned values, as the rebuilt column would factorize: cells that clean to
+        the same text are one value (rows added up), in order of first appearance; placeholders dropped."""
+        if self.unique:
+            kept = self.values.notna().to_numpy(dtype=bool)
+            renumber = np.where(kept, np.cumsum(kept) - 1, -1)
+            values, counts = self.values[kept].reset_index(drop=True), self.counts[kept]
+        else:
+            renumber, distinct = pd.factorize(self.values)
+            present = renumber >= 0
+            values = pd.Series(distinct, dtype="str")
+            weights = np.bincount(renumber[present], weights=self.counts[present], minlength=len(distinct))
+            counts = weights.astype(np.int64)
+        return Uniques(np.append(renumber, -1)[self.codes], values, counts, unique=True)
+
+    def expand(self, values: np.ndarray, missing: object) -> np.ndarray:
+        """A value per row from a value per distinct cell (``missing`` for missing rows)."""
+        return np.append(values, np.array([missing], dtype=values.dtype))[self.codes]
+
+    def cells(self) -> np.ndarray:
+        """The distinct values as Python strings, as the value parsers take them."""
+        return np.asarray(self.values.array, dtype=object)
+
 
 def _factorize(series: pd.Series, report: ColumnReport) -> Uniques:
     codes, distinct = pd.factorize(series, use_na_sentinel=True)
-    values = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.strip()
+    arrow = series.dtype == "str"  # distinct Arrow strings are distinct texts; other cells are written as text
+    cells = pd.Series(distinct if arrow else np.asarray(distinct, dtype=object), dtype="str")
+    values = cells.str.strip()
     counts = np.bincount(codes[codes >= 0], minlength=len(values))
-    lowered = values.str.lower()
-    placeholder = (lowered.isin(V.PLACEHOLDERS) | lowered.str.fullmatch(r"#{3,}")).fillna(False).to_numpy(bool)
+    placeholder = _placeholders(values)
     report.placeholders = int(counts[placeholder].sum())
-    return Uniques(codes, values.mask(placeholder), counts)
+    unique = arrow and bool(values.eq(cells).all())
+    return Uniques(codes, values.mask(placeholder), counts, unique)
 
 
-def _drop_placeholders(series: pd.Series, report: ColumnReport) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
-        return series
-    uniques = _factorize(series, report)
-    return uniques.rebuild(uniques.values, series.index)
+def _note_unread(report: ColumnReport, texts: Uniques, read: np.ndarray) -> None:
+    """:func:`_note_unparsed` on the distinct cells of a merged text column."""
+    report.unparsed = int(texts.counts[~read].sum())
+    if report.unparsed:
+        report.unparsed_examples = [str(v)[:40] for v in texts.values[~read].unique()[:3]]
 
 
 def _note_unparsed(report: ColumnReport, original: pd.Series, parsed_ok: pd.Series) -> None:
@@ -152,6 +181,22 @@ def _numbers(name: str, series: pd.Series, report: ColumnReport, rules: CleanRul
     parsed = V.parse_number_series(series, decimal=known)  # type: ignore[arg-type]
     report.decimal = parsed.attrs.get("decimal")
     _note_unparsed(report, series, parsed["parsed"])
+    return _number_columns(name, parsed, report)
+
+
+def _text_numbers(
+    name: str, texts: Uniques, index: pd.Index, report: ColumnReport, rules: CleanRules | None
+) -> dict[str, pd.Series]:
+    known = rules.decimal.get(name) if rules else None
+    distinct = V.parse_distinct_numbers(texts.cells(), texts.counts, decimal=known)  # type: ignore[arg-type]
+    report.decimal = distinct.attrs.get("decimal")
+    _note_unread(report, texts, distinct["parsed"].to_numpy())
+    columns = {c: texts.expand(distinct[c].to_numpy(), np.nan) for c in ("value", "low", "high")}
+    return _number_columns(name, pd.DataFrame(columns, index=index), report)
+
+
+def _number_columns(name: str, parsed: pd.DataFrame, report: ColumnReport) -> dict[str, pd.Series]:
+    """The value column (and low / high for ranges) of parsed numbers, in the unit of the header."""
     value = parsed["value"] * report.unit_scale
     out = {name: value}
     is_range = parsed["low"].notna() & parsed["high"].notna() & (parsed["low"] != parsed["high"])
@@ -210,6 +255,48 @@ def _year(series: pd.Series, report: ColumnReport, rules: CleanRules | None) -> 
     bad = numbers.notna() & ((numbers < 1600) | (numbers > latest))
     report.out_of_range = int(bad.sum())
     return numbers.mask(bad).round()
+
+
+def _text_year(texts: Uniques, index: pd.Index, report: ColumnReport, rules: CleanRules | None) -> pd.Series:
+    """:func:`_year` once per distinct cell: a number, else the year of a date."""
+    distinct = V.parse_distinct_numbers(
+        texts.cells(), texts.counts, decimal=rules.decimal.get(report.column) if rules else None
+    )  # type: ignore[arg-type]
+    report.decimal = distinct.attrs.get("decimal")
+    numbers = distinct["value"].to_numpy().copy()
+    needs_date = np.isnan(numbers)
+    if needs_date.any():
+        dayfirst = rules.dayfirst.get(report.column) if rules else None
+        dates = V.parse_distinct_dates(texts.cells()[needs_date], texts.counts[needs_date], dayfirst=dayfirst)
+        report.dayfirst = dates.attrs.get("dayfirst")
+        numbers[needs_date] = dates.dt.year.astype("float64").to_numpy()
+    _note_unread(report, texts, ~np.isnan(numbers))
+    latest = dt.date.today().year + 1
+    bad = ~np.isnan(numbers) & ((numbers < 1600) | (numbers > latest))
+    report.out_of_range = int(texts.counts[bad].sum())
+    return pd.Series(texts.expand(np.round(np.where(bad, np.nan, numbers)), np.nan), index=index)
+
+
+def _text_date(texts: Uniques, index: pd.Index, report: ColumnReport, rules: CleanRules | None) -> pd.Series:
+    dayfirst = rules.dayfirst.get(report.column) if rules else None
+    dates = V.parse_distinct_dates(texts.cells(), texts.counts, dayfirst=dayfirst)
+    report.dayfirst = dates.attrs.get("dayfirst")
+    _note_unread(report, texts, dates.notna().to_numpy())
+    out = pd.Series(texts.expand(dates.to_numpy(), np.datetime64("NaT")), index=index, dtype="datetime64[ns]")
+    out.attrs["dayfirst"] = report.dayfirst
+    return out
+
+
+def _text_bool(texts: Uniques, index: pd.Index, report: ColumnReport) -> pd.Series:
+    flags = pd.array([V.parse_bool(v) for v in texts.cells()], dtype="boolean")
+    _note_unread(report, texts, ~flags.isna())
+    return pd.Series(flags.take(texts.codes, allow_fill=True), index=index)
+
+
+def _text_percent(texts: Uniques, index: pd.Index, report: ColumnReport) -> pd.Series:
+    numbers = np.array([V.parse_percent(v) for v in texts.cells()], dtype="float64")
+    _note_unread(report, texts, ~np.isnan(numbers))
+    return pd.Series(texts.expand(numbers, np.nan), index=index)
 
 
 def _date(series: pd.Series, report: ColumnReport, rules: CleanRules | None) -> pd.Series:
@@ -283,11 +370,57 @@ def clean_column(
 ) -> dict[str, pd.Series]:
     """Parse one column by kind; may return extra columns (range low/high). ``rules``: the decisions made on the
     first rows of the same file (decimal mark, day order, sentinel zeros, percent scale), applied unchanged."""
-    raw = series
-    if kind in ("multi", "category") and not pd.api.types.is_numeric_dtype(series):
-        series = raw  # factorized below, placeholders counted there
-    else:
-        series = _drop_placeholders(series, report)
+    if kind == "multi":
+        return {name: _multi(series, report)}
+    if kind == "category":
+        return {name: _category(series, report, rules.spellings.get(name, {}) if rules else None)}
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return _clean_typed(name, series, kind, report, rules)
+    if kind not in ("number", "money", "percent", "year", "date", "bool"):
+        return {name: _plain_text(series, report)}
+    texts = _factorize(series, report)  # text: stripped, placeholders counted, then read once per distinct cell
+    return _clean_text(name, texts.merged(), series.index, kind, report, rules)
+
+
+def _plain_text(series: pd.Series, report: ColumnReport) -> pd.Series:
+    """Ids and free text: trimmed, placeholders missing. Their cells are mostly distinct, so Arrow strings are
+    cleaned row by row (factorizing them would cost more than it saves)."""
+    if series.dtype != "str":
+        texts = _factorize(series, report)
+        return texts.rebuild(texts.values, series.index)
+    values = series.str.strip()
+    placeholder = _placeholders(values)
+    report.placeholders = int(placeholder.sum())
+    return values.mask(placeholder)
+
+
+def _placeholders(values: pd.Series) -> np.ndarray:
+    """Which (trimmed) texts are placeholders: "N/A", "-", "#####"..."""
+    lowered = values.str.lower()
+    return (lowered.isin(V.PLACEHOLDERS) | lowered.str.fullmatch(r"#{3,}")).fillna(False).to_numpy(bool)
+
+
+def _clean_text(
+    name: str, texts: Uniques, index: pd.Index, kind: Kind, report: ColumnReport, rules: CleanRules | None
+) -> dict[str, pd.Series]:
+    """A text column of a typed kind, parsed once per distinct cleaned cell (``texts``: merged)."""
+    if kind in ("number", "money"):
+        columns = _text_numbers(name, texts, index, report, rules)
+        _treat_sentinel_zeros(name, columns, report, rules.sentinel.get(name) if rules else None)
+        return columns
+    if kind == "percent":
+        return {name: _text_percent(texts, index, report)}
+    if kind == "year":
+        return {name: _text_year(texts, index, report, rules)}
+    if kind == "date":
+        return {name: _text_date(texts, index, report, rules)}
+    return {name: _text_bool(texts, index, report)}
+
+
+def _clean_typed(
+    name: str, series: pd.Series, kind: Kind, report: ColumnReport, rules: CleanRules | None
+) -> dict[str, pd.Series]:
+    """A column the file typed (numbers, dates), parsed by kind."""
     if kind in ("number", "money"):
         columns = _numbers(name, series, report, rules)
         _treat_sentinel_zeros(name, columns, report, rules.sentinel.get(name) if rules else None)
@@ -300,10 +433,6 @@ def clean_column(
         return {name: _date(series, report, rules)}
     if kind == "bool":
         return {name: _bool(series, report)}
-    if kind == "multi":
-        return {name: _multi(raw, report)}
-    if kind == "category":
-        return {name: _category(raw, report, rules.spellings.get(name, {}) if rules else None)}
     return {name: series}
 
 

@@ -12,8 +12,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.extensions import take
 
 from icp_assistant.tools.core.company_keys import normalize_names
+from icp_assistant.tools.core.distinct import map_distinct
 
 Outcome = Literal["won", "lost", "open"]
 
@@ -74,12 +78,33 @@ class DealJoin:
     outcome_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _join_key(accounts: pd.DataFrame, deals: pd.DataFrame) -> Literal["id", "name"]:
+def _texts(values: pd.Series) -> pa.Array:
+    """A column as Arrow strings (as ``astype(str)`` writes them), missing cells null."""
+    return pa.array(values.astype(str).array)
+
+
+def _positions(keys: pd.Series, refs: pd.Series) -> np.ndarray:
+    """Row position of the first key equal to each ref, -1 for none (a missing ref finds a missing key, as in a
+    pandas lookup); one hash lookup in Arrow over the whole column."""
+    found = pc.index_in(_texts(refs), value_set=_texts(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+
+
+def _lookup(positions: np.ndarray, refs: pd.Series, labels: pd.Index) -> pd.Series:
+    """The label at each position (missing for -1); an empty ref is never joined."""
+    positions = np.where(refs.eq("").fillna(False).to_numpy(dtype=bool), -1, positions)
+    return pd.Series(take(np.asarray(labels), positions, allow_fill=True), index=refs.index)
+
+
+def _by_id(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.Series, np.ndarray] | None:
+    """Each deal's account reference as text and the position of its account, when deals join by id: most of the
+    references are account ids. None: join by name."""
     if "account_id" not in accounts or "deal_account" not in deals:
-        return "name"
-    refs = deals["deal_account"].dropna().astype(str)
-    ids = pd.Index(accounts["account_id"].dropna().astype(str).unique())
-    return "id" if len(refs) and (ids.get_indexer(refs) >= 0).mean() > 0.5 else "name"
+        return None
+    refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
+    positions = _positions(accounts["account_id"], refs)
+    given = refs.notna().to_numpy(dtype=bool)
+    return (refs, positions) if given.any() and (positions[given] >= 0).mean() > 0.5 else None
 
 
 def join_deals(
@@ -91,20 +116,18 @@ def join_deals(
     stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
     labels = stages.dropna().astype(str).unique()
     stage_map = {label: stage_outcome(label) for label in labels}
-    deals["outcome"] = stages.astype("object").map(stage_map).fillna("open")
+    deals["outcome"] = map_distinct(stages, stage_map).fillna("open")  # a stage the map does not hold is open
     if named is not None:
         stage_map = {}
         deals["outcome"] = named.reindex(deals.index).astype("object").where(lambda s: s.notna(), "open")
-    key = _join_key(accounts, deals)
-    if key == "id":
-        lookup = pd.Series(accounts.index, index=accounts["account_id"].astype(str))
-        refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
-    else:
+    joined = _by_id(accounts, deals)
+    key: Literal["id", "name"] = "id" if joined is not None else "name"
+    if joined is None:
         names = accounts["name"] if "name" in accounts else pd.Series("", index=accounts.index)
-        lookup = pd.Series(accounts.index, index=normalize_names(names))
         refs = normalize_names(deals.get("deal_account", pd.Series(None, index=deals.index, dtype="object")))
-    lookup = lookup[~lookup.index.duplicated() & (lookup.index != "")]
-    deals["account_key"] = refs.map(lookup)
+        joined = refs, _positions(normalize_names(names), refs)
+    refs, positions = joined
+    deals["account_key"] = _lookup(positions, refs, accounts.index)
     has_ref = refs.notna() & (refs != "")
     unknown = has_ref & deals["account_key"].isna()
     original = deals.get("deal_account", refs)
@@ -129,29 +152,38 @@ def aggregate_deals(deals: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
 
     Deals are grouped by their account's row position (integers), so counting is a bincount and the rest are
     compiled group reductions, whatever the account keys look like."""
-    matched = deals[deals["account_key"].notna()]
-    position = index.get_indexer(matched["account_key"])
-    matched, position = matched[position >= 0], position[position >= 0]
-    outcome = matched["outcome"].to_numpy()
+    keys = deals["account_key"]
+    present = np.flatnonzero(keys.notna().to_numpy(dtype=bool))
+    position = index.get_indexer(keys.iloc[present])
+    matched, position = present[position >= 0], position[position >= 0]  # row positions of the joined deals
     out = pd.DataFrame(index=index)
     for label in ("won", "lost", "open"):
-        out[f"deals_{label}"] = np.bincount(position[outcome == label], minlength=len(index)).astype("int64")
+        of_label = deals["outcome"].eq(label).to_numpy(dtype=bool)[matched]
+        out[f"deals_{label}"] = np.bincount(position[of_label], minlength=len(index)).astype("int64")
     closed = out["deals_won"] + out["deals_lost"]
     out["win_rate"] = (out["deals_won"] / closed).where(closed > 0)
-    won = outcome == "won"
+    won = deals["outcome"].eq("won").to_numpy(dtype=bool)[matched]
 
-    def per_account(values: pd.Series, rows: np.ndarray, how: str) -> np.ndarray:
-        reduced = getattr(values[rows].groupby(position[rows]), how)(**({"min_count": 1} if how == "sum" else {}))
-        return reduced.reindex(range(len(index))).to_numpy()
+    def per_account(rows: np.ndarray, reductions: dict[str, tuple[str, str]]) -> None:
+        """Reduce columns over the ``rows`` of each account (grouped once), into ``out`` by account position."""
+        columns = {column for column, _ in reductions.values()}
+        groups = deals[sorted(columns)].iloc[matched[rows]].groupby(position[rows])
+        spread: np.ndarray | None = None  # group of each account position (-1: none), the same for every reduction
+        for name, (column, how) in reductions.items():
+            reduced = getattr(groups[column], how)(**({"min_count": 1} if how == "sum" else {}))
+            if spread is None:
+                spread = reduced.index.get_indexer(range(len(index)))
+            out[name] = take(reduced.to_numpy(), spread, allow_fill=True)  # as reindex fills: NaN / NaT
 
-    if "deal_amount" in matched:
-        out["won_value"] = per_account(matched["deal_amount"], won, "sum")
-    if "cycle_days" in matched:
-        out["median_cycle_days"] = per_account(matched["cycle_days"], won, "median")
-    if "deal_closed" in matched:
-        out["first_won"] = per_account(matched["deal_closed"], won, "min")
-        out["last_won"] = per_account(matched["deal_closed"], won, "max")
-        out["last_close"] = per_account(matched["deal_closed"], np.ones(len(matched), dtype=bool), "max")
+    won_reductions = {
+        "won_value": ("deal_amount", "sum"),
+        "median_cycle_days": ("cycle_days", "median"),
+        "first_won": ("deal_closed", "min"),
+        "last_won": ("deal_closed", "max"),
+    }
+    per_account(won, {name: spec for name, spec in won_reductions.items() if spec[0] in deals})
+    if "deal_closed" in deals:
+        per_account(np.ones(len(matched), dtype=bool), {"last_close": ("deal_closed", "max")})
     outcome_per_account = pd.Series(None, index=index, dtype="object")
     for label in ("open", "lost", "won"):  # later wins: any won deal makes the account won
         outcome_per_account = outcome_per_account.mask(out[f"deals_{label}"] > 0, label)

@@ -128,7 +128,10 @@ def _geography(frame: pd.DataFrame, info: Derivation) -> None:
     if "country" not in frame:
         return
     names, regions, unknown = normalize_countries(frame["country"])
-    changed = int((names.notna() & (names != frame["country"].astype("object"))).sum())
+    written = frame["country"]
+    if not (written.dtype == "str" and names.dtype == "str"):  # Arrow strings compare as they are, in Arrow
+        written = written.astype("object")
+    changed = int((names.notna() & (names != written)).sum())
     frame["country"] = names
     info.unknown_countries = unknown
     if changed:

@@ -176,12 +176,23 @@ NUMERIC_KINDS = ("number", "money", "percent", "year")
 MIN_FIT = 0.5  # at least half of the filled cells must read as the field's kind
 
 
+def _first_filled(values: pd.Series, count: int) -> pd.Series:
+    """The first ``count`` cells with text (as text, trimmed), in row order; read from the top of the column in
+    growing slices, not all of a million-row column."""
+    size = 4 * count
+    while True:
+        cells = values.iloc[:size].dropna().astype(str).str.strip()
+        filled = cells[cells != ""]
+        if len(filled) >= count or size >= len(values):
+            return filled.head(count)
+        size *= 8
+
+
 def _fits(field: str, values: pd.Series) -> str | None:
     """Why the values of a column do not fit ``field`` (None when they do, or when too few to tell)."""
     from icp_assistant.tools.core.values.number_series import parse_number_series
 
-    filled = values.dropna().astype(str).str.strip()
-    filled = filled[filled != ""].head(500)
+    filled = _first_filled(values, 500)
     if len(filled) < 10:
         return None
     kind = FIELD_BY_NAME[field].kind

@@ -91,32 +91,38 @@ def status_outcome(value: object) -> tuple[str | None, bool | None]:
     return None, None
 
 
+_OUTCOMES = np.array([None, "won", "lost", "open"], dtype=object)  # outcome codes 0-3 (0: unknown)
+
+
 def outcomes_from_accounts(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, str]:
-    """Account outcome and churn from lifecycle_stage / churn_date / customer_since columns."""
-    outcome = pd.Series(None, index=frame.index, dtype="object")
-    churned = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    """Account outcome and churn from lifecycle_stage / churn_date / customer_since columns (worked out on codes:
+    each lifecycle label is read once)."""
+    outcome = np.zeros(len(frame), dtype=np.int8)
+    churned, known = np.zeros(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool)
     sources = []
     if "lifecycle_stage" in frame:
-        labels = frame["lifecycle_stage"].dropna().unique()
-        mapped = {label: status_outcome(label) for label in labels}
-        outcome = frame["lifecycle_stage"].map({k: v[0] for k, v in mapped.items()}).astype("object")
-        churned = frame["lifecycle_stage"].map({k: v[1] for k, v in mapped.items()}).astype("boolean")
-        if outcome.notna().any():
+        codes, labels = pd.factorize(frame["lifecycle_stage"])
+        read = [status_outcome(label) for label in labels]
+        outcome = np.array([*(_OUTCOMES.tolist().index(o) for o, _ in read), 0], dtype=np.int8)[codes]
+        churned = np.array([*(c is True for _, c in read), False])[codes]
+        known = np.array([*(c is not None for _, c in read), False])[codes]
+        if outcome.any():
             sources.append("lifecycle_stage")
     if "customer_since" in frame:
-        became = frame["customer_since"].notna() & outcome.isna()
-        outcome = outcome.mask(became, "won")
+        became = frame["customer_since"].notna().to_numpy(dtype=bool) & (outcome == 0)
+        outcome[became] = 1
         if became.any():
             sources.append("customer_since")
     if "churn_date" in frame:
-        has_churn = frame["churn_date"].notna()
-        churned = churned.mask(has_churn, True)
-        outcome = outcome.mask(has_churn & outcome.isna(), "won")
-        customers = outcome.eq("won")
-        churned = churned.mask(customers & ~has_churn & churned.isna(), False)
+        has_churn = frame["churn_date"].notna().to_numpy(dtype=bool)
+        churned, known = churned | has_churn, known | has_churn
+        outcome[has_churn & (outcome == 0)] = 1
+        retained = (outcome == 1) & ~has_churn & ~known
+        churned, known = churned & ~retained, known | retained
         sources.append("churn_date")
-    churned = churned.where(outcome.eq("won"))
-    return outcome.where(outcome.notna(), None), churned, " + ".join(sources) or "none"
+    known &= outcome == 1
+    churn = pd.Series(pd.arrays.BooleanArray(churned & known, ~known), index=frame.index)
+    return pd.Series(_OUTCOMES[outcome], index=frame.index, dtype="object"), churn, " + ".join(sources) or "none"
 
 
 # -- An outcome the user names: a column and the values that count as success -------------------------------

@@ -31,23 +31,44 @@ def near_empty(frame: pd.DataFrame, columns: list[str]) -> list[tuple[str, float
     return [(c, float(r)) for c, r in rates.items() if r < NEAR_EMPTY]
 
 
-def _separation(values: pd.Series, won: pd.Series) -> float:
-    """How well one column alone tells won from lost: 0.5 = not at all, 1.0 = perfectly."""
-    known = values.notna()
-    if known.sum() < 20 or won[known].nunique() < 2:
+def _separation(values: pd.Series, rows: np.ndarray, won: np.ndarray) -> float:
+    """How well one column alone tells won from lost: 0.5 = not at all, 1.0 = perfectly. ``rows``: positions of the
+    labelled rows, ``won``: their outcome."""
+    known = values.notna().to_numpy(dtype=bool)[rows]
+    y = won[known]
+    if len(y) < 20 or y.all() or not y.any():
         return 0.5
-    v, y = values[known], won[known].astype(bool)
-    if pd.api.types.is_numeric_dtype(v):
-        ranks = v.rank()
+    if pd.api.types.is_numeric_dtype(values):
         pos = int(y.sum())
         neg = len(y) - pos
-        auc = (ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg)
+        auc = (_rank_sum(values.iloc[rows[known]], y) - pos * (pos + 1) / 2) / (pos * neg)
         return float(max(auc, 1 - auc))
-    if v.nunique() > 50:
+    return _category_separation(values, rows[known], y)
+
+
+def _rank_sum(values: pd.Series, chosen: np.ndarray) -> float:
+    """Sum of the ranks of the ``chosen`` values, ties taking their mean rank (as ``Series.rank`` gives them),
+    ranked per distinct value: exact, since every rank is a multiple of 0.5 and the sum stays far below 2**53."""
+    if not isinstance(values.dtype, np.dtype):  # nullable numbers and flags: ranked as they are
+        return float(values.rank().to_numpy()[chosen].sum())
+    codes, distinct = pd.factorize(values)
+    ordered, group = np.unique(np.asarray(distinct), return_inverse=True)  # sorted; -0.0 and 0.0 one value
+    rows_group = group[codes]
+    counts = np.bincount(rows_group, minlength=len(ordered))
+    mean_rank = np.cumsum(counts) - counts + (counts + 1) / 2
+    return float((np.bincount(rows_group[chosen], minlength=len(ordered)) * mean_rank).sum())
+
+
+def _category_separation(values: pd.Series, rows: np.ndarray, y: np.ndarray) -> float:
+    """Purity of won / lost within each value, weighted by the value's rows; 0.5 for more than 50 values."""
+    distinct = pd.factorize(values)[0][rows]
+    if np.count_nonzero(np.bincount(distinct)) > 50:
         return 0.5
-    purity = y.groupby(v.astype(str)).agg(lambda s: max(s.mean(), 1 - s.mean()))
-    weights = v.astype(str).value_counts()
-    return float(np.average(purity, weights=weights.reindex(purity.index)))
+    keys = values if values.dtype == "str" else values.astype(str)
+    groups = pd.factorize(keys, sort=True)[0][rows]  # in the order of sorted keys, as a groupby has them
+    counts = np.bincount(groups)
+    shares = np.bincount(groups, weights=y.astype("float64"))[counts > 0] / counts[counts > 0]
+    return float(np.average(np.maximum(shares, 1 - shares), weights=counts[counts > 0]))
 
 
 def leakage_suspects(frame: pd.DataFrame, won: pd.Series | None, columns: list[str]) -> dict[str, str]:
@@ -60,11 +81,12 @@ def leakage_suspects(frame: pd.DataFrame, won: pd.Series | None, columns: list[s
         elif spec is None and column not in OUTCOME_COLUMNS and LEAKY_NAME.search(column):
             suspects[column] = "name suggests it is set after the outcome"
     if won is not None and won.notna().sum() >= 20:
-        labelled = won.notna()
+        labelled = won.notna().to_numpy(dtype=bool)
+        rows, outcome = np.flatnonzero(labelled), won[labelled].astype(bool).to_numpy()
         for column in columns:
             if column in suspects or column in OUTCOME_COLUMNS or column in ("name", "account_id", "domain"):
                 continue
-            score = _separation(frame.loc[labelled, column], won[labelled])
+            score = _separation(frame[column], rows, outcome)
             if score >= 0.97:
                 suspects[column] = f"separates won from lost almost perfectly ({score:.2f})"
     return suspects

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from icp_assistant.tools.core.errors import (
     EmptyFileError,
@@ -77,10 +78,22 @@ def check_file(path: Path, max_bytes: int | None = None) -> int:
     return size
 
 
+# Text columns are parsed straight into Arrow strings, then given pandas' own string dtype: the same cells as
+# dtype=str gives, in a third of the time on a million-row id column.
+_ARROW_TEXT = pd.ArrowDtype(pa.string())
+
+
+def _as_str(frame: pd.DataFrame) -> pd.DataFrame:
+    for position, dtype in enumerate(frame.dtypes):
+        if dtype == _ARROW_TEXT:
+            frame.isetitem(position, frame.iloc[:, position].astype("str"))
+    return frame
+
+
 def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
     dialect = text_dialect(path, text_columns)
     encoding, delimiter = dialect.encoding, dialect.delimiter
-    options = {**dialect.options, "low_memory": False}
+    options = {**dialect.options, "low_memory": False, "dtype": dict.fromkeys(text_columns, _ARROW_TEXT) or None}
     try:
         frame = pd.read_csv(path, encoding=encoding, **options)
     except UnicodeDecodeError:
@@ -93,7 +106,7 @@ def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
             f"{path.name} could not be read as {delimiter!r}-separated text: {exc}. "
             "Check that it is a CSV export (not a report with merged cells), or save it as XLSX."
         ) from exc
-    return RawTable(frame, "csv", encoding, delimiter, dialect.line_ending)
+    return RawTable(_as_str(frame), "csv", encoding, delimiter, dialect.line_ending)
 
 
 def excel_sheets(path: Path) -> list[str]:

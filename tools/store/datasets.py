@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -250,7 +251,7 @@ def _build(
     options: LoadOptions,
 ) -> Dataset:
     frame = raw.frame
-    repeated = pd.util.hash_pandas_object(frame, index=False).duplicated().to_numpy()  # one hash per row: fast
+    repeated = _repeated_rows(frame)
     duplicates = int(repeated.sum())
     if duplicates and not options.keep_duplicates:
         frame = frame[~repeated].reset_index(drop=True)
@@ -287,6 +288,26 @@ def _build(
         built.proposal = propose_outcome(frame, set())
     card = built.card(files)
     return Dataset(name, table, deals_table, kinds, card)
+
+
+def _repeated_rows(frame: pd.DataFrame, narrowing: int = 3) -> np.ndarray:
+    """Rows that repeat an earlier row exactly (one hash per row). A repeated row repeats each of its cells, so the
+    rows are first narrowed to those whose first cells all repeat (one column factorized at a time), and only those
+    are hashed whole: an export with an id column first hashes no row at all."""
+    candidates = np.arange(len(frame))
+    typed = [i for i, dtype in enumerate(frame.dtypes) if dtype == "str" or pd.api.types.is_numeric_dtype(dtype)]
+    for column in typed[:narrowing]:  # text and number cells: equal codes for the cells the hash finds equal
+        if len(candidates) == 0:
+            break
+        cells = frame.iloc[:, column] if len(candidates) == len(frame) else frame.iloc[candidates, column]
+        codes = pd.factorize(cells, use_na_sentinel=False)[0]
+        candidates = candidates[np.bincount(codes)[codes] > 1]
+    if 2 * len(candidates) > len(frame):  # most rows left: hash them all rather than copy most of the frame
+        return pd.util.hash_pandas_object(frame, index=False).duplicated().to_numpy()
+    repeated = np.zeros(len(frame), dtype=bool)
+    if len(candidates):
+        repeated[candidates] = pd.util.hash_pandas_object(frame.iloc[candidates], index=False).duplicated().to_numpy()
+    return repeated
 
 
 def _money_cells(raw: pd.DataFrame, table: CleanTable) -> list[tuple[str, pd.Series]]:

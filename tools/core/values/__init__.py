@@ -13,10 +13,10 @@ Modules: ``cells`` (placeholders, booleans, multi-valued cells), ``numbers`` (on
 from __future__ import annotations
 
 from .cells import PLACEHOLDERS, is_placeholder, parse_bool, split_multi
-from .dates import parse_date_series
+from .dates import parse_date_series, parse_distinct_dates
 from .guesses import guess_dayfirst, guess_decimal
 from .kinds import ValueKind, infer_kind
-from .number_series import parse_number_series
+from .number_series import parse_distinct_numbers, parse_number_series
 from .numbers import DecimalMark, ParsedNumber, parse_number, parse_percent
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "is_placeholder",
     "parse_bool",
     "parse_date_series",
+    "parse_distinct_dates",
+    "parse_distinct_numbers",
     "parse_number",
     "parse_number_series",
     "parse_percent",

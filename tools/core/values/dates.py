@@ -46,9 +46,18 @@ def parse_date_series(series: pd.Series, *, dayfirst: bool | None = None) -> pd.
     else:
         codes, uniques = pd.factorize(series)
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        parsed, first = _dates_from_texts(_date_texts(np.asarray(uniques, dtype=object)), counts, dayfirst)
-        dates = np.concatenate([parsed, _nat(1)])[codes]
+        distinct = parse_distinct_dates(np.asarray(uniques, dtype=object), counts, dayfirst=dayfirst)
+        dates, first = np.concatenate([distinct.to_numpy(), _nat(1)])[codes], distinct.attrs["dayfirst"]
     out = pd.Series(dates, index=series.index, name=series.name, dtype="datetime64[ns]")
+    out.attrs["dayfirst"] = first
+    return out
+
+
+def parse_distinct_dates(uniques: np.ndarray, counts: np.ndarray, *, dayfirst: bool | None = None) -> pd.Series:
+    """:func:`parse_date_series` on the distinct cells of a text column (``counts``: rows per cell, which weigh the
+    day-order guess): one date per cell, the day order used in ``attrs["dayfirst"]``."""
+    parsed, first = _dates_from_texts(_date_texts(uniques), counts, dayfirst)
+    out = pd.Series(parsed, dtype="datetime64[ns]")
     out.attrs["dayfirst"] = first
     return out
 

@@ -31,14 +31,24 @@ def parse_number_series(series: pd.Series, *, decimal: DecimalMark | None = None
         return _number_frame(series.index, numbers, numbers, numbers)
     codes, uniques = pd.factorize(series)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    value, low, high, mark = _parse_unique_numbers(np.asarray(uniques, dtype=object), counts, decimal)
+    distinct = parse_distinct_numbers(np.asarray(uniques, dtype=object), counts, decimal=decimal)
     missing = np.array([np.nan])
     frame = _number_frame(
         series.index,
-        np.concatenate([value, missing])[codes],
-        np.concatenate([low, missing])[codes],
-        np.concatenate([high, missing])[codes],
+        *(np.concatenate([distinct[column].to_numpy(), missing])[codes] for column in ("value", "low", "high")),
     )
+    frame.attrs["decimal"] = distinct.attrs["decimal"]
+    return frame
+
+
+def parse_distinct_numbers(
+    uniques: np.ndarray, counts: np.ndarray, *, decimal: DecimalMark | None = None
+) -> pd.DataFrame:
+    """:func:`parse_number_series` on the distinct cells of a text column (``counts``: rows per cell, which weigh
+    the decimal-mark guess): one row per cell, the mark used in ``attrs["decimal"]``."""
+    _check_decimal(decimal)
+    value, low, high, mark = _parse_unique_numbers(uniques, counts, decimal)
+    frame = _number_frame(pd.RangeIndex(len(uniques)), value, low, high)
     frame.attrs["decimal"] = mark
     return frame
 
