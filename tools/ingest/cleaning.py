@@ -259,9 +259,8 @@ def _year(series: pd.Series, report: ColumnReport, rules: CleanRules | None) -> 
 
 def _text_year(texts: Uniques, index: pd.Index, report: ColumnReport, rules: CleanRules | None) -> pd.Series:
     """:func:`_year` once per distinct cell: a number, else the year of a date."""
-    distinct = V.parse_distinct_numbers(
-        texts.cells(), texts.counts, decimal=rules.decimal.get(report.column) if rules else None
-    )  # type: ignore[arg-type]
+    mark = rules.decimal.get(report.column) if rules else None
+    distinct = V.parse_distinct_numbers(texts.cells(), texts.counts, decimal=mark)  # type: ignore[arg-type]
     report.decimal = distinct.attrs.get("decimal")
     numbers = distinct["value"].to_numpy().copy()
     needs_date = np.isnan(numbers)
