@@ -238,3 +238,17 @@ async def test_two_files_with_the_same_transliteration_get_two_names(tmp_path: P
     cards = [r.structured_content for r in (first, second, again)]
     assert all(cards), [r.content for r in (first, second, again)]
     assert [(c["name"], c["rows"]) for c in cards if c] == [("klienty", 30), ("klienty-2", 40), ("klienty", 30)]
+
+
+def test_a_deal_without_an_account_never_joins_an_account_without_an_id() -> None:
+    """A blank account reference names no account: it is not matched to an account whose id is blank too (a pandas
+    lookup matches missing to missing)."""
+    accounts = pd.DataFrame({"account_id": ["A1", "A2", None, "A4"], "name": ["Acme", "Birch", "Cedar", "Dune"]})
+    deals = pd.DataFrame(
+        {"deal_account": ["A1", None, "A2", "A4", None], "deal_stage": ["Closed Won", "Closed Lost"] * 2 + ["Open"]}
+    )
+    joined, info = join_deals(accounts, deals)
+    assert joined["account_key"].tolist()[:1] == [0] and joined["account_key"].isna().tolist() == [
+        False, True, False, False, True,
+    ]  # fmt: skip
+    assert (info.key, info.matched, info.without_account) == ("id", 3, 2)

@@ -84,9 +84,9 @@ def _texts(values: pd.Series) -> pa.Array:
 
 
 def _positions(keys: pd.Series, refs: pd.Series) -> np.ndarray:
-    """Row position of the first key equal to each ref, -1 for none (a missing ref finds a missing key, as in a
-    pandas lookup); one hash lookup in Arrow over the whole column."""
-    found = pc.index_in(_texts(refs), value_set=_texts(keys))
+    """Row position of the first key equal to each ref, -1 for none: a missing ref names no account (it never
+    joins an account whose key is missing too); one hash lookup in Arrow over the whole column."""
+    found = pc.index_in(_texts(refs), value_set=_texts(keys), skip_nulls=True)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
 
 
