@@ -112,7 +112,7 @@ def join_deals(
 ) -> tuple[pd.DataFrame, DealJoin]:
     """Attach ``account_key`` (the accounts' index label) and ``outcome`` to each deal: from the stage, or from
     ``named`` ('won' / 'lost' / None per deal) when the user named the outcome column."""
-    deals = deals.copy()
+    deals = deals.copy(deep=False)  # columns are added, never changed in place: the caller's frame stays as it was
     stages = deals["deal_stage"] if "deal_stage" in deals else pd.Series("won", index=deals.index)
     labels = stages.dropna().astype(str).unique()
     stage_map = {label: stage_outcome(label) for label in labels}

@@ -202,6 +202,26 @@ def load_accounts(
     name = _pick_name(workspace, accounts_path, options, fingerprint)
     if options.use_cache and (card := _cached(workspace, name, fingerprint)) is not None:
         return card
+    read = _read_files(accounts_path, options, report)
+    report(0.5, "cleaning and deriving fields")
+    dataset = _build(name, read, accounts_path, options)  # ``read`` is only _build's: it frees the raw cells
+    report(0.9, "saving to the workspace")
+    _save(workspace, dataset, fingerprint, accounts_path, options)
+    return dataset.card
+
+
+@dataclass
+class _Read:
+    """The files as read. Their raw cells are dropped (``raw = None``) once cleaned and described, before the
+    deals are joined and the dataset saved: at a million accounts with their deals they hold 0.6 GB."""
+
+    raw: RawTable | None
+    mapping: HeaderMapping
+    deals_raw: RawTable | None
+    deals_mapping: HeaderMapping | None
+
+
+def _read_files(accounts_path: Path, options: LoadOptions, report: Progress) -> _Read:
     report(0.05, f"reading {accounts_path.name}")
     raw, mapping = _read_mapped(accounts_path, "accounts", options.sheet, options.mapping, options.max_bytes)
     deals_raw = deals_mapping = None
@@ -211,11 +231,7 @@ def load_accounts(
             options.deals_path, "deals", options.deals_sheet, options.deals_mapping, options.max_bytes
         )
         _require_deal_account(deals_mapping, deals_raw)
-    report(0.5, "cleaning and deriving fields")
-    dataset = _build(name, raw, mapping, deals_raw, deals_mapping, accounts_path, options)
-    report(0.9, "saving to the workspace")
-    _save(workspace, dataset, fingerprint, accounts_path, options)
-    return dataset.card
+    return _Read(raw, mapping, deals_raw, deals_mapping)
 
 
 def _require_deal_account(mapping: HeaderMapping, raw: RawTable) -> None:
@@ -241,15 +257,10 @@ def read_deals(
     return clean_table(raw.frame, mapping).frame
 
 
-def _build(
-    name: str,
-    raw: RawTable,
-    mapping: HeaderMapping,
-    deals_raw: RawTable | None,
-    deals_mapping: HeaderMapping | None,
-    path: Path,
-    options: LoadOptions,
-) -> Dataset:
+def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> Dataset:
+    raw, mapping, deals_raw, deals_mapping = read.raw, read.mapping, read.deals_raw, read.deals_mapping
+    assert raw is not None  # each _Read is built once and given to one _build
+    read.raw = read.deals_raw = None
     frame = raw.frame
     repeated = _repeated_rows(frame)
     duplicates = int(repeated.sum())
@@ -264,6 +275,15 @@ def _build(
     derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
     deals_clean = clean_table(deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
     named = _named_outcome(options.outcome, frame, mapping, deals_raw, deals_mapping, deals_clean)
+    # everything read from the raw cells, before they are let go
+    files = [_source("accounts", path, raw)]
+    if deals_raw is not None and options.deals_path is not None:
+        files.append(_source("deals", options.deals_path, deals_raw))
+    money = _money_cells(frame, accounts)
+    if deals_raw is not None and deals_clean is not None:
+        money += _money_cells(deals_raw.frame, deals_clean)
+    proposal = propose_outcome(frame, set()) if options.outcome is None else None
+    del raw, deals_raw, frame
     named_deals = named.values if named is not None and named.on == "deals" else None
     table, deals_table, join, source = _attach_outcomes(table, deals_clean.frame if deals_clean else None, named_deals)
     kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
@@ -275,17 +295,11 @@ def _build(
         if named.column in kinds:
             kinds[named.column] = "named_outcome"  # the outcome itself: never an attribute or a pattern
     kinds.update({c: k for c, k in OUTCOME_KINDS.items() if c in table})
-    files = [_source("accounts", path, raw)]
-    if deals_raw is not None and options.deals_path is not None:
-        files.append(_source("deals", options.deals_path, deals_raw))
     built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
     built.unfit = mapping.notes + (deals_mapping.notes if deals_mapping is not None else [])
-    money = _money_cells(frame, accounts)
-    if deals_raw is not None and deals_clean is not None:
-        money += _money_cells(deals_raw.frame, deals_clean)
     built.currency = money_currency(money)
-    if options.outcome is None:
-        built.proposal = propose_outcome(frame, set())
+    if proposal is not None:
+        built.proposal = proposal
     card = built.card(files)
     return Dataset(name, table, deals_table, kinds, card)
 
