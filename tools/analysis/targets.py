@@ -21,8 +21,8 @@ from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.store.workspace import Workspace
 
-from .attributes import MAX_VALUES, Attribute, add_bands, attributes, pool_values, raw_values, trait_mask
-from .best_customers import primary_value
+from .attributes import MAX_VALUES, OTHER, Attribute, add_bands, attributes, raw_values, trait_mask
+from .best_customers import VALUE_PRIORITY, primary_value
 from .segment_profile import Outcomes, family
 from .segments import Segment, open_segmentation
 
@@ -93,7 +93,8 @@ def _when(frame: pd.DataFrame, mask: pd.Series, segment: Segment) -> list[str]:
 def _examples(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
     if "name" not in frame:
         return []
-    part = frame[mask]
+    read = [c for c in ("name", "outcome", *VALUE_PRIORITY) if c in frame]  # not every column of a big segment
+    part = frame.loc[mask, read]
     if "outcome" in part and part["outcome"].eq("won").any():
         part = part[part["outcome"].eq("won")]
     value = primary_value(part)
@@ -104,22 +105,55 @@ def _examples(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
 
 @dataclass
 class _Known:
-    """One describing attribute over all accounts, split once for every segment: its unpooled values (indexed by
-    row position) and the share of each pooled value among all accounts."""
+    """One describing attribute over all accounts, read once for every segment on its distinct cells: each row's
+    cell, each cell's values (split when multi-valued) as codes into ``uniques``, and the share of each pooled value
+    among all accounts. A million accounts' text is never copied per row."""
 
-    values: pd.Series
-    positions: np.ndarray
+    cells: np.ndarray  # per row: its distinct cell, -1 when missing
+    starts: np.ndarray  # cell c's values are part_values[starts[c]:starts[c + 1]]
+    part_values: np.ndarray
+    uniques: np.ndarray
     everyone: pd.Series
+
+    def counts(self, rows: np.ndarray) -> pd.Series:
+        """``value_counts()`` of the values of the rows marked in ``rows`` (split, each value once per row that has
+        it), in its order: most first, ties as first seen."""
+        held = self.cells[rows]
+        order, cells = pd.factorize(held[held >= 0])  # the cells in the order the rows first show them
+        per_cell = np.bincount(order, minlength=len(cells))
+        lengths = self.starts[cells + 1] - self.starts[cells]
+        first = np.repeat(self.starts[cells], lengths)
+        within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        values = self.part_values[first + within]
+        seen, found = pd.factorize(values)
+        totals = np.bincount(seen, weights=np.repeat(per_cell, lengths), minlength=len(found)).astype(np.int64)
+        counted = pd.Series(totals, index=pd.Index(self.uniques[found], dtype=object))
+        return counted.sort_values(ascending=False, kind="stable")
 
 
 def _known(frame: pd.DataFrame, attrs: list[Attribute]) -> dict[str, _Known]:
-    positional = frame.set_axis(pd.RangeIndex(len(frame)))
+    everyone_rows = np.ones(len(frame), dtype=bool)
     out = {}
     for attr in attrs:
-        values = raw_values(positional, attr)
-        everyone = pool_values(values, attr, 5).value_counts(normalize=True)
-        out[attr.column] = _Known(values, values.index.to_numpy(), everyone)
+        cells, distinct = pd.factorize(frame[attr.column])
+        parts = raw_values(pd.DataFrame({attr.column: distinct}), attr)  # raw_values' reading, on distinct cells
+        part_values, uniques = pd.factorize(parts)
+        starts = np.searchsorted(parts.index.to_numpy(), np.arange(len(distinct) + 1))
+        known = _Known(cells, starts, part_values, np.asarray(uniques, dtype=object), pd.Series(dtype=float))
+        known.everyone = _pooled_shares(known.counts(everyone_rows), attr)
+        out[attr.column] = known
     return out
+
+
+def _pooled_shares(counts: pd.Series, attr: Attribute) -> pd.Series:
+    """:func:`pool_values` then ``value_counts(normalize=True)``, from the counts: rare values pooled into "Other"
+    (categories) or dropped (multi-valued)."""
+    kept = counts[counts >= 5].head(MAX_VALUES)
+    pooled = kept.copy()
+    if attr.kind != "multi" and len(kept) < len(counts):
+        rest = int(counts.drop(kept.index).sum())
+        pooled[OTHER] = int(pooled.get(OTHER, 0)) + rest
+    return pooled / pooled.sum() if pooled.sum() else pooled.astype(float)
 
 
 def _negative(mask: pd.Series, known: dict[str, _Known], segment: Segment) -> list[str]:
@@ -131,7 +165,7 @@ def _negative(mask: pd.Series, known: dict[str, _Known], segment: Segment) -> li
     for column, found in known.items():
         if column in defined:
             continue
-        counts = found.values[inside_rows[found.positions]].value_counts().head(MAX_VALUES)
+        counts = found.counts(inside_rows).head(MAX_VALUES)
         inside = counts.reindex(found.everyone.index, fill_value=0) / size
         for value, base in found.everyone.items():
             if value != "Other" and base >= NEGATIVE_MIN_BASE and inside[value] <= NEGATIVE_RATIO * base:
