@@ -255,14 +255,25 @@ def segment_labels(segments: list[TargetSegment], rows: pd.DataFrame) -> pd.Seri
     """Nearest segment name per row (vectorised: share of profile matched; '' when nothing matches)."""
     names = pd.Series("", index=rows.index)
     best = pd.Series(0.0, index=rows.index)
+    cells: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}  # per attribute: each row's distinct cell, and the cells
+
+    def has(item: ProfileItem) -> pd.Series:
+        """:func:`trait_mask` of the profile item, worked out on the distinct cells and spread to the rows."""
+        if item.attribute not in rows:
+            return pd.Series(False, index=rows.index)
+        if item.attribute not in cells:
+            codes, uniques = pd.factorize(rows[item.attribute])
+            cells[item.attribute] = codes, pd.DataFrame({item.attribute: uniques})
+        codes, distinct = cells[item.attribute]
+        attribute = Attribute(item.attribute, "multi" if item.kind == "multi" else "category")
+        hit = trait_mask(distinct, attribute, item.value).to_numpy(dtype=bool)
+        inside = (codes >= 0) & hit[np.maximum(codes, 0)] if len(hit) else np.zeros(len(codes), dtype=bool)
+        return pd.Series(inside, index=rows.index)
+
     for segment in sorted(segments, key=lambda s: (not s.target, -s.accounts)):
         if not segment.profile:
             continue
-        hits = sum(
-            (trait_mask(rows, Attribute(i.attribute, "multi" if i.kind == "multi" else "category"), i.value)
-             if i.attribute in rows else pd.Series(False, index=rows.index)).astype(float)
-            for i in segment.profile
-        ) / len(segment.profile)  # fmt: skip
+        hits = sum(has(i).astype(float) for i in segment.profile) / len(segment.profile)
         better = hits > best
         names, best = names.mask(better, segment.name), best.mask(better, hits)
     return names
