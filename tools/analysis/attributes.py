@@ -326,12 +326,7 @@ def training_columns(
     that may be a scorecard attribute, and ``keep`` (by name, header or alias). The rest are ruled out by their kind
     or name alone, or (an identifier or text) because their values do not repeat across the deals, so a million
     deals need not carry a copy of each; :func:`model_attributes` gives them the same reasons."""
-    wanted: set[str] = set()
-    for name in keep:
-        try:
-            wanted.add(resolve_column(accounts, name))
-        except ColumnError:
-            continue  # an unknown name is reported by whoever reads it, as before
+    wanted = set(named_columns(accounts, keep))
     chosen: list[str] = []
     for column in accounts.columns:
         kind = dataset.kinds.get(column)
@@ -343,6 +338,18 @@ def training_columns(
         elif _exclusion(dataset, accounts, column, accounts.columns) is None:
             chosen.append(column)
     return chosen
+
+
+def named_columns(accounts: pd.DataFrame, names: Collection[str]) -> list[str]:
+    """The columns ``names`` name (by name, header or alias), in the accounts' order; an unknown name is skipped
+    (whoever reads it reports it)."""
+    found: set[str] = set()
+    for name in names:
+        try:
+            found.add(resolve_column(accounts, name))
+        except ColumnError:
+            continue
+    return [c for c in accounts.columns if c in found]
 
 
 def _repeats_on(series: pd.Series, rows: np.ndarray) -> bool:

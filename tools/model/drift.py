@@ -56,9 +56,9 @@ def _periods(
 ) -> tuple[Comparison, Comparison, str, str]:
     compared = [a.column for a in attributes(reference, add_bands(reference.accounts))]
     keep = [*columns_read(icp), *compared, *NUMBERS]
-    base, _, _ = training_frame(reference, icp.outcome, keep)
+    base, _, _ = training_frame(reference, icp.outcome, keep, learn=False)
     if recent is not None:
-        later, _, _ = training_frame(recent, icp.outcome, keep)
+        later, _, _ = training_frame(recent, icp.outcome, keep, learn=False)
         return base, later, f"deals of dataset {reference.name!r}", f"deals of dataset {recent.name!r}"
     if since is None:
         raise OptionError("Give recent (a dataset of newer deals loaded with load_accounts) or since (a date cut).")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from icp_assistant.tools.analysis.attributes import add_bands, model_attributes, training_columns
+from icp_assistant.tools.analysis.attributes import add_bands, model_attributes, named_columns, training_columns
 from icp_assistant.tools.analysis.conditions import Condition, condition_mask, condition_text
 from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.analysis.patterns import comparison_frame
@@ -145,13 +145,20 @@ class ICPSummary(BaseModel):
 
 
 def training_frame(
-    dataset: Dataset, outcome: OutcomeSpec | None = None, keep: Collection[str] | None = None
+    dataset: Dataset, outcome: OutcomeSpec | None = None, keep: Collection[str] | None = None, *, learn: bool = True
 ) -> tuple[Comparison, str, Literal["learned", "lift"]]:
     """Closed deals (or labelled accounts) when won and lost exist; else customers against everyone. ``outcome``: the
     outcome the user named, applied first. ``keep``: each deal carries only the account columns that may be
-    attributes and these (see :func:`training_columns`); None: every account column."""
+    attributes and these (see :func:`training_columns`), or without ``learn`` (a frame scored and compared, never
+    learned from) only these; None: every account column."""
     dataset = relabel(dataset, outcome)
-    columns = None if keep is None else partial(training_columns, dataset, keep=keep)
+    columns = None
+    if keep is not None:
+        columns = (
+            partial(training_columns, dataset, keep=keep)
+            if learn
+            else lambda accounts, _: named_columns(accounts, keep)
+        )
     try:
         frame = comparison_frame(dataset, "won", None, 0.2, columns)
         if frame.members.sum() >= MIN_CLASS and (~frame.members).sum() >= MIN_CLASS:
