@@ -272,11 +272,13 @@ def baseline_logistic(
 
     model = make_pipeline(_encoder(features, kinds), LogisticRegression(max_iter=2000))
     model.fit(features, y_train)
+    columns = list(train_X.columns)
+    del features, train_X  # the training side's text copies go before the test side's are made
     tested = len(y_test)
     if tested > MAX_BASELINE_ROWS:  # its AUC on a seeded sample of the test rows: the interval says how close
         keep = np.sort(np.random.default_rng(random_state + 1).choice(tested, MAX_BASELINE_ROWS, replace=False))
         test_rows, y_test = test_rows[keep], y_test[keep]
-    predicted = model.predict_proba(_prepare(test_X[train_X.columns].iloc[test_rows], kinds)[0])[:, 1]
+    predicted = model.predict_proba(_prepare(test_X[columns].iloc[test_rows], kinds)[0])[:, 1]
     auc, interval = _auc(y_test, predicted, None, random_state)
     counts = ", ".join(f"{list(kinds.values()).count(kind)} {kind}" for kind in ("categorical", "multi", "numeric"))
     sampled = f" (fitted on a random {len(y_train):,})" if len(y_train) < fitted else ""
