@@ -334,14 +334,14 @@ def test_a_training_frame_of_the_attribute_columns_judges_every_column_as_the_wh
 
 
 def test_levels_counted_on_distinct_cells_come_in_the_order_value_counts_gives_ties_included() -> None:
-    from icp_assistant.tools.model.scorecard import _token_counts
+    from icp_assistant.tools.core.distinct import weighted_counts
 
     rng = np.random.default_rng(3)
     for _ in range(20):
         cells = rng.choice(np.array(["a", "b", "c", "d", "e", None], dtype=object), rng.integers(5, 200))
         codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
         weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        counted = _token_counts(np.asarray(uniques, dtype=object), weights)
+        counted = weighted_counts(np.asarray(uniques, dtype=object), weights)
         expected = pd.Series(cells, dtype=object).dropna().value_counts()
         assert list(counted.index) == list(expected.index) and counted.tolist() == expected.tolist()
 

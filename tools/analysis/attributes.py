@@ -262,8 +262,11 @@ def _is_code(series: pd.Series) -> bool:
 def _repeats(series: pd.Series) -> bool:
     """Values shared by several rows: at most one distinct value per 5 filled rows on average, and at least two."""
     filled = series.dropna()
-    distinct = filled.nunique()
-    return distinct >= 2 and distinct * 5 <= len(filled) and series.name not in NOT_ATTRIBUTES
+    return _shared(filled.nunique(), len(filled), series.name)
+
+
+def _shared(distinct: int, filled: int, name: object) -> bool:
+    return distinct >= 2 and distinct * 5 <= filled and name not in NOT_ATTRIBUTES
 
 
 def _exclusion(dataset: Dataset, frame: pd.DataFrame, column: str, present: Collection[str]) -> str | None:
@@ -356,5 +359,4 @@ def _repeats_on(series: pd.Series, rows: np.ndarray) -> bool:
     """:func:`_repeats` of ``series`` taken at ``rows``, counted on codes instead of copied strings."""
     codes = pd.factorize(series)[0][rows]
     filled = codes[codes >= 0]
-    distinct = np.unique(filled).size
-    return distinct >= 2 and distinct * 5 <= filled.size and series.name not in NOT_ATTRIBUTES
+    return _shared(np.unique(filled).size, filled.size, series.name)

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
+from icp_assistant.tools.core.distinct import weighted_counts
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.store.workspace import Workspace
 
@@ -124,11 +125,7 @@ class _Known:
         lengths = self.starts[cells + 1] - self.starts[cells]
         first = np.repeat(self.starts[cells], lengths)
         within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        values = self.part_values[first + within]
-        seen, found = pd.factorize(values)
-        totals = np.bincount(seen, weights=np.repeat(per_cell, lengths), minlength=len(found)).astype(np.int64)
-        counted = pd.Series(totals, index=pd.Index(self.uniques[found], dtype=object))
-        return counted.sort_values(ascending=False, kind="stable")
+        return weighted_counts(self.uniques[self.part_values[first + within]], np.repeat(per_cell, lengths))
 
 
 def _known(frame: pd.DataFrame, attrs: list[Attribute]) -> dict[str, _Known]:

@@ -19,3 +19,14 @@ def map_distinct(values: pd.Series, mapping: Mapping[object, object]) -> pd.Seri
     codes, distinct = pd.factorize(values)
     looked_up = pd.Series(np.asarray(distinct, dtype=object), dtype="object").map(mapping)
     return pd.Series(take(looked_up.array, codes, allow_fill=True), index=values.index, name=values.name)
+
+
+def weighted_counts(values: np.ndarray, weights: np.ndarray) -> pd.Series:
+    """``value_counts()`` of ``values`` with each one repeated ``weights`` times, in its order (most first, ties as
+    first seen), counted without repeating anything: distinct cells weighted by the rows that hold them. Missing
+    values are left out."""
+    codes, names = pd.factorize(pd.Series(values, dtype=object))
+    known = codes >= 0
+    totals = np.bincount(codes[known], weights=weights[known], minlength=len(names)).astype(np.int64)
+    counted = pd.Series(totals, index=pd.Index(names, dtype=object))
+    return counted[counted > 0].sort_values(ascending=False, kind="stable")

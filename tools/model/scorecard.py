@@ -28,6 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import MULTI_SEPARATOR, Attribute, split_cells
+from icp_assistant.tools.core.distinct import weighted_counts
 from icp_assistant.tools.core.labels import level_label, missing_label, range_label
 from icp_assistant.tools.core.stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
 
@@ -112,25 +113,20 @@ class Scorecard(BaseModel):
         """The points of every criterion for each row (0 when it does not match), one attribute read at a time into
         one column-major block (the frame takes it as it is: no second copy of rows x criteria)."""
         out = np.zeros((len(rows), len(self.criteria)), dtype=np.int16, order="F")
-        for attribute in self.attributes:
-            if attribute not in rows:
-                continue
-            reader = Reader(rows[attribute])
-            for j, c in enumerate(self.criteria):
-                if c.attribute == attribute:
-                    out[reader.match(c), j] = c.points
+        column = {c.id: j for j, c in enumerate(self.criteria)}
+        for c, mask in _matches(rows, self._read_in(rows)):
+            out[mask, column[c.id]] = c.points
         return pd.DataFrame(out, index=rows.index, columns=[c.id for c in self.criteria], copy=False)
+
+    def _read_in(self, rows: pd.DataFrame) -> list[Criterion]:
+        """The criteria whose attribute ``rows`` has (the others give no row any points)."""
+        return [c for c in self.criteria if c.attribute in self.attributes and c.attribute in rows]
 
     def total(self, rows: pd.DataFrame) -> np.ndarray:
         """Each row's sum of points (what ``points(rows).sum(axis=1)`` gives) without a column per criterion."""
         out = np.zeros(len(rows), dtype=np.int64)
-        for attribute in self.attributes:
-            if attribute not in rows:
-                continue
-            reader = Reader(rows[attribute])
-            for c in self.criteria:
-                if c.attribute == attribute:
-                    out[reader.match(c)] += c.points
+        for c, mask in _matches(rows, self._read_in(rows)):
+            out[mask] += c.points
         return out
 
 
@@ -222,9 +218,9 @@ def _levels(rows: Rows, attr: Attribute, y: np.ndarray, random_state: int) -> tu
                 spelled.setdefault(str(token), str(raw))
         per_part = np.full(len(codes), None, dtype=object)
         per_part[codes >= 0] = read[codes[codes >= 0]]
-        counts = _token_counts(per_part, per_cell[parts.index.to_numpy()])
+        counts = weighted_counts(per_part, per_cell[parts.index.to_numpy()])
     else:
-        counts = _token_counts(reader.tokens(), per_cell)
+        counts = weighted_counts(reader.tokens(), per_cell)
         for token, raw in zip(reader.tokens(), reader.uniques, strict=True):
             if token is not None:
                 spelled.setdefault(str(token), str(raw).strip())
@@ -242,16 +238,6 @@ def _levels(rows: Rows, attr: Attribute, y: np.ndarray, random_state: int) -> tu
         for v in keep
     ]
     return levels, {"levels": {v: spelled.get(v, v) for v in keep}}
-
-
-def _token_counts(tokens: np.ndarray, weights: np.ndarray) -> pd.Series:
-    """Rows per token, most first: what ``value_counts`` gives on the tokens spread over every row (the same order,
-    ties included), counted on distinct cells instead of millions of rows."""
-    codes, names = pd.factorize(pd.Series(tokens, dtype=object))  # first appearance, as value_counts keeps it
-    known = codes >= 0
-    totals = np.bincount(codes[known], weights=weights[known], minlength=len(names)).astype(np.int64)
-    counted = pd.Series(totals, index=pd.Index(names, dtype=object))
-    return counted[counted > 0].sort_values(ascending=False, kind="stable")
 
 
 def _missing_level(rows: Rows, attr: Attribute) -> Criterion | None:
