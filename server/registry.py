@@ -83,9 +83,9 @@ class ToolCall:
         """Engine work off the event loop, its progress reported to the client (:func:`.state.run_engine`)."""
         return await run_engine(self.ctx, work, *args, **kwargs)
 
-    async def off(self, work: Callable[..., Any], *args: Any) -> Any:
+    async def off(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Blocking work (reading a saved dataset or ICP) off the event loop (:func:`.state.off_loop`)."""
-        return await off_loop(work, *args)
+        return await off_loop(work, *args, **kwargs)
 
 
 def tool_call(ctx: Context) -> ToolCall:

@@ -15,7 +15,7 @@ from icp_assistant.tools.model.drift import check_drift as check_drift_engine
 from icp_assistant.tools.model.engines import Compute
 from icp_assistant.tools.model.export import Export
 from icp_assistant.tools.model.export import export_icp as export_engine
-from icp_assistant.tools.model.market import Capacity, MarketSize
+from icp_assistant.tools.model.market import REFERENCE_ACCOUNTS, REFERENCE_DEALS, Capacity, MarketSize
 from icp_assistant.tools.model.market import size_market as size_market_engine
 from icp_assistant.tools.model.prospect import ProspectScore, score_any
 from icp_assistant.tools.model.validation import ValidationReport, validate_on
@@ -265,7 +265,9 @@ async def size_market(
     from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
     x value), sensitivity to the assumptions, and the ranked SOM account list written to a file. Universes of
     millions of rows are scored out of core (DuckDB, or Spark with --spark), with the same results."""
-    reference = await call.off(open_dataset, call.workspace, dataset)
+    reference = await call.off(
+        open_dataset, call.workspace, dataset, accounts=REFERENCE_ACCOUNTS, deals=REFERENCE_DEALS
+    )
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp)
     options = LoadOptions(max_bytes=call.config.max_file_bytes)
     capacity = Capacity(share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value)

@@ -147,3 +147,20 @@ def test_market_size_states_its_assumptions_and_orders_tam_sam_som(ws: Workspace
     assert any(a.startswith("contract value per account") for a in result.assumptions)
     assert result.sensitivity["share 5%"] <= result.som.value <= result.sensitivity["share 15%"]
     assert Path(result.som_accounts_path).exists()
+
+
+def test_market_size_reads_only_what_it_needs_of_the_reference_and_gives_the_same_result(ws: Workspace) -> None:
+    """The server opens the ICP's dataset with only the columns contract values read (a million accounts' other
+    columns are never held); the sizing is the same as from the whole dataset."""
+    from icp_assistant.tools.model.market import REFERENCE_ACCOUNTS, REFERENCE_DEALS, Capacity, size_market
+
+    whole = open_dataset(ws, "example")
+    narrow = open_dataset(ws, "example", accounts=REFERENCE_ACCOUNTS, deals=REFERENCE_DEALS)
+    assert list(narrow.accounts.columns) == ["size_band"] and narrow.deals is not None
+    assert set(narrow.deals.columns) == set(REFERENCE_DEALS) and len(narrow.accounts) == len(whole.accounts)
+    icp = build_icp(whole, ws, name="market-narrow")
+    sized = [
+        size_market(reference, icp, EXAMPLES / "prospects.csv", ws, Capacity(share=0.1)).model_dump()
+        for reference in (whole, narrow)
+    ]
+    assert sized[0] == sized[1]

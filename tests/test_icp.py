@@ -355,3 +355,12 @@ def test_scores_without_the_points_block_are_the_scores_with_it(ws: Workspace, e
         full = score_rows(icp, rows)
         assert full.shape[1] > 4
         pd.testing.assert_frame_equal(score_rows(icp, rows, points=False), full[["score", "raw_score", "tier", "gate"]])
+
+
+def test_a_dataset_opened_for_a_few_columns_holds_only_those_with_every_row(ws: Workspace, example: Dataset) -> None:
+    narrow = open_dataset(ws, "example", accounts=["industry", "no such column", "outcome"], deals=["deal_amount"])
+    assert list(narrow.accounts.columns) == ["industry", "outcome"]
+    assert narrow.accounts.equals(example.accounts[["industry", "outcome"]])
+    assert narrow.deals is not None and list(narrow.deals.columns) == ["deal_amount"]
+    assert narrow.deals["deal_amount"].equals(example.deals["deal_amount"])
+    assert set(narrow.kinds) == {"industry", "outcome", "deal_amount"} & set(example.kinds)

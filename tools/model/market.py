@@ -23,9 +23,12 @@ from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_
 from icp_assistant.tools.store.workspace import Workspace, write_table
 
 from .engines import AUTO, Compute
-from .icp import ICPVersion, score_rows
+from .icp import ICPVersion, columns_read, score_rows
 
 MIN_BAND_WINS = 10
+# what contract values read of the ICP's dataset (open it with these: a million accounts' other columns are not held)
+REFERENCE_ACCOUNTS = ("size_band",)
+REFERENCE_DEALS = ("outcome", "deal_amount", "account_key")
 
 
 class Slice(BaseModel):
@@ -128,7 +131,8 @@ def _scored(
     icp: ICPVersion, path: Path, workspace: Workspace, options: LoadOptions, per_band: dict[str, float], overall: float
 ) -> Scored:
     card = load_accounts(path, workspace, options)
-    rows = add_bands(open_dataset(workspace, card.name).accounts)
+    needed = [*columns_read(icp), "name", "size_band"]  # what scoring, the bands and the SOM list read
+    rows = add_bands(open_dataset(workspace, card.name, accounts=needed).accounts)
     scored = rows.join(score_rows(icp, rows, points=False)[["score", "tier"]])
     band = scored["size_band"] if "size_band" in scored else pd.Series(None, index=scored.index)
     scored["value"] = band.map(per_band).fillna(overall).astype(float)

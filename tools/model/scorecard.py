@@ -32,10 +32,11 @@ from icp_assistant.tools.core.distinct import weighted_counts
 from icp_assistant.tools.core.labels import level_label, missing_label, range_label
 from icp_assistant.tools.core.stats import ALPHA, Rate, bh_adjust, design_effect, rate, two_by_two_p
 
+from .design import Design
 from .reading import NOT_RECORDED, RULE, Reader, canonical
 
 if TYPE_CHECKING:
-    from scipy.sparse import csc_matrix, csr_matrix
+    from scipy.sparse import csr_matrix
 
 Method = Literal["learned", "lift"]
 Kind = Literal["category", "multi", "range", "missing"]
@@ -332,27 +333,26 @@ def _weights_learned(
     return model.coef_[0], float(model.intercept_[0])
 
 
-def _weights_lift(x: csc_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
+def _weights_lift(design: Design, y: np.ndarray) -> tuple[np.ndarray, float]:
     positives, total = max(int(y.sum()), 1), len(y)
-    a = np.asarray(x[np.flatnonzero(y == 1)].sum(axis=0)).ravel()
-    n = np.asarray(x.sum(axis=0)).ravel()
-    values = x.shape[1] or 1
+    a = design.counts(among=y)
+    n = design.counts()
+    values = design.width or 1
     weights = np.log((a + 1) / (positives + values)) - np.log((n + 1) / (total + values))
     return weights, float(np.log(positives / max(total - positives, 1)))
 
 
-def _centre(weights: np.ndarray, x: csc_matrix, keys: list[Criterion]) -> tuple[np.ndarray, float]:
+def _centre(weights: np.ndarray, design: Design, keys: list[Criterion]) -> tuple[np.ndarray, float]:
     """Shift each attribute's weights so the average account with a known level gets 0 from it."""
     centred = weights.copy()
     shift_total = 0.0
     for column in dict.fromkeys(c.attribute for c in keys):
         idx = [i for i, c in enumerate(keys) if c.attribute == column]
-        block = x[:, idx]
-        levels_per_row = np.asarray(block.sum(axis=1)).ravel()
+        levels_per_row = design.per_row(idx)
         known = levels_per_row > 0
         if not known.any():
             continue
-        mean = float((block @ weights[idx])[known].mean())
+        mean = float(design.dot(weights, idx)[known].mean())
         centred[idx] = weights[idx] - mean / max(levels_per_row[known].mean(), 1.0)
         shift_total += mean
     return centred, shift_total
@@ -381,28 +381,20 @@ def fit_scorecard(
     if not keys:  # nothing separates the outcome: an honest, empty scorecard
         return Scorecard(method=method, base=NEUTRAL_BASE, criteria=[], attributes=[], schema=[], scale=0.0,
                          training_rows=len(rows), training_unit=unit, positives=int(y.sum()))  # fmt: skip
-    # one column per criterion, sparse (a row matches a few of them): memory and the solver's products scale with
-    # the matches, not rows x criteria
-    from scipy.sparse import csc_matrix  # on first fit: the server starts without scipy
-
-    starts = np.r_[0, np.cumsum([counts[c.id][0] for c in keys])]
-    indices = np.empty(starts[-1], dtype=np.int32)  # each criterion's rows, written in place
-    column = {c.id: j for j, c in enumerate(keys)}
-    for c, mask in _matches(rows, keys):
-        j = column[c.id]
-        indices[starts[j] : starts[j + 1]] = np.flatnonzero(mask)
-    x = csc_matrix((np.ones(starts[-1]), indices, starts), shape=(len(y), len(keys)))
+    # each criterion's rows (a row matches a few of them): memory and the solver's products scale with the matches,
+    # not rows x criteria
+    design = Design.of((mask for _, mask in _matches(rows, keys)), [counts[c.id][0] for c in keys], len(y))
     group_array = groups.to_numpy() if groups is not None else None
     sample = fit_sample(y, group_array, random_state) if method == "learned" else None
     if method == "lift":
-        raw, intercept = _weights_lift(x, y)
+        raw, intercept = _weights_lift(design, y)
     elif sample is None:  # the solver's products run on the non-zeros only (same optimum as dense)
-        raw, intercept = _weights_learned(x.tocsr(), y, group_array, random_state)
+        raw, intercept = _weights_learned(design.matrix(), y, group_array, random_state)
     else:
         sampled_groups = group_array[sample] if group_array is not None else None
-        raw, intercept = _weights_learned(x[sample].tocsr(), y[sample], sampled_groups, random_state)
-    weights, shift = _centre(raw, x, keys)
-    logits = intercept + shift + x @ weights
+        raw, intercept = _weights_learned(design.matrix(sample), y[sample], sampled_groups, random_state)
+    weights, shift = _centre(raw, design, keys)
+    logits = intercept + shift + design.dot(weights)
     low, high = np.percentile(logits, [2, 98]) if len(logits) else (0.0, 1.0)
     scale = 100.0 / max(high - low, 1e-6)
     points = np.rint(weights * scale).astype(int)

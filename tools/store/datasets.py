@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -423,26 +423,42 @@ def relabel(dataset: Dataset, spec: OutcomeSpec | None) -> Dataset:
     return Dataset(dataset.name, accounts, None, kinds, dataset.card)
 
 
-def _read_saved(path: Path) -> pd.DataFrame:
+def _read_saved(path: Path, columns: Collection[str] | None = None) -> pd.DataFrame:
     """A saved table as ``pd.read_parquet`` gives it, in less memory: each Arrow column is freed as it is converted,
     columns are not copied into one block per type, and the buffers the read left behind go back to the system (a
-    million accounts with their deals: 0.91 GB held instead of 1.06 GB, opened in 1.3 s instead of 2.8 s)."""
+    million accounts with their deals: 0.91 GB held instead of 1.06 GB, opened in 1.3 s instead of 2.8 s).
+    ``columns``: only those of them the table has, every row kept."""
     import pyarrow as pa
 
-    frame = pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+    chosen = None if columns is None else [c for c in pq.read_schema(path).names if c in set(columns)]
+    table = pq.read_table(path, columns=chosen, use_pandas_metadata=True)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
     pa.default_memory_pool().release_unused()
     return frame
 
 
-def open_dataset(workspace: Workspace, name: str) -> Dataset:
-    """A dataset saved by :func:`load_accounts`, by name."""
+def open_dataset(
+    workspace: Workspace,
+    name: str,
+    *,
+    accounts: Collection[str] | None = None,
+    deals: Collection[str] | None = None,
+) -> Dataset:
+    """A dataset saved by :func:`load_accounts`, by name. ``accounts`` / ``deals``: read only these columns of each
+    table (those it has; every row), for a tool that needs a few columns of a big dataset; the kinds are those of the
+    columns read."""
     folder = workspace.existing(DATASETS, name)
     with workspace.lock(DATASETS, name, shared=True):  # never half of one load and half of another
         meta = read_json(folder / META)
-        accounts = _read_saved(folder / ACCOUNTS_TABLE)
-        deals = _read_saved(folder / DEALS_TABLE) if (folder / DEALS_TABLE).exists() else None
+        account_rows = _read_saved(folder / ACCOUNTS_TABLE, accounts)
+        deal_rows = _read_saved(folder / DEALS_TABLE, deals) if (folder / DEALS_TABLE).exists() else None
         card = C.DatasetCard.model_validate(read_json(folder / CARD))
-    if accounts.empty:
+    if not len(account_rows):
         raise InsufficientDataError(f"Dataset {name!r} has no rows. Load the file again with load_accounts.")
-    kinds: Kinds = {column: LEGACY_KINDS.get(kind, kind) for column, kind in meta["kinds"].items()}
-    return Dataset(name, accounts, deals, kinds, card)
+    read = set(account_rows.columns) | (set(deal_rows.columns) if deal_rows is not None else set())
+    kinds: Kinds = {
+        column: LEGACY_KINDS.get(kind, kind)
+        for column, kind in meta["kinds"].items()
+        if (accounts is None and deals is None) or column in read
+    }
+    return Dataset(name, account_rows, deal_rows, kinds, card)
