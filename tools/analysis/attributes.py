@@ -186,12 +186,18 @@ def pool_values(series: pd.Series, attribute: Attribute, min_count: int) -> pd.S
 
 
 def trait_mask(frame: pd.DataFrame, attribute: Attribute, value: str) -> pd.Series:
-    """True for rows that have ``value`` (for multi-valued cells: among their values); case-insensitive."""
+    """True for rows that have ``value`` (for multi-valued cells: among their values); case-insensitive. The text
+    is read on the column's distinct cells (two million deals hold a few thousand) and spread back to the rows."""
     series = frame[attribute.column]
+    codes, uniques = pd.factorize(series)
+    text = pd.Series(uniques).astype(str)
     if attribute.kind == "multi":
         pattern = r"(?i)(?:^|; )" + re.escape(value) + r"(?:;|$)"
-        return series.astype(str).str.contains(pattern, regex=True) & series.notna()
-    return series.astype(str).str.strip().str.casefold().eq(value.strip().casefold()) & series.notna()
+        hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    else:
+        hit = text.str.strip().str.casefold().eq(value.strip().casefold()).to_numpy(dtype=bool)
+    inside = (codes >= 0) & hit[np.maximum(codes, 0)] if len(hit) else np.zeros(len(codes), dtype=bool)
+    return pd.Series(inside, index=series.index)
 
 
 class ValueMatcher:

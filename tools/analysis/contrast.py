@@ -15,9 +15,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from icp_assistant.tools.core.distinct import weighted_counts
 from icp_assistant.tools.core.stats import ALPHA, two_by_two_p
 
-from .attributes import OTHER, Attribute, trait_mask, values_of
+from .attributes import MAX_VALUES, OTHER, Attribute, raw_values, trait_mask, values_of
 
 MIN_LIFT = 1.2
 MIN_COUNT = 5
@@ -60,17 +61,39 @@ def value_tests(
     """Each value of each attribute tested for the group; ``known``: the rows' values from
     :func:`attribute_values` when the same rows are contrasted for many groups."""
     group_size, total = int(frame.members.sum()), len(frame.rows)
+    members = frame.members.reindex(frame.rows.index).to_numpy(dtype=bool)
     records = []
     for attr in attrs:  # without ``known``, one attribute's values in memory at a time
-        found = known[attr.column] if known is not None else _values(frame.rows, attr)
-        values, counts = found.values, found.counts
-        if values.empty:
-            continue
-        in_group = values[frame.members.reindex(values.index).to_numpy()].value_counts()
+        if known is not None:
+            found = known[attr.column]
+            counts = found.counts
+            in_group = found.values[frame.members.reindex(found.values.index).to_numpy()].value_counts()
+        else:
+            counts, in_group = _distinct_counts(frame.rows, attr, members)
         for value, with_value in counts.items():
             records.append((attr.column, str(value), int(in_group.get(value, 0)), int(with_value)))
     table = pd.DataFrame(records, columns=["attribute", "value", "in_group", "with_value"])
     return score_counts(table, group_size, total, deff)
+
+
+def _distinct_counts(rows: pd.DataFrame, attr: Attribute, members: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """``value_counts()`` of :func:`_values` over all rows and over the ``members``, in its order, worked out on the
+    column's distinct cells: each cell's values (split, rare ones pooled) weighted by the rows that hold it, so two
+    million deals' values are never split and copied per row."""
+    cells, distinct = pd.factorize(rows[attr.column])
+    held = cells >= 0
+    everyone = np.bincount(cells[held], minlength=len(distinct))
+    in_group = np.bincount(cells[held & members], minlength=len(distinct))
+    parts = raw_values(pd.DataFrame({attr.column: distinct}), attr)  # raw_values' reading, on distinct cells
+    holders = parts.index.to_numpy()
+    raw = weighted_counts(parts.to_numpy(dtype=object), everyone[holders])
+    keep = raw[raw >= max(MIN_COUNT, math.ceil(0.005 * len(rows)))].head(MAX_VALUES).index  # as pool_values keeps
+    if attr.kind == "multi":
+        kept = parts.isin(keep).to_numpy()
+        values, holders = parts[kept].to_numpy(dtype=object), holders[kept]
+    else:
+        values = parts.where(parts.isin(keep), OTHER).to_numpy(dtype=object)
+    return weighted_counts(values, everyone[holders]), weighted_counts(values, in_group[holders])
 
 
 def score_counts(table: pd.DataFrame, group_size: int, total: int, deff: float) -> pd.DataFrame:
