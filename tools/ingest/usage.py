@@ -89,8 +89,9 @@ def read_usage(
 
 
 def _per_distinct(values: pd.Series, read: Callable[[object], object]) -> pd.Series:
-    """``read`` applied once per distinct value (a million rows of a few thousand values cost a few thousand calls)."""
-    codes, uniques = pd.factorize(values.astype("object"))
+    """``read`` applied once per distinct value (a million rows of a few thousand values cost a few thousand calls).
+    Text is factorized as it is: a Python string per row (3.6 million usage rows: 0.3 GB) is never made."""
+    codes, uniques = pd.factorize(values if pd.api.types.is_string_dtype(values.dtype) else values.astype("object"))
     table = np.array([read(v) for v in uniques] + [None], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="object")
 
