@@ -163,10 +163,10 @@ async def validate_icp(
     top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
     tiers do not separate or the sample is too small to tell. With `holdout`, the saved version is scored
     as it is on that second dataset."""
-    data = await call.off(open_dataset, call.workspace, dataset)
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    data = await call.off(open_dataset, call.workspace, dataset, deals=icp_engine.training_deals(chosen))
     if holdout is not None:
-        other = await call.off(open_dataset, call.workspace, holdout)
+        other = await call.off(open_dataset, call.workspace, holdout, deals=icp_engine.training_deals(chosen))
         result = await call.run(validate_on, data, other, chosen)
     else:
         result = await call.run(validate_icp_engine, data, chosen, split=split)
@@ -191,9 +191,10 @@ async def check_drift(
     (PSI with a sampling-noise floor, KS / Cramer's V; coverage changes such as emptier or recoded columns kept
     apart from real mix changes), the share of new wins scoring red then and now, and win rate per tier then
     and now; too few recent wins (< 30) is said instead of judged."""
-    reference = await call.off(open_dataset, call.workspace, dataset)
     chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
-    later = await call.off(open_dataset, call.workspace, recent) if recent is not None else None
+    deals = icp_engine.training_deals(chosen)  # drift compares the training frames' wins
+    reference = await call.off(open_dataset, call.workspace, dataset, deals=deals)
+    later = await call.off(open_dataset, call.workspace, recent, deals=deals) if recent is not None else None
     return await call.run(check_drift_engine, reference, chosen, recent=later, since=since)
 
 

@@ -364,3 +364,17 @@ def test_a_dataset_opened_for_a_few_columns_holds_only_those_with_every_row(ws: 
     assert narrow.deals is not None and list(narrow.deals.columns) == ["deal_amount"]
     assert narrow.deals["deal_amount"].equals(example.deals["deal_amount"])
     assert set(narrow.kinds) == {"industry", "outcome", "deal_amount"} & set(example.kinds)
+
+
+def test_validation_on_a_dataset_opened_with_only_the_deal_columns_training_reads_is_the_same(
+    ws: Workspace, icp: ICPVersion
+) -> None:
+    from icp_assistant.tools.ingest.outcomes import OutcomeSpec
+    from icp_assistant.tools.model.icp import training_deals
+    from icp_assistant.tools.model.validation import validate_icp
+
+    narrow = open_dataset(ws, "example", deals=training_deals(icp))
+    assert narrow.deals is not None and set(narrow.deals.columns) <= {"outcome", "account_key", "deal_closed"}
+    assert validate_icp(narrow, icp) == validate_icp(open_dataset(ws, "example"), icp)
+    named = icp.model_copy(update={"outcome": OutcomeSpec(column="deal_stage", success=["Closed Won"])})
+    assert training_deals(named) is None  # a named outcome may be a deal column: every column is opened

@@ -158,7 +158,7 @@ def _auc(y: np.ndarray, s: np.ndarray, codes: np.ndarray | None, seed: int) -> t
     return auc, (round(float(low), 4), round(float(high), 4))
 
 
-BLOCK_CELLS = 4_000_000  # resamples x rows held at once: bounds memory (~100 MB) whatever the row count
+BLOCK_CELLS = 1_000_000  # resamples x rows per block: a block's eight or so arrays hold ~64 MB whatever the row count
 
 
 def _bootstrap_aucs(y: np.ndarray, s: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -144,6 +144,16 @@ class ICPSummary(BaseModel):
     notes: list[str]
 
 
+TRAINING_DEALS = ("outcome", "account_key", "deal_closed")  # all a training frame reads of the deals
+
+
+def training_deals(icp: ICPVersion) -> tuple[str, ...] | None:
+    """The deal columns to open a dataset with for ``icp``'s training frame (a million deals' ids, stages and names
+    are not held while it refits); None (every column) when it learns from an outcome the user named, which may be
+    a deal column."""
+    return None if icp.outcome is not None else TRAINING_DEALS
+
+
 def training_frame(
     dataset: Dataset, outcome: OutcomeSpec | None = None, keep: Collection[str] | None = None, *, learn: bool = True
 ) -> tuple[Comparison, str, Literal["learned", "lift"]]:
