@@ -30,8 +30,8 @@ from pydantic import BaseModel
 
 from icp_assistant.prompts import TEMPLATE_DIR
 from icp_assistant.tools.analysis.segments import open_segmentation
-from icp_assistant.tools.core.card import DatasetCard
 from icp_assistant.tools.core.errors import IcpError, NotFoundError, listing
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.model import icp as icp_engine
 from icp_assistant.tools.store.profile import read_profile
 from icp_assistant.tools.store.workspace import CARD, ICPS, Workspace, read_json

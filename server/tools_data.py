@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec
 from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.datasets import load_accounts as load_accounts_engine
