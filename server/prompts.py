@@ -22,7 +22,7 @@ from mcp.types import INVALID_PARAMS, InputRequiredResult
 from pydantic import Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
-from icp_assistant.tools.analysis.best_customers import METRICS
+from icp_assistant.tools.analysis.schemas import METRICS
 
 from .state import AppState
 
