@@ -1,6 +1,6 @@
 """A host waits for the server's first answer before the user can type: the server starts without the heavy libraries
-(statistics, machine learning, plotting, spreadsheets, SQL engines) and without the data stack (pandas, numpy,
-pyarrow), which load on the first tool that needs them."""
+(statistics, machine learning, plotting, spreadsheets, SQL engines, templates, the Anthropic SDK) and without the
+data stack (pandas, numpy, pyarrow), which load on the first tool or prompt that needs them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("scipy", "sklearn", "matplotlib", "openpyxl", "duckdb", "pyspark", "sqlglot")
+HEAVY = ("scipy", "sklearn", "matplotlib", "openpyxl", "duckdb", "pyspark", "sqlglot", "jinja2", "anthropic")
 DATA_STACK = ("pandas", "numpy", "pyarrow")
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 BUILD = (
