@@ -11,13 +11,12 @@ from pathlib import Path
 from mcp.server.mcpserver import MCPServer
 from mcp.types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
-from icp_assistant.tools.analysis.segments import open_segmentation
 from icp_assistant.tools.core.errors import IcpError
 from icp_assistant.tools.ingest.dialects import SUPPORTED_SUFFIXES
-from icp_assistant.tools.model import icp as icp_engine
 from icp_assistant.tools.store.workspace import Collection, Workspace
 
 from .resources import documents
+from .resources import segmentation as saved_segmentation
 from .state import AppState
 
 MAX_VALUES = 100  # the protocol's cap per response
@@ -87,6 +86,8 @@ def _template_values(workspace: Workspace, uri: str, name: str, given: dict[str,
 def _versions(workspace: Workspace, icp: str) -> list[int]:
     if icp not in workspace.names("icps"):
         return []
+    from icp_assistant.tools.model import icp as icp_engine  # with pandas: on first use, not at start-up
+
     try:
         return sorted(icp_engine.versions(workspace, icp), reverse=True)
     except IcpError:
@@ -98,7 +99,7 @@ def _segments(workspace: Workspace, segmentation: str | None) -> list[str]:
     out: list[str] = []
     for name in names:
         try:
-            out += [segment.name for segment in open_segmentation(workspace, name)[0].segments]
+            out += [segment.name for segment in saved_segmentation(workspace, name).segments]
         except IcpError:
             continue
     return out

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from icp_assistant.tools.analysis.conditions import Condition
-from icp_assistant.tools.model.rubric import RubricGroup
+from icp_assistant.tools.analysis.schemas import Condition
+from icp_assistant.tools.model.schemas import RubricGroup
 
 PathArg = Annotated[
     str,

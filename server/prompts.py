@@ -12,9 +12,8 @@ import json
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import jinja2
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.prompts.base import Message, Prompt
 from mcp.shared.exceptions import MCPError
@@ -22,9 +21,12 @@ from mcp.types import INVALID_PARAMS, InputRequiredResult
 from pydantic import Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
-from icp_assistant.tools.analysis.best_customers import METRICS
+from icp_assistant.tools.analysis.schemas import METRICS
 
 from .state import AppState
+
+if TYPE_CHECKING:  # imported by the first prompt rendered, not when the server starts
+    import jinja2
 
 TOOL_CALL = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\(")
 
@@ -42,6 +44,8 @@ Attributes = Annotated[
 
 @cache
 def environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,

@@ -9,7 +9,14 @@ client's folders)::
 
     @TOOLS.tool("Load accounts (and deals)", effect="writes")
     async def load_accounts(call: Call, roots: Roots, path: PathArg, ...) -> DatasetCard:
+        from icp_assistant.tools.store import datasets as engine
+
         return await call.run(engine.load_accounts, call.state.resolve(path, roots), call.workspace, ...)
+
+The models a signature names (its parameters and its result) come from the engine's ``schemas`` modules, which import
+no pandas, numpy or pyarrow; the engine itself is imported in the handler's body. So the server registers every tool
+and answers ``initialize`` without loading the data stack, and the first call that needs it pays for it
+(tests/test_startup.py keeps it that way).
 
 :meth:`ToolTable.install` registers each with the annotations of its effect, the error guard
 (:func:`.errors.tool_errors`), and the result: the model as structured content, compact text and resource links
@@ -21,9 +28,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.types import CallToolResult, ContentBlock, ListRootsResult, ToolAnnotations
@@ -33,6 +40,10 @@ from icp_assistant.tools.store.workspace import Workspace
 from .config import ServerConfig
 from .errors import tool_errors
 from .state import AppState, client_roots, off_loop, run_engine
+
+if TYPE_CHECKING:  # the engine (and pandas) loads on the first tool call, not when the server starts
+    from icp_assistant.tools.core.dataset import Dataset
+    from icp_assistant.tools.model.icp import ICPVersion
 
 Effect = Literal["reads", "writes", "replaces", "adds", "drafts"]
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
@@ -86,6 +97,20 @@ class ToolCall:
     async def off(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Blocking work (reading a saved dataset or ICP) off the event loop (:func:`.state.off_loop`)."""
         return await off_loop(work, *args, **kwargs)
+
+    async def dataset(self, name: str, **columns: Collection[str] | None) -> Dataset:
+        """A loaded dataset by name, read off the event loop; ``accounts=`` / ``deals=`` read only those columns
+        (:func:`~icp_assistant.tools.store.datasets.open_dataset`)."""
+        from icp_assistant.tools.store.datasets import open_dataset  # with pandas: on first use, not at start-up
+
+        return await self.off(open_dataset, self.workspace, name, **columns)
+
+    async def icp(self, name: str, version: int | None = None) -> ICPVersion:
+        """An ICP version by name (default: the latest), read off the event loop
+        (:func:`~icp_assistant.tools.model.icp.open_icp`)."""
+        from icp_assistant.tools.model.icp import open_icp  # with pandas: on first use, not at start-up
+
+        return await self.off(open_icp, self.workspace, name, version)
 
 
 def tool_call(ctx: Context) -> ToolCall:

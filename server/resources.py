@@ -22,21 +22,23 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from pydantic import BaseModel
 
 from icp_assistant.prompts import TEMPLATE_DIR
-from icp_assistant.tools.analysis.segments import open_segmentation
-from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.analysis.segment_schemas import Segmentation
 from icp_assistant.tools.core.errors import IcpError, NotFoundError, listing
-from icp_assistant.tools.model import icp as icp_engine
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.store.profile import read_profile
 from icp_assistant.tools.store.workspace import CARD, ICPS, Workspace, read_json
 
 from .state import AppState
+
+if TYPE_CHECKING:  # the engine (and pandas) loads on the first read of an ICP, not when the server starts
+    from icp_assistant.tools.model.icp import ICPVersion
 
 JSON = "application/json"
 DOCUMENT_TYPES = {".md": "text/markdown", ".html": "text/html"}
@@ -80,10 +82,17 @@ def datasets(workspace: Workspace) -> list[dict[str, Any]]:
     return out
 
 
+def segmentation(workspace: Workspace, name: str) -> Segmentation:
+    """A saved segmentation; the analysis engine (and pandas) loads on the first read, not when the server starts."""
+    from icp_assistant.tools.analysis.segments import open_segmentation
+
+    return open_segmentation(workspace, name)[0]
+
+
 def segmentations(workspace: Workspace) -> list[dict[str, Any]]:
     out = []
     for name in workspace.names("segmentations"):
-        result, _ = open_segmentation(workspace, name)
+        result = segmentation(workspace, name)
         out.append(
             {"name": name, "uri": f"icp://segmentations/{name}", "dataset": result.dataset, "mode": result.mode,
              "dimensions": result.dimensions, "segments": result.segments_total}
@@ -92,6 +101,8 @@ def segmentations(workspace: Workspace) -> list[dict[str, Any]]:
 
 
 def icps(workspace: Workspace) -> list[dict[str, Any]]:
+    from icp_assistant.tools.model import icp as icp_engine
+
     out = []
     for name in workspace.names(ICPS):
         latest = icp_engine.open_icp(workspace, name)
@@ -104,7 +115,9 @@ def icps(workspace: Workspace) -> list[dict[str, Any]]:
     return out
 
 
-def icp_version(workspace: Workspace, name: str, version: str | None = None) -> icp_engine.ICPVersion:
+def icp_version(workspace: Workspace, name: str, version: str | None = None) -> ICPVersion:
+    from icp_assistant.tools.model import icp as icp_engine
+
     number: int | None = None
     if version is not None:
         if not version.isdigit():
@@ -198,7 +211,7 @@ def register_items(mcp: MCPServer, state: AppState) -> None:
     @resource_errors
     def segmentation_item(name: str) -> str:
         """A saved segmentation with every segment: traits, outcomes, outliers, and where its tables are."""
-        return _json(open_segmentation(state.workspace, name)[0])
+        return _json(segmentation(state.workspace, name))
 
     @mcp.resource("icp://icps/{name}", name="icp", title="ICP (latest version)", mime_type=JSON)
     @resource_errors

@@ -9,10 +9,8 @@ from typing import Annotated, Literal
 from mcp.types import ImageContent
 from pydantic import BaseModel, Field
 
-from icp_assistant.tools.analysis import best_customers as best
-from icp_assistant.tools.analysis import patterns, ranking, red_flags, segments
-from icp_assistant.tools.analysis.conditions import Condition
-from icp_assistant.tools.store.datasets import open_dataset
+from icp_assistant.tools.analysis.schemas import METRICS, BestCustomers, Condition, PatternReport, RedFlags
+from icp_assistant.tools.analysis.segment_schemas import Segmentation, SegmentRanking
 
 from .params import Chart, DatasetName, TopShare
 from .registry import Call, ToolTable
@@ -40,15 +38,17 @@ async def find_best_customers(
     top_share: TopShare = 0.2,
     weights: Annotated[
         dict[str, float] | None,
-        Field(description=f"Metric weights, e.g. {{'won_value': 2, 'nps': 1}}; metrics: {', '.join(best.METRICS)}"),
+        Field(description=f"Metric weights, e.g. {{'won_value': 2, 'nps': 1}}; metrics: {', '.join(METRICS)}"),
     ] = None,
     chart: Chart = False,
-) -> best.BestCustomers:
+) -> BestCustomers:
     """Rank customers by a value score built from whatever value data exists (contract / lifetime / won
     value, expansion, retention, NPS/CSAT, sales-cycle speed), with the definition and weights reported.
     Returns how many accounts are 'best' (top share), how concentrated value is, value by size band,
     firmographic value drivers (Spearman) and a capped list of top accounts with their reasons."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.analysis import best_customers as best
+
+    data = await call.dataset(dataset)
     return await call.run(
         best.find_best_customers,
         data,
@@ -78,12 +78,14 @@ async def find_patterns(
         bool, Field(description="Also test columns set after the outcome (not advised: they leak)")
     ] = False,
     chart: Chart = False,
-) -> patterns.PatternReport:
+) -> PatternReport:
     """What separates a group from the rest: for every attribute value (industry, size band, region, tech
     stack values, any column) its share in the group vs overall, lift, counts and a Benjamini-Hochberg
     corrected test; numbers compared by median and IQR. Returns the few strongest reliable patterns in
     plain words, or the verdict 'no reliable pattern' when nothing separates the group beyond chance."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.analysis import patterns
+
+    data = await call.dataset(dataset)
     return await call.run(
         patterns.find_patterns,
         data,
@@ -113,13 +115,15 @@ async def segment_accounts(
     ] = None,
     name: Annotated[str | None, Field(description="Name to save the segmentation under")] = None,
     chart: Chart = False,
-) -> segments.Segmentation:
+) -> Segmentation:
     """Segment accounts by the dimensions you name (rare values pooled, small combinations merged) or
     discover segments by clustering mixed firmographics (number of segments chosen by stability under
     resampling, minimum size and outcome separation). Each segment: accounts, share, a name from its
     distinctive traits ('Mixed' when none), traits with lift, medians, win rate with interval vs base,
     value, cycle days, churn, outliers. Saved by name for rank_segments."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.analysis import segments
+
+    data = await call.dataset(dataset)
     return await call.run(
         segments.segment_accounts,
         data,
@@ -141,23 +145,25 @@ async def rank_segments(
         dict[str, float] | None,
         Field(description="Criterion weights: profitability, likelihood, velocity (default 0.4 / 0.35 / 0.25)"),
     ] = None,
-) -> ranking.SegmentRanking:
+) -> SegmentRanking:
     """Rank the segments of a saved segmentation for targeting by profitability (median value),
     likelihood to convert (win rate, shrunk toward the base rate for small samples) and velocity (days to
     close), with the combined priority's weights stated, the evidence per segment, low-confidence
     segments ranked last, and the top accounts within each segment."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.analysis import ranking
+
+    data = await call.dataset(dataset)
     return await call.run(ranking.rank_segments, data, call.workspace, segmentation, weights=weights)
 
 
 @TOOLS.tool("Find red flags (anti-ICP)", effect="writes", extra=_image)
-async def find_red_flags(
-    call: Call, dataset: DatasetName, top_share: TopShare = 0.2, chart: Chart = False
-) -> red_flags.RedFlags:
+async def find_red_flags(call: Call, dataset: DatasetName, top_share: TopShare = 0.2, chart: Chart = False) -> RedFlags:
     """The anti-ICP: traits (and pairs of traits) over-represented among churned customers, lost deals
     and low-value customers, each with the bad-outcome rate of accounts that have it (Wilson interval),
     the base rate, lift and corrected significance, rendered as candidate disqualifiers."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.analysis import red_flags
+
+    data = await call.dataset(dataset)
     return await call.run(
         red_flags.find_red_flags, data, _output(call.state, dataset), top_share=top_share, chart=chart
     )

@@ -6,10 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from icp_assistant.tools.core.card import DatasetCard
-from icp_assistant.tools.ingest.outcomes import OutcomeSpec
-from icp_assistant.tools.store.datasets import LoadOptions
-from icp_assistant.tools.store.datasets import load_accounts as load_accounts_engine
+from icp_assistant.tools.core.schemas import DatasetCard
+from icp_assistant.tools.ingest.schemas import OutcomeSpec
 
 from .params import MappingArg, PathArg, Sheet
 from .registry import Call, Roots, ToolTable
@@ -54,6 +52,9 @@ async def load_accounts(
     company age and region, join deals (won/lost/open, win rate, won value, cycle days) and return a
     compact dataset card: fields found with fill rates and profiles, unmapped columns, warnings,
     outcomes, and which analyses the data supports. Pass the card's `name` to later tools."""
+    from icp_assistant.tools.store.datasets import LoadOptions
+    from icp_assistant.tools.store.datasets import load_accounts as load_accounts_engine
+
     options = LoadOptions(
         deals_path=call.state.optional_file(deals_path, roots),
         name=name,

@@ -12,8 +12,7 @@ from mcp.types import CreateMessageResult
 from pydantic import Field
 
 from icp_assistant.tools.core.errors import IcpError
-from icp_assistant.tools.model import icp as icp_engine
-from icp_assistant.tools.report.document import DocumentResult, prepare_document, write_document
+from icp_assistant.tools.report.schemas import DocumentResult
 
 from .narrative import narrative_from, sample_for, will_sample
 from .params import IcpName, Version
@@ -34,8 +33,11 @@ def ask_client(
     A sync resolver: the framework runs it in a worker thread."""
     if not will_sample(ctx, state.config.uses_sampling):
         return None  # nothing to ask: don't compute the facts twice
+    from icp_assistant.tools.model.icp import open_icp
+    from icp_assistant.tools.report.document import prepare_document
+
     try:
-        chosen = icp_engine.open_icp(state.workspace, icp, version)
+        chosen = open_icp(state.workspace, icp, version)
         contacts = state.optional_file(contacts_path, roots)
         _, batch = prepare_document(state.workspace, chosen, contacts, state.config.max_file_bytes)
     except IcpError:
@@ -65,7 +67,9 @@ async def draft_icp_document(
     messaging, roadmap, review cadence). Every number is computed; what the data cannot tell is marked as a
     hypothesis with the questions to ask. Includes the last validate_icp and size_market results for this
     version when they exist. Returns the paths, the outline, the one-page summary and who wrote the words."""
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.report.document import prepare_document, write_document
+
+    chosen = await call.icp(icp, version)
     contacts = call.state.optional_file(contacts_path, roots)
 
     def draft(progress: Callable[[float, str], None]) -> DocumentResult:

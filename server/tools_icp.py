@@ -6,21 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from icp_assistant.tools.ingest.outcomes import OutcomeSpec
-from icp_assistant.tools.model import icp as icp_engine
-from icp_assistant.tools.model.bulk import ProspectList
-from icp_assistant.tools.model.bulk import score_prospects as score_prospects_engine
-from icp_assistant.tools.model.drift import DriftCheck
-from icp_assistant.tools.model.drift import check_drift as check_drift_engine
-from icp_assistant.tools.model.engines import Compute
-from icp_assistant.tools.model.export import Export
-from icp_assistant.tools.model.export import export_icp as export_engine
-from icp_assistant.tools.model.market import REFERENCE_ACCOUNTS, REFERENCE_DEALS, Capacity, MarketSize
-from icp_assistant.tools.model.market import size_market as size_market_engine
-from icp_assistant.tools.model.prospect import ProspectScore, score_any
-from icp_assistant.tools.model.validation import ValidationReport, validate_on
-from icp_assistant.tools.model.validation import validate_icp as validate_icp_engine
-from icp_assistant.tools.store.datasets import LoadOptions, open_dataset
+from icp_assistant.tools.ingest.schemas import OutcomeSpec
+from icp_assistant.tools.model.review_schemas import DriftCheck, ValidationReport
+from icp_assistant.tools.model.schemas import Export, ICPSummary, MarketSize, ProspectList, ProspectScore, Thresholds
 
 from .params import DatasetName, EngineChoice, Gates, IcpName, Points, Rubric, Version
 from .registry import Call, Roots, ToolTable
@@ -60,7 +48,7 @@ async def build_icp(
             "success, e.g. {'column': 'Churn', 'success': ['No']} (same shape as load_accounts' outcome)"
         ),
     ] = None,
-) -> icp_engine.ICPSummary:
+) -> ICPSummary:
     """Learn the ICP scorecard from a dataset and save it as a new version: criteria with whole points
     (learned by regularised logistic regression on won vs lost deals, or from smoothed lift when only
     customers are known; only attributes associated with the outcome beyond chance carry points; leaky
@@ -68,7 +56,9 @@ async def build_icp(
     violated must-have or a disqualifier caps in red), best-fit / good-fit / red-flag statements with
     evidence, the in-sample win rate per tier, and the segments it targets with their description facts
     (who, why they fit, when, example accounts, negative description)."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.model import icp as icp_engine
+
+    data = await call.dataset(dataset)
     thresholds = _thresholds(green, yellow)
     settings = icp_engine.Settings(
         thresholds=thresholds, must_haves=must_haves, disqualifiers=disqualifiers, rubric=rubric, points=points
@@ -88,11 +78,13 @@ async def edit_icp(
     disqualifiers: Gates = None,
     rubric: Rubric = None,
     points: Points = None,
-) -> icp_engine.ICPSummary:
+) -> ICPSummary:
     """Change an ICP's weights, thresholds or gates without refitting: writes the next version (earlier
     versions stay readable). Rubric and hand-set points apply to the points as learned; pass [] or {} to go
     back to the learned points. In-sample tiers and segment scores are recomputed."""
-    current = await call.off(icp_engine.open_icp, call.workspace, icp)
+    from icp_assistant.tools.model import icp as icp_engine
+
+    current = await call.icp(icp)
     thresholds = None
     if green is not None or yellow is not None:
         thresholds = _thresholds(green or current.thresholds.green, yellow or current.thresholds.yellow)
@@ -136,7 +128,9 @@ async def score_prospect(
     fit?": pass `company` (name, domain or id) and it is found in the loaded datasets and scored as stored
     there (`found` says which dataset and row; a customer is told whether it sits inside the ICP); a name
     matching several companies lists them to pick from by domain or dataset + row."""
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.model.prospect import score_any
+
+    chosen = await call.icp(icp, version)
     return await call.run(score_any, call.workspace, chosen, fields, company, dataset, row)
 
 
@@ -163,14 +157,18 @@ async def validate_icp(
     top-decile lift, calibration, and base-rate and plain logistic baselines side by side. Says plainly when
     tiers do not separate or the sample is too small to tell. With `holdout`, the saved version is scored
     as it is on that second dataset."""
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
-    data = await call.off(open_dataset, call.workspace, dataset, deals=icp_engine.training_deals(chosen))
+    from icp_assistant.tools.model.icp import save_result, training_deals
+    from icp_assistant.tools.model.validation import validate_icp as validate_icp_engine
+    from icp_assistant.tools.model.validation import validate_on
+
+    chosen = await call.icp(icp, version)
+    data = await call.dataset(dataset, deals=training_deals(chosen))  # only the deal columns training reads
     if holdout is not None:
-        other = await call.off(open_dataset, call.workspace, holdout, deals=icp_engine.training_deals(chosen))
+        other = await call.dataset(holdout, deals=training_deals(chosen))
         result = await call.run(validate_on, data, other, chosen)
     else:
         result = await call.run(validate_icp_engine, data, chosen, split=split)
-    await call.off(icp_engine.save_result, call.workspace, chosen, "validation", result)
+    await call.off(save_result, call.workspace, chosen, "validation", result)
     return result
 
 
@@ -191,10 +189,13 @@ async def check_drift(
     (PSI with a sampling-noise floor, KS / Cramer's V; coverage changes such as emptier or recoded columns kept
     apart from real mix changes), the share of new wins scoring red then and now, and win rate per tier then
     and now; too few recent wins (< 30) is said instead of judged."""
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
-    deals = icp_engine.training_deals(chosen)  # drift compares the training frames' wins
-    reference = await call.off(open_dataset, call.workspace, dataset, deals=deals)
-    later = await call.off(open_dataset, call.workspace, recent, deals=deals) if recent is not None else None
+    from icp_assistant.tools.model.drift import check_drift as check_drift_engine
+    from icp_assistant.tools.model.icp import training_deals
+
+    chosen = await call.icp(icp, version)
+    deals = training_deals(chosen)  # drift compares the training frames' wins
+    reference = await call.dataset(dataset, deals=deals)
+    later = await call.dataset(recent, deals=deals) if recent is not None else None
     return await call.run(check_drift_engine, reference, chosen, recent=later, since=since)
 
 
@@ -209,7 +210,9 @@ async def export_icp(
     icp_tier, icp_reasons (the three criteria with the most points, as in a prospect list) and
     icp_criteria_met, and agrees exactly with score_prospect), a JSON spec of the criteria and points,
     and HubSpot-style scoring rules; files are written to the workspace and their paths returned."""
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.model.export import export_icp as export_engine
+
+    chosen = await call.icp(icp, version)
     return await call.run(export_engine, chosen, call.workspace.folder("exports", chosen.name), table)
 
 
@@ -233,7 +236,11 @@ async def score_prospects(
     top accounts, the file paths and data-quality notes. Files of millions of rows are scored out of core
     (the ICP's SQL on an embedded DuckDB, or on Spark when the server has --spark), with the same results.
     Progress is reported for big files."""
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.model.bulk import score_prospects as score_prospects_engine
+    from icp_assistant.tools.model.engines import Compute
+    from icp_assistant.tools.store.datasets import LoadOptions
+
+    chosen = await call.icp(icp, version)
     options = LoadOptions(sheet=sheet_arg(sheet), max_bytes=call.config.max_file_bytes)
     compute = Compute(engine, call.config.spark)
     return await call.run(
@@ -266,22 +273,26 @@ async def size_market(
     from won deals per size band (stated), SAM = green + yellow, SOM = min(SAM x share, reps x deals x win rate
     x value), sensitivity to the assumptions, and the ranked SOM account list written to a file. Universes of
     millions of rows are scored out of core (DuckDB, or Spark with --spark), with the same results."""
-    reference = await call.off(
-        open_dataset, call.workspace, dataset, accounts=REFERENCE_ACCOUNTS, deals=REFERENCE_DEALS
-    )
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp)
+    from icp_assistant.tools.model.engines import Compute
+    from icp_assistant.tools.model.icp import save_result
+    from icp_assistant.tools.model.market import REFERENCE_ACCOUNTS, REFERENCE_DEALS, Capacity
+    from icp_assistant.tools.model.market import size_market as size_market_engine
+    from icp_assistant.tools.store.datasets import LoadOptions
+
+    reference = await call.dataset(dataset, accounts=REFERENCE_ACCOUNTS, deals=REFERENCE_DEALS)
+    chosen = await call.icp(icp)
     options = LoadOptions(max_bytes=call.config.max_file_bytes)
     capacity = Capacity(share=share, reps=reps, deals_per_rep=deals_per_rep, contract_value=contract_value)
     compute = Compute(engine, call.config.spark)
     path = call.state.resolve(universe, roots)
     result = await call.run(size_market_engine, reference, chosen, path, call.workspace, capacity, options, compute)
-    await call.off(icp_engine.save_result, call.workspace, chosen, "market", result)
+    await call.off(save_result, call.workspace, chosen, "market", result)
     return result
 
 
-def _thresholds(green: int, yellow: int) -> icp_engine.Thresholds:
+def _thresholds(green: int, yellow: int) -> Thresholds:
     from icp_assistant.tools.core.errors import OptionError
 
     if yellow >= green:
         raise OptionError(f"Thresholds out of order: yellow ({yellow}) must be below green ({green}).")
-    return icp_engine.Thresholds(green=green, yellow=yellow)
+    return Thresholds(green=green, yellow=yellow)

@@ -17,9 +17,8 @@ from mcp.types import CreateMessageResult
 from pydantic import Field
 
 from icp_assistant.tools.core.errors import IcpError
-from icp_assistant.tools.model.icp import open_icp
-from icp_assistant.tools.report import messaging as engine
 from icp_assistant.tools.report.narrative import Batch, Narrative
+from icp_assistant.tools.report.schemas import Messaging
 from icp_assistant.tools.store.profile import ProfileChanges, ProfileUpdate, update_profile
 
 from .narrative import narrative_from, sample_for, will_sample
@@ -42,6 +41,9 @@ def ask_client(
     """The sampling request for these arguments, or None (no sampling: the fallback writer is used)."""
     if not will_sample(ctx, state.config.uses_sampling):
         return None  # nothing to ask: don't compute the facts twice
+    from icp_assistant.tools.model.icp import open_icp
+    from icp_assistant.tools.report import messaging as engine
+
     try:
         chosen = open_icp(state.workspace, icp, version)
         _, _, batch = engine.prepare_messaging(
@@ -73,7 +75,7 @@ async def draft_messaging(
             "champions and decision makers in won vs lost deals becomes persona facts for the messages"
         ),
     ] = None,
-) -> engine.Messaging:
+) -> Messaging:
     """Positioning, value propositions, pains, proof points, objections and three message drafts (email,
     LinkedIn note, ad copy) for one segment of an ICP (and optionally a persona), grounded in the segment's
     computed facts: win rate with its sample vs the base, sales cycle, value and churn vs all accounts, its
@@ -84,7 +86,9 @@ async def draft_messaging(
     ask sales. The product's name, category, outcome and the user's own proof points come from the product
     profile (set_product_profile); `placeholders` lists what is left for the user to fill in. The full text
     is written to a Markdown file whose path is returned."""
-    chosen = await call.off(open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.report import messaging as engine
+
+    chosen = await call.icp(icp, version)
     contacts = call.state.optional_file(contacts_path, roots)
 
     def narrate(batch: Batch) -> Narrative:

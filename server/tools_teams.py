@@ -9,14 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from icp_assistant.tools.model import icp as icp_engine
-from icp_assistant.tools.model.adoption import FeatureAdoption
-from icp_assistant.tools.model.adoption import analyze_feature_adoption as analyze_engine
-from icp_assistant.tools.model.expansion import ExpansionReport, FitTier
-from icp_assistant.tools.model.expansion import find_expansion as find_expansion_engine
-from icp_assistant.tools.model.pipeline import PipelineReview
-from icp_assistant.tools.model.pipeline import review_pipeline as review_pipeline_engine
-from icp_assistant.tools.store.datasets import open_dataset, read_deals
+from icp_assistant.tools.model.team_schemas import ExpansionReport, FeatureAdoption, FitTier, PipelineReview
 
 from .params import DatasetName, IcpName, Sheet, Version
 from .registry import Call, Roots, ToolTable
@@ -48,16 +41,20 @@ async def review_pipeline(
     not predict winning it says so, gives no likelihoods and orders by stage (later first) then age, flagging deals
     older than won deals' 90th-percentile sales cycle. Returns counts, totals, the held-out win rate per score band
     with intervals, the top deals and the whole list as CSV and Parquet files."""
-    data = await call.off(open_dataset, call.workspace, dataset)
+    from icp_assistant.tools.model.icp import save_result
+    from icp_assistant.tools.model.pipeline import review_pipeline as review_pipeline_engine
+    from icp_assistant.tools.store.datasets import read_deals
+
+    data = await call.dataset(dataset)
     name = icp if icp is not None else f"{data.name}-icp"  # the name build_icp gives by default
-    chosen = await call.off(icp_engine.open_icp, call.workspace, name, version)
+    chosen = await call.icp(name, version)
     pipeline = source = None
     if path is not None:
         resolved = call.state.resolve(path, roots)
         pipeline = await call.off(read_deals, resolved, sheet_arg(sheet), call.config.max_file_bytes, ("deal_stage",))
         source = resolved.name
     result = await call.run(review_pipeline_engine, data, chosen, call.workspace, pipeline=pipeline, source=source)
-    await call.off(icp_engine.save_result, call.workspace, chosen, "pipeline", result)
+    await call.off(save_result, call.workspace, chosen, "pipeline", result)
     return result
 
 
@@ -99,8 +96,11 @@ async def analyze_feature_adoption(
     with a Newcombe interval, or 'no reliable difference'); and the onboarding order of ICP-fit (green) customers:
     median days from becoming a customer to first use. Usage rows join to accounts by id or company name; accounts
     not in the dataset are counted and named. The full tables are written to a CSV file whose path is returned."""
-    data = await call.off(open_dataset, call.workspace, dataset)
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.model.adoption import analyze_feature_adoption as analyze_engine
+    from icp_assistant.tools.model.icp import save_result
+
+    data = await call.dataset(dataset)
+    chosen = await call.icp(icp, version)
     result = await call.run(
         analyze_engine,
         data,
@@ -112,7 +112,7 @@ async def analyze_feature_adoption(
         segmentation=segmentation,
         mapping=mapping,
     )
-    await call.off(icp_engine.save_result, call.workspace, chosen, "adoption", result)
+    await call.off(save_result, call.workspace, chosen, "adoption", result)
     return result
 
 
@@ -155,8 +155,11 @@ async def find_expansion(
     a CSV. Expansion history when the data has it (a won deal after the first won deal, or an expansion value): how
     many customers expanded, with an interval, and the traits of those that expanded vs those that did not (rates
     with Wilson intervals, lift, Benjamini-Hochberg correction), or 'no reliable pattern'."""
-    data = await call.off(open_dataset, call.workspace, dataset)
-    chosen = await call.off(icp_engine.open_icp, call.workspace, icp, version)
+    from icp_assistant.tools.model.expansion import find_expansion as find_expansion_engine
+    from icp_assistant.tools.model.icp import save_result
+
+    data = await call.dataset(dataset)
+    chosen = await call.icp(icp, version)
     result = await call.run(
         find_expansion_engine,
         data,
@@ -167,5 +170,5 @@ async def find_expansion(
         min_peers=min_peers,
         tiers=tier,
     )
-    await call.off(icp_engine.save_result, call.workspace, chosen, "expansion", result)
+    await call.off(save_result, call.workspace, chosen, "expansion", result)
     return result

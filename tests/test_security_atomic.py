@@ -22,7 +22,7 @@ from mcp import Client
 
 from icp_assistant.server.app import build_server
 from icp_assistant.server.config import ServerConfig
-from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.model.icp import ICPVersion, versions
 from icp_assistant.tools.store.workspace import LEFTOVER_RE, Workspace
 

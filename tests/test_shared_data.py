@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace
 

@@ -15,7 +15,7 @@ import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from icp_assistant.tools.core.card import DatasetCard
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.store.workspace import write_json
 from icp_assistant.tools.synthetic import write_example_set
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.stats import ALPHA, MIN_N, Rate, bh_adjust, rate, two_by_two_p
 
+from .adoption_schemas import ChurnSeparator, ExpansionSeparator, OnboardingStep, Standout
 from .expansion_history import expanded_customers
 
 MIN_SIDE = 5  # churned and retained customers needed to compare them
@@ -32,50 +32,6 @@ MIN_LIFT = 1.25  # a group standing out must differ from all customers by at lea
 
 
 LONGEST = 60  # characters of a feature or group name in the summary (the CSV has them whole)
-
-
-class FeatureRate(BaseModel):
-    feature: str
-    adopted: Rate = Field(description="Customers who used the feature at least once")
-
-
-class Standout(BaseModel):
-    """A tier or segment whose customers adopt a feature reliably more (or less) than the other customers."""
-
-    group: str
-    feature: str
-    adopted: Rate
-    others: Rate = Field(description="The other customers")
-    lift: float = Field(description="Adoption in the group / adoption of all customers")
-    q_value: float = Field(description="Benjamini-Hochberg adjusted p-value across every group and feature")
-
-
-class ChurnSeparator(BaseModel):
-    feature: str
-    retained: Rate
-    churned: Rate
-    difference: float = Field(description="Retained minus churned adoption, -1 to 1")
-    low: float = Field(description="Newcombe 95% interval of the difference, lower bound")
-    high: float = Field(description="Newcombe 95% interval of the difference, upper bound")
-    q_value: float = Field(description="Benjamini-Hochberg adjusted p-value across the features")
-
-
-class ExpansionSeparator(BaseModel):
-    feature: str
-    expanded: Rate = Field(description="Adoption among customers that expanded")
-    not_expanded: Rate = Field(description="Adoption among customers that did not")
-    difference: float = Field(description="Expanded minus not expanded adoption, -1 to 1")
-    low: float = Field(description="Newcombe 95% interval of the difference, lower bound")
-    high: float = Field(description="Newcombe 95% interval of the difference, upper bound")
-    q_value: float = Field(description="Benjamini-Hochberg adjusted p-value across the features")
-
-
-class OnboardingStep(BaseModel):
-    order: int
-    feature: str
-    adopted: Rate = Field(description="ICP-fit customers who used it")
-    median_days: float | None = Field(description="Median days from becoming a customer to first use")
-    dated: int = Field(description="Adopters with a known first-use date (the median's n)")
 
 
 @dataclass

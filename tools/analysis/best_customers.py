@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError, listing
@@ -24,30 +22,11 @@ from icp_assistant.tools.core.stats import round_sig, spearman
 from icp_assistant.tools.store.workspace import write_table
 
 from .attributes import add_bands
+from .schemas import METRICS, BestCustomers, MetricUse, TopAccount, ValueDriver, ValueShare
 
 MAX_TOP = 10
 
 
-@dataclass(frozen=True)
-class Metric:
-    column: str
-    family: str
-    higher_is_better: bool
-    label: str
-
-
-METRICS: dict[str, Metric] = {
-    "lifetime_value": Metric("lifetime_value", "value", True, "lifetime value"),
-    "contract_value": Metric("contract_value", "value", True, "contract value"),
-    "won_value": Metric("won_value", "value", True, "won deal value"),
-    "expansion_value": Metric("expansion_value", "expansion", True, "expansion"),
-    "tenure_months": Metric("tenure_months", "retention", True, "tenure"),
-    "retained": Metric("retained", "retention", True, "retention (not churned)"),
-    "nps": Metric("nps", "satisfaction", True, "NPS"),
-    "csat": Metric("csat", "satisfaction", True, "CSAT / health"),
-    "median_cycle_days": Metric("median_cycle_days", "velocity", False, "sales cycle"),
-    "win_rate": Metric("win_rate", "conversion", True, "deal win rate"),
-}
 DEFAULT_FAMILY_WEIGHTS = {
     "value": 0.5,
     "expansion": 0.1,
@@ -61,61 +40,6 @@ VALUE_PRIORITY = ("lifetime_value", "contract_value", "won_value")
 def primary_value(frame: pd.DataFrame) -> str | None:
     """The first value column (in ``VALUE_PRIORITY`` order) that ``frame`` has and fills at least once."""
     return next((c for c in VALUE_PRIORITY if c in frame and frame[c].notna().any()), None)
-
-
-class MetricUse(BaseModel):
-    metric: str
-    label: str
-    weight: float = Field(description="Share of the score, 0-1")
-    higher_is_better: bool
-    coverage: float = Field(description="Share of scored accounts that have this metric, 0-1")
-
-
-class TopAccount(BaseModel):
-    name: str
-    score: float = Field(description="Value score, 0-100 (percentile-based)")
-    value: float | None = Field(None, description="Primary value metric")
-    reasons: list[str]
-
-
-class ValueShare(BaseModel):
-    """How value splits across the values of one attribute."""
-
-    attribute: str
-    value: str
-    accounts: int
-    account_share: float
-    value_share: float
-    median_value: float | None
-
-
-class ValueDriver(BaseModel):
-    column: str
-    spearman: float
-    p_value: float
-    n: int
-    statement: str
-
-
-class BestCustomers(BaseModel):
-    """Who the best customers are, by a stated definition."""
-
-    dataset: str
-    definition: list[MetricUse] = Field(description="Metrics and weights used for the value score")
-    primary_value: str | None = Field(description="Metric used for concentration (value held)")
-    candidates: int = Field(description="Accounts scored (customers; all accounts when outcomes are unknown)")
-    top_share: float
-    best: int = Field(description="Accounts in the top share: the 'best customers'")
-    concentration: str | None = Field(description="Plain statement of value concentration")
-    top_value_share: float | None = Field(description="Share of total primary value held by the best customers")
-    gini: float | None = Field(description="Gini coefficient of the primary value (0 equal - 1 concentrated)")
-    by_size: list[ValueShare] = Field(description="Value share by size band (capped)")
-    drivers: list[ValueDriver] = Field(description="Firmographic numbers that rank with value (Spearman)")
-    top_accounts: list[TopAccount]
-    truncated: bool
-    table_path: str = Field(description="CSV with every scored account")
-    chart_path: str | None = None
-    notes: list[str]
 
 
 def _candidates(data: pd.DataFrame) -> tuple[pd.DataFrame, str]:

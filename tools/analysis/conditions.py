@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.errors import OptionError
 
 from .attributes import MULTI_SEPARATOR, resolve_column
-
-Op = Literal["==", "!=", ">", ">=", "<", "<=", "in", "not in", "contains"]
-
-
-class Condition(BaseModel):
-    """One test on a column; several conditions are combined with AND."""
-
-    column: str = Field(description="Column or canonical field, e.g. industry, size_band, employee_count")
-    op: Op = Field("==", description="Comparison")
-    value: str | float | list[str] = Field(description="Value, number, or list of values for in / not in")
+from .schemas import Condition
 
 
 def _as_number(value: object, condition: Condition) -> float:

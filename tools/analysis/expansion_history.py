@@ -13,41 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.labels import field_label, level_label
 from icp_assistant.tools.core.stats import Rate, bh_adjust, rate, round_sig
 from icp_assistant.tools.store.workspace import write_table
 
+from .adoption_schemas import ExpansionHistory, ExpansionTrait
 from .attributes import OTHER, Attribute, attributes, trait_mask
 from .contrast import MIN_COUNT, Comparison, pair_tests, score_counts, select, value_tests
 
 MAX_TRAITS, MAX_FEWER = 6, 3
 NOT_TRAITS = ("lifecycle_stage", "churned")  # the relationship after the sale, not a trait of the company
-
-
-class ExpansionTrait(BaseModel):
-    """An attribute value (or a pair) with a different expansion rate."""
-
-    trait: str
-    expanded_with: Rate = Field(description="Expansion rate of customers with the trait (Wilson 95% interval)")
-    expanded_without: Rate = Field(description="Expansion rate of customers without it")
-    lift: float = Field(description="Expansion rate with the trait / expansion rate of all customers")
-    q_value: float = Field(description="p-value after Benjamini-Hochberg correction over every value and pair tested")
-
-
-class ExpansionHistory(BaseModel):
-    """Customers that expanded, and what sets them apart; or the verdict that nothing reliable does."""
-
-    source: str = Field(description="How an expansion was recognised")
-    expanded: Rate = Field(description="Customers that expanded, of the customers with a known history")
-    reliable: bool = Field(description="True when at least one trait passes significance and effect size")
-    verdict: str
-    traits: list[ExpansionTrait] = Field(description="Traits of customers that expanded more often (capped)")
-    fewer: list[ExpansionTrait] = Field(description="Traits of customers that expanded less often (capped)")
-    tested: int = Field(description="Attribute values and pairs tested (the multiple-comparison family)")
-    table_path: str = Field(description="CSV with every value tested")
 
 
 def expanded_customers(dataset: Dataset, is_customer: pd.Series) -> tuple[pd.Series, str] | None:

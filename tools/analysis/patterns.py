@@ -16,13 +16,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
 from icp_assistant.tools.core.stats import (
     ALPHA,
-    Rate,
     bh_adjust,
     design_effect,
     mann_whitney_p,
@@ -36,58 +34,12 @@ from .attributes import Attribute, add_bands, attributes, is_leaky, numeric_colu
 from .best_customers import best_mask
 from .conditions import Condition, condition_mask, condition_text
 from .contrast import MIN_LIFT, Comparison, pair_tests, select, value_tests
+from .schemas import NumericContrast, Pattern, PatternReport
 
 Compare = Literal["best", "won", "churned", "condition"]
 MAX_PATTERNS = 8
 MAX_UNDER = 4
 MAX_NUMERIC = 5
-
-
-class Pattern(BaseModel):
-    """One attribute value over- or under-represented in the group."""
-
-    attribute: str
-    value: str
-    statement: str = Field(description="The finding in plain terms, with n and lift")
-    in_group: int = Field(description="Group members with this value")
-    group_size: int
-    with_value: int = Field(description="Rows (accounts or deals) with this value")
-    support: float = Field(description="Share of the group with this value, 0-1")
-    base_rate: float = Field(description="Share of all rows with this value, 0-1")
-    lift: float = Field(description="support / base_rate; 1 = no difference")
-    group_rate: Rate = Field(description="Share of rows with this value that are in the group (e.g. win rate)")
-    group_rate_without: float | None = Field(description="The same share among rows without this value")
-    q_value: float = Field(description="p-value after Benjamini-Hochberg correction")
-
-
-class NumericContrast(BaseModel):
-    column: str
-    group_median: float | None
-    group_iqr: tuple[float, float] | None
-    rest_median: float | None
-    rest_iqr: tuple[float, float] | None
-    q_value: float
-    significant: bool
-
-
-class PatternReport(BaseModel):
-    """What separates the group from the rest; or the plain verdict that nothing does."""
-
-    dataset: str
-    comparison: str = Field(description="Which group against what")
-    unit: Literal["accounts", "deals"]
-    group: Rate = Field(description="Group size as a share of all rows compared")
-    effective_n: float | None = Field(None, description="Deals only: sample size after the clustering correction")
-    reliable: bool = Field(description="True when at least one pattern passes significance and effect size")
-    verdict: str
-    patterns: list[Pattern] = Field(description="Strongest over-represented traits (capped)")
-    less_common: list[Pattern] = Field(description="Traits clearly rarer in the group (capped)")
-    numeric: list[NumericContrast]
-    tested: int = Field(description="Attribute values tested (the multiple-comparison family)")
-    excluded: list[str] = Field(description="Columns not used: set after the outcome (leakage) or not attributes")
-    truncated: bool
-    table_path: str = Field(description="CSV with every value tested")
-    chart_path: str | None = None
 
 
 Columns = list[str] | Callable[[pd.DataFrame, np.ndarray], list[str]] | None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import OptionError, listing
@@ -19,49 +18,12 @@ from icp_assistant.tools.core.stats import MIN_N, Rate, shrunk_rate
 from icp_assistant.tools.store.workspace import Workspace, write_table
 
 from .best_customers import METRICS, primary_value, value_scores
+from .segment_schemas import MIN_ACCOUNTS, RankedAccount, RankedSegment, SegmentRanking
 from .segments import open_segmentation
 
 DEFAULT_WEIGHTS = {"profitability": 0.4, "likelihood": 0.35, "velocity": 0.25}
-MIN_ACCOUNTS = 10
 MAX_RANKED = 8
 TOP_ACCOUNTS = 3
-
-
-class RankedAccount(BaseModel):
-    name: str
-    value: float | None
-    cycle_days: float | None
-    win_rate: float | None
-
-
-class RankedSegment(BaseModel):
-    rank: int
-    segment_id: int
-    name: str
-    accounts: int
-    priority: float = Field(description="Combined priority 0-100 (weighted mean of criterion percentiles)")
-    profitability: float | None = Field(description="Median primary value per account")
-    likelihood: Rate | None = Field(description="Win rate with Wilson interval")
-    velocity_days: float | None = Field(description="Median sales cycle (days) of won deals; lower is faster")
-    scores: dict[str, float] = Field(description="Percentile 0-100 per criterion among segments (shrunk)")
-    low_confidence: bool = Field(description=f"Fewer than {MIN_ACCOUNTS} accounts or {MIN_N} closed deals")
-    evidence: str
-    top_accounts: list[RankedAccount]
-
-
-class SegmentRanking(BaseModel):
-    """Segments ranked for targeting, with the weights and evidence stated."""
-
-    segmentation: str
-    dataset: str
-    weights: dict[str, float]
-    criteria: dict[str, str] = Field(description="What each criterion measures")
-    base_win_rate: float | None
-    ranked: list[RankedSegment]
-    total: int
-    truncated: bool
-    table_path: str
-    notes: list[str]
 
 
 def _weights(requested: Mapping[str, float] | None) -> dict[str, float]:

@@ -10,51 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError
-from icp_assistant.tools.core.stats import Rate, bh_adjust, design_effect, rate, round_sig
+from icp_assistant.tools.core.stats import bh_adjust, design_effect, rate, round_sig
 from icp_assistant.tools.store.workspace import write_table
 
 from .attributes import add_bands, attributes
 from .best_customers import best_mask
 from .contrast import Comparison, pair_tests, select, value_tests
 from .patterns import comparison_frame
+from .schemas import RedFlag, RedFlags, Source
 
-Source = Literal["churned", "lost", "low_value"]
 MAX_FLAGS = 8
 WORDS = {"churned": "churn", "lost": "lose", "low_value": "are low-value"}
-
-
-class RedFlag(BaseModel):
-    source: Source = Field(description="Which bad outcome this trait is over-represented in")
-    attribute: str
-    value: str
-    statement: str
-    with_trait: int = Field(description="Rows (accounts or deals) with the trait")
-    bad_rate: Rate = Field(description="Share of rows with the trait that had the bad outcome")
-    base_rate: float = Field(description="Bad-outcome rate over all rows")
-    lift: float
-    q_value: float
-    disqualifier: str = Field(description="Candidate rule for the ICP (review before using as a hard gate)")
-
-
-class RedFlags(BaseModel):
-    """The anti-ICP: traits of accounts that churn, lose or bring little value."""
-
-    dataset: str
-    sources: dict[str, str] = Field(description="Bad outcomes examined, with group sizes")
-    flags: list[RedFlag]
-    reliable: bool
-    verdict: str
-    total: int
-    truncated: bool
-    table_path: str
-    chart_path: str | None = None
 
 
 def _frames(dataset: Dataset, top_share: float) -> Iterator[tuple[Source, Comparison]]:

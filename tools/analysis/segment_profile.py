@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.labels import field_label
-from icp_assistant.tools.core.stats import Rate, bh_adjust, quantiles, rate, round_sig
+from icp_assistant.tools.core.stats import bh_adjust, quantiles, rate, round_sig
 
 from .attributes import OTHER, Attribute
 from .contrast import AttributeValues, Comparison, value_tests
+from .segment_schemas import Outcomes, Outlier, Trait
 
 MIN_SUPPORT, MIN_TRAIT_LIFT, MIN_TRAIT_COUNT = 0.2, 1.5, 5
 MAX_TRAITS, MAX_OUTLIERS = 3, 3
@@ -28,31 +28,6 @@ FAMILIES = (
 
 def family(column: str) -> frozenset[str]:
     return next((f for f in FAMILIES if column in f), frozenset({column}))
-
-
-class Trait(BaseModel):
-    attribute: str
-    value: str
-    support: float = Field(description="Share of the segment with this value, 0-1")
-    base_rate: float = Field(description="Share of all accounts with this value, 0-1")
-    lift: float
-    accounts: int
-
-
-class Outcomes(BaseModel):
-    """How the accounts in a group turned out."""
-
-    win_rate: Rate | None = Field(None, description="Won / (won + lost) closed deals, or accounts when no deals")
-    base_win_rate: float | None = None
-    churn: Rate | None = Field(None, description="Churned / customers")
-    median_value: float | None = Field(None, description="Median primary value per customer")
-    total_value: float | None = None
-    median_cycle_days: float | None = None
-
-
-class Outlier(BaseModel):
-    name: str
-    reason: str
 
 
 def distinctive_traits(

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError
@@ -34,6 +33,7 @@ from . import segment_profile as profile
 from .attributes import BANDED, OTHER, add_bands, attributes, numeric_columns, resolve_column, split_cells
 from .best_customers import primary_value
 from .contrast import attribute_values
+from .segment_schemas import Segment, Segmentation
 
 if TYPE_CHECKING:
     from .clustering import Clustering
@@ -44,42 +44,6 @@ MAX_NUMERIC = 3
 UNKNOWN = "(unknown)"
 OTHER_COMBINATIONS = "Other combinations"
 Progress = Callable[[float, str], None]
-
-
-class Segment(BaseModel):
-    id: int
-    name: str = Field(description="From the defining values and most distinctive traits; 'Mixed' when none")
-    accounts: int
-    share: float = Field(description="Share of all accounts, 0-1")
-    definition: dict[str, str] | None = Field(None, description="Dimension values (dimension mode)")
-    traits: list[profile.Trait] = Field(
-        description="Distinctive traits: support >= 20%, lift >= 1.5, n >= 5, BH q < .05"
-    )
-    numeric: dict[str, tuple[float, float]] = Field(description="Median in segment, median overall")
-    outcomes: profile.Outcomes
-    outliers: list[profile.Outlier]
-    mixed: bool = Field(description="True when nothing distinguishes the segment")
-
-
-class Segmentation(BaseModel):
-    """Segments of a dataset, saved under `name` for rank_segments and later tools."""
-
-    name: str
-    dataset: str
-    mode: Literal["dimensions", "discovered"]
-    dimensions: list[str]
-    k: int = Field(description="Number of segments")
-    reason: str = Field(description="Why these segments (dimension choice, or how k was chosen)")
-    stable: bool | None = Field(None, description="Discovered mode: whether any k was stable under resampling")
-    diagnostics: list[dict[str, float | int | bool | None]] = Field(default_factory=list)
-    min_size: int
-    segments: list[Segment]
-    segments_total: int
-    truncated: bool
-    table_path: str
-    membership_path: str
-    chart_path: str | None = None
-    notes: list[str]
 
 
 def _dimension_values(frame: pd.DataFrame, column: str, kind: str | None, min_size: int) -> pd.Series:

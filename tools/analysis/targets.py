@@ -25,6 +25,7 @@ from icp_assistant.tools.store.workspace import Workspace
 from .attributes import MAX_VALUES, OTHER, Attribute, add_bands, attributes, raw_values, trait_mask
 from .best_customers import VALUE_PRIORITY, primary_value
 from .segment_profile import Outcomes, family
+from .segment_schemas import NearestSegment
 from .segments import Segment, open_segmentation
 
 MAX_EXAMPLES, MAX_NEGATIVE = 3, 3
@@ -210,17 +211,6 @@ def target_segments(
         )  # fmt: skip
     out.sort(key=lambda s: (not s.target, -s.median_score, -s.accounts))
     return result.name, out
-
-
-class NearestSegment(BaseModel):
-    """The ICP segment a prospect resembles most."""
-
-    name: str
-    target: bool
-    matched: list[str] = Field(description="Profile values the prospect shares")
-    differs: list[str] = Field(description="Profile values the prospect has otherwise")
-    unknown: list[str] = Field(description="Profile attributes the prospect does not give")
-    similarity: float = Field(description="Share of the segment's profile the prospect matches, 0-1")
 
 
 def nearest_segment(segments: list[TargetSegment], row: pd.DataFrame) -> NearestSegment | None:

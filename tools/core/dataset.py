@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .card import DatasetCard
 from .fields import Kinds
+from .schemas import DatasetCard
 
 
 @dataclass

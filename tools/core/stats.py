@@ -13,21 +13,10 @@ from types import ModuleType
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
-MIN_N = 30  # below this many observations a rate is called a small sample
+from .schemas import MIN_N, Rate
+
 ALPHA = 0.05
-
-
-class Rate(BaseModel):
-    """A proportion with its evidence."""
-
-    rate: float | None = Field(description="Share, 0-1 (null when n = 0)")
-    hits: int = Field(description="Count of successes")
-    n: int = Field(description="Sample size")
-    low: float | None = Field(None, description="Wilson 95% interval, lower bound")
-    high: float | None = Field(None, description="Wilson 95% interval, upper bound")
-    small_sample: bool = Field(description=f"True when n < {MIN_N}: treat as weak evidence")
 
 
 def _scipy_stats() -> ModuleType:

@@ -12,6 +12,14 @@ import pandas as pd
 from icp_assistant.tools.core import card as C
 from icp_assistant.tools.core.errors import listing
 from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, Kinds, fields_for
+from icp_assistant.tools.core.schemas import (
+    DatasetCard,
+    DealSummary,
+    FieldProfile,
+    OutcomeSummary,
+    SourceFile,
+    UnmappedColumn,
+)
 
 from .cleaning import CleanTable
 from .deals import DealJoin
@@ -104,17 +112,17 @@ class CardBuilder:
     unfit: list[str] = field(default_factory=list)
     currency: str | None = None
 
-    def card(self, files: list[C.SourceFile]) -> C.DatasetCard:
+    def card(self, files: list[SourceFile]) -> DatasetCard:
         guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
         warnings = [w for w in guessed if w] + self.warnings()
         base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
-        return C.DatasetCard(
+        return DatasetCard(
             name=self.name,
             rows=len(self.table),
             files=files,
             fields=self.field_profiles(),
             unmapped=[
-                C.UnmappedColumn(column=c, kind=self.kinds[c], fill_rate=round(float(self.table[c].notna().mean()), 3))
+                UnmappedColumn(column=c, kind=self.kinds[c], fill_rate=round(float(self.table[c].notna().mean()), 3))
                 for c in base_unmapped[: C.MAX_UNMAPPED]
             ],
             unmapped_total=len(base_unmapped),
@@ -129,7 +137,7 @@ class CardBuilder:
             data_path="",
         )
 
-    def field_profiles(self) -> list[C.FieldProfile]:
+    def field_profiles(self) -> list[FieldProfile]:
         out = []
         canonical = [f.name for f in fields_for("accounts") if f.name in self.table]
         derived = [f for f in DERIVED_KINDS if f in self.table and f not in canonical]
@@ -142,7 +150,7 @@ class CardBuilder:
             out.append(C.profile(column, self.table[column], self.kinds.get(column, "category"), source, notes))
         return out
 
-    def outcome_summary(self) -> C.OutcomeSummary:
+    def outcome_summary(self) -> OutcomeSummary:
         outcome = self.table["outcome"] if "outcome" in self.table else pd.Series(dtype="object")
         counts = outcome.value_counts()
         churned = self.table.get("churned")
@@ -160,7 +168,7 @@ class CardBuilder:
             )
             if c in self.table and self.table[c].notna().any()
         ]
-        return C.OutcomeSummary(
+        return OutcomeSummary(
             source=self.outcome_source,
             won=int(counts.get("won", 0)),
             lost=int(counts.get("lost", 0)),
@@ -170,14 +178,14 @@ class CardBuilder:
             value_fields=value_fields,
         )
 
-    def deal_summary(self) -> C.DealSummary | None:
+    def deal_summary(self) -> DealSummary | None:
         if self.join is None or self.deals is None:
             return None
         date_range = None
         if "deal_closed" in self.deals and self.deals["deal_closed"].notna().any():
             closed = self.deals["deal_closed"].dropna()
             date_range = (str(closed.min().date()), str(closed.max().date()))
-        return C.DealSummary(
+        return DealSummary(
             deals=self.join.deals,
             joined_by=self.join.key,
             matched=self.join.matched,
@@ -240,7 +248,7 @@ class CardBuilder:
             out.append("Deals have no won or no lost stage: check the stage map and pass deals_mapping if needed.")
         return out
 
-    def outcome_supports(self, o: C.OutcomeSummary) -> list[str]:
+    def outcome_supports(self, o: OutcomeSummary) -> list[str]:
         """What the outcomes allow: a fit model, customers against the list, or nothing yet (and a proposal)."""
         out: list[str] = []
         deal_counts = self.join.outcome_counts if self.join else {}

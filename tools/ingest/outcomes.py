@@ -10,10 +10,11 @@ import re
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
 from icp_assistant.tools.core.errors import ColumnError, OptionError, listing
 from icp_assistant.tools.core.values import is_placeholder
+
+from .schemas import OutcomeSpec
 
 CUSTOMER = {
     "customer",
@@ -136,18 +137,6 @@ GOOD = ("yes", "y", "true", "1", "won", "win", "converted", "success", "paid", "
 BAD_WORDS = re.compile(r"churn|exit|default|bankrupt|cancel|attrit", re.IGNORECASE)
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
-
-
-class OutcomeSpec(BaseModel):
-    """Which column holds the outcome and which of its values count as success (the rest as failure)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    column: str = Field(description="Column holding the outcome, e.g. 'MIS_Status', 'y', 'Churn', 'class'")
-    success: list[str] = Field(min_length=1, description="Values that count as success, e.g. ['P I F'], ['yes'], ['1']")
-    failure: list[str] | None = Field(
-        None, description="Values that count as failure; omitted: every other non-missing value is a failure"
-    )
 
 
 def outcome_token(value: object) -> str | None:

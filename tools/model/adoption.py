@@ -16,16 +16,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, Field
 
+from icp_assistant.tools.analysis.adoption_schemas import FeatureRate
 from icp_assistant.tools.analysis.adoption_stats import (
     ALL,
-    ChurnSeparator,
     Customers,
-    ExpansionSeparator,
-    FeatureRate,
-    OnboardingStep,
-    Standout,
     churn_differences,
     churn_separator,
     expansion_differences,
@@ -45,39 +40,10 @@ from icp_assistant.tools.ingest.usage import Usage, UsageJoin, join_usage, read_
 from icp_assistant.tools.store.workspace import Workspace, write_table
 
 from .icp import ICPVersion, score_rows
+from .team_schemas import SHOWN, FeatureAdoption
 
 Progress = Callable[[float, str], None]
 MIN_CUSTOMERS = 10
-SHOWN = 10
-
-
-class FeatureAdoption(BaseModel):
-    """Feature adoption by ICP tier and segment, churn separators and the onboarding order, compactly."""
-
-    dataset: str
-    icp: str
-    version: int
-    usage_file: str
-    shape: str = Field(description="How the usage file was read: long, events (one row per use) or wide")
-    join: str = Field(description="How usage rows matched the dataset's accounts, unmatched ones named")
-    customers: int = Field(description="Customers (won accounts) the rates are over")
-    features_total: int
-    overall: list[FeatureRate] = Field(description=f"Adoption among all customers (top {SHOWN} by rate)")
-    standouts: list[Standout] = Field(description="Tiers and segments adopting a feature reliably more or less")
-    standouts_total: int
-    churn_verdict: str
-    churn_separators: list[ChurnSeparator] = Field(description="Features separating retained from churned")
-    expansion_verdict: str
-    expansion_separators: list[ExpansionSeparator] = Field(
-        description="Features separating customers that expanded from those that did not"
-    )
-    onboarding_group: str = Field(description="Which customers the onboarding order is for")
-    onboarding: list[OnboardingStep] = Field(description="Features in order of median days to first use")
-    csv_path: str = Field(
-        description="Every table in full: per feature overall, per tier, per segment, churn, "
-        "onboarding (spreadsheet-safe CSV)"
-    )
-    notes: list[str]
 
 
 def analyze_feature_adoption(

@@ -20,20 +20,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.analysis.readiness import READY, grid_actions, readiness
 from icp_assistant.tools.analysis.targets import segment_labels
-from icp_assistant.tools.core.card import DatasetCard
 from icp_assistant.tools.core.errors import OptionError, listing
 from icp_assistant.tools.core.fields import Kinds
 from icp_assistant.tools.core.labels import field_label
+from icp_assistant.tools.core.schemas import DatasetCard
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 
 from .engines import AUTO, Compute
 from .icp import ICPVersion, score_rows
+from .schemas import ProspectList, TopProspect
 from .workbook import XLSX_ROW_CAP, CellStyle, Note, SheetColumn, WrittenWorkbook, write_workbook
 
 TOP = 10
@@ -53,42 +53,6 @@ ENGINE_COLUMNS = frozenset((*KEEP, *LIST_HEADERS, *LIST_STYLES, "reasons"))  # t
 STYLE_OF_KIND: dict[str, CellStyle] = {
     "id": "id", "number": "number", "money": "money", "percent": "rate", "year": "year", "date": "date",
 }  # fmt: skip
-
-
-class TopProspect(BaseModel):
-    name: str = Field(description="Company name, or 'row N' when the file has no name column")
-    row: int = Field(description="Row number in the input file (1 = first data row)")
-    score: int | None
-    tier: str
-    reasons: str
-    segment: str | None = None
-    action: str
-
-
-class ProspectList(BaseModel):
-    """A scored target account list: counts per tier, the top accounts, where the full list is."""
-
-    icp: str
-    version: int
-    rows: int
-    rows_in: int = Field(description="Data rows read from the file")
-    rows_out: int = Field(description="Rows in the list: every input row, duplicates flagged in duplicate_of")
-    duplicates: int = Field(description="Rows repeating an earlier row exactly (kept, flagged)")
-    tiers: dict[str, int] = Field(description="Prospects per tier")
-    gated: int = Field(description="Prospects capped in red by a must-have or disqualifier")
-    grid: dict[str, int] = Field(description="Prospects per fit x readiness cell (readiness from intent signals)")
-    segments: dict[str, int] = Field(
-        default_factory=dict, description="Prospects per nearest ICP segment (top 8; '(none)': matches no segment)"
-    )
-    top: list[TopProspect]
-    csv_path: str = Field(description="The full list, every row (spreadsheet-safe CSV)")
-    parquet_path: str = Field(description="The full list, every row, typed values as they are (Parquet)")
-    xlsx_path: str = Field(description="The list as a formatted workbook with a summary sheet")
-    xlsx_rows: int = Field(
-        description=f"Rows in the workbook: every row, or the top {XLSX_ROW_CAP:,} by score when the list is longer"
-    )
-    xlsx_note: str | None = Field(None, description="Set when the workbook holds only the top rows")
-    data_notes: list[str] = Field(description="Data-quality notes from loading the file (capped)")
 
 
 def reasons(icp: ICPVersion, scored: pd.DataFrame) -> pd.Series:

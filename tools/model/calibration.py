@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, Field
 
-from icp_assistant.tools.core.stats import Rate, design_effect, rate, wilson
+from icp_assistant.tools.core.stats import design_effect, rate, wilson
 
 from .evaluation import group_split
+from .team_schemas import LikelihoodBand
 
 if TYPE_CHECKING:  # sklearn is imported on the first fit: the server starts without it
     from sklearn.isotonic import IsotonicRegression
@@ -35,20 +35,6 @@ Shape = Literal["Platt scaling", "isotonic regression"]
 MIN_BAND = 30  # deals per likelihood band on the checking half
 MAX_BANDS = 5
 FOLDS = 5  # cross-validation folds (by account) choosing the shape
-
-
-class LikelihoodBand(BaseModel):
-    """One band of the checking half: what the calibrator predicted against what happened."""
-
-    likelihood_range: tuple[float, float] = Field(description="Lowest and highest predicted likelihood in the band")
-    mean_likelihood: float = Field(description="Mean predicted close likelihood, 0-1")
-    observed: Rate = Field(
-        description="Observed win rate of the band's deals; Wilson 95% interval at the effective sample size"
-    )
-    inside: bool = Field(
-        description="The mean prediction is within sampling error of the observed rate (both halves' error, all bands "
-        "at 95% together)"
-    )
 
 
 @dataclass

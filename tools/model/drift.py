@@ -13,7 +13,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands, attributes
 from icp_assistant.tools.analysis.contrast import Comparison
@@ -23,32 +22,11 @@ from icp_assistant.tools.core.stats import MIN_N, Rate, rate
 
 from .drift_stats import DriftReport, compare_samples
 from .icp import ICPVersion, columns_read, score_rows, training_frame
+from .review_schemas import DriftCheck, TierRates
 
 NUMBERS = ("employee_count", "annual_revenue", "company_age")
 NOT_COMPARED = {"city", "state"}  # too fine-grained: every small sample "drifts" there
 NOISE_RESAMPLES = 100
-
-
-class TierRates(BaseModel):
-    green: Rate | None
-    yellow: Rate | None
-    red: Rate | None
-
-
-class DriftCheck(BaseModel):
-    """The quarterly review of an ICP against recent wins."""
-
-    icp: str
-    version: int
-    reference: str = Field(description="Which wins the comparison starts from")
-    recent: str = Field(description="Which wins are compared")
-    enough: bool = Field(description=f"At least {MIN_N} recent wins")
-    verdict: str
-    red_share_before: Rate = Field(description="Share of reference wins that score red")
-    red_share_now: Rate = Field(description="Share of recent wins that score red")
-    tier_win_rates_before: TierRates
-    tier_win_rates_now: TierRates
-    attributes: DriftReport
 
 
 def _periods(

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, OptionError, listing
 from icp_assistant.tools.core.stats import MIN_N, round_sig
 
-Kind = Literal["category", "multi", "number"]
+from .review_schemas import AttributeDrift, DriftReport, Kind, Level
+
 KINDS: tuple[Kind, ...] = ("category", "multi", "number")
-Level = Literal["none", "moderate", "significant"]
 EPSILON = 1e-4  # share given to an empty cell so that the PSI stays finite
 NUMBER_BINS = 10
 MAX_CATEGORIES = 30  # reference values kept as bins; rarer ones pool into "Other"
@@ -36,39 +35,6 @@ RECODING_SHARE = 0.30  # share of recent filled rows with values the reference n
 RECODING_MIN_REFERENCE = 20  # filled reference rows needed before unseen values mean a recoding
 MAX_NEW_VALUES, MAX_SHIFTS = 5, 3
 OTHER = "Other"
-
-
-class AttributeDrift(BaseModel):
-    """How one attribute moved between the reference and the recent sample."""
-
-    attribute: str
-    kind: Kind
-    psi: float | None = Field(description="Population stability index of the mix among filled rows")
-    psi_level: Level | None = Field(description="< 0.1 none, 0.1-0.25 moderate, > 0.25 significant (conventions)")
-    test: Literal["ks", "chi2"] | None = Field(description="KS for numbers, chi-square for categories")
-    p_value: float | None = Field(description="Reported, not judged by: large samples make every p-value tiny")
-    effect: float | None = Field(description="KS statistic (numbers) or Cramer's V (categories), 0-1")
-    coverage_reference: float = Field(description="Share of reference rows with a value, 0-1")
-    coverage_recent: float = Field(description="Share of recent rows with a value, 0-1")
-    coverage_drift: bool = Field(description="Filled share moved by >= 0.15, or the values look recoded")
-    recoding: bool = Field(description=">= 30% of recent filled rows carry values the reference never had")
-    new_values: list[str] = Field(description="Up to 5 recent values unseen in the reference (recoding hint)")
-    top_shifts: list[tuple[str, float, float]] = Field(description="Up to 3 (value or bin, reference, recent share)")
-    psi_noise: float | None = Field(
-        None, description="95th percentile of PSI between the reference and random samples of it of the recent size"
-    )
-    statement: str
-
-
-class DriftReport(BaseModel):
-    """Attribute-by-attribute drift of a recent sample against a reference sample."""
-
-    reference_n: int
-    recent_n: int
-    enough: bool = Field(description=f"Both samples have enough rows (recent >= min_recent, reference >= {MIN_N})")
-    verdict: str
-    attributes: list[AttributeDrift] = Field(description="Sorted by PSI, largest first (not comparable last)")
-    truncated: bool = Field(description="More attributes were compared than are listed")
 
 
 class _Table(NamedTuple):  # rows per bin in each sample; a multi-valued row counts once in each bin it has

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from pydantic import BaseModel
 
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError, listing
-from icp_assistant.tools.core.stats import Rate, rate
+from icp_assistant.tools.core.stats import rate
+
+from .review_schemas import Baseline, CalibrationBin, Evaluation, Tier, TierResult
 
 if TYPE_CHECKING:  # sklearn is imported by the first evaluation: the server starts without it
     from sklearn.compose import ColumnTransformer
 
-Tier = Literal["green", "yellow", "red"]
 TIERS: tuple[Tier, ...] = ("green", "yellow", "red")
 RESAMPLES = 500
 MAX_BASELINE_ROWS = 200_000  # rows the logistic baseline is fitted on, and scored on (seeded samples above this)
@@ -33,44 +33,6 @@ ONE_OUTCOME_FIX = "There is nothing to separate; validate on held-out rows with 
 NO_INTERVAL = "too few rows or accounts (10+) to put an interval on AUC"
 Interval = tuple[float, float]
 Split = tuple[np.ndarray, np.ndarray, str]  # train mask, test mask, description
-
-
-class TierResult(BaseModel):
-    tier: Tier
-    rows: int
-    win_rate: Rate | None  # null when the tier is empty
-    share_of_rows: float
-    share_of_wins: float
-
-
-class CalibrationBin(BaseModel):
-    score_range: tuple[float, float]  # lowest and highest score in the bin
-    rows: int
-    mean_score: float
-    observed: Rate
-
-
-class Evaluation(BaseModel):
-    rows: int
-    positives: int
-    base_rate: Rate
-    auc: float | None  # null when all rows share one outcome
-    auc_interval: tuple[float, float] | None  # bootstrap 95%, resampling whole groups when groups are given
-    top_decile_lift: float | None  # win rate at or above the 90th score percentile / base rate
-    green_lift: float | None  # green win rate / base rate
-    tiers: list[TierResult]  # green, yellow, red: always all three
-    tiers_ordered: bool | None  # green > yellow > red win rates; null when a tier has < 5 rows
-    tiers_separate: bool | None  # green's Wilson interval lies entirely above red's
-    calibration: list[CalibrationBin]  # score quintiles (fewer bins when scores tie)
-    small_sample: bool  # < 20 wins, < 20 losses or < 60 rows
-    verdict: str
-
-
-class Baseline(BaseModel):
-    name: str
-    auc: float | None
-    auc_interval: tuple[float, float] | None
-    note: str
 
 
 def evaluate_scores(

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands, resolve_column
 from icp_assistant.tools.analysis.expansion_history import ExpansionHistory, expansion_history
@@ -30,8 +28,8 @@ from icp_assistant.tools.store.workspace import Collection, Workspace, slugify, 
 
 from .bulk import reasons
 from .icp import ICPVersion, score_rows
+from .team_schemas import ExpansionReport, FitTier, PeerGroup, WhiteSpace
 
-FitTier = Literal["green", "yellow", "red", "unscored"]
 DEFAULT_VALUES = ("contract_value", "mrr", "won_value", "lifetime_value")
 VALUE_KINDS = ("number", "money")
 PRODUCTS = "products"
@@ -39,59 +37,6 @@ REACH = 0.75  # the peers' quantile an account could reach
 MAX_SEGMENTS, MAX_TOP = 8, 10
 RESULT_CHARS = 7_600  # the result a model reads stays under ~1,900 tokens (the server's budget is 2,000)
 ANALYSES: Collection = "analyses"  # served to the client like every analysis file
-
-
-class PeerGroup(BaseModel):
-    """One comparison group: a segment's customers and the white space of its fit customers."""
-
-    segment: str
-    peers: int = Field(description="Customers of the segment with a known, positive value")
-    median: float | None = Field(description="The peers' median value")
-    reachable: float | None = Field(description="The peers' 75th percentile: what comparable customers reach")
-    small: bool = Field(description="Fewer peers than min_peers: no gap is given")
-    fit_customers: int = Field(description="Fit customers of the segment with a known value")
-    below: int = Field(description="Fit customers below the reachable value")
-    white_space: float = Field(description="Sum of their gaps (0 for a small group)")
-
-
-class WhiteSpace(BaseModel):
-    """A fit customer below what its peers reach."""
-
-    name: str
-    segment: str
-    peers: int
-    tier: str
-    score: int | None
-    value: float = Field(description="The account's value, in the result's unit")
-    reachable: float = Field(description="Its peers' 75th percentile")
-    gap: float = Field(description="reachable - value")
-
-
-class ExpansionReport(BaseModel):
-    """White space among ICP-fit customers, and the traits of customers that expanded."""
-
-    dataset: str
-    icp: str
-    version: int
-    value: str = Field(description="What value is compared, in words")
-    unit: str = Field(description="Unit of every value, median, reachable value and gap")
-    value_note: str = Field(description="Why this value")
-    comparison: str = Field(description="What the comparison groups are")
-    statistic: str = Field(description="What 'reachable' means")
-    fit_tiers: list[str]
-    customers: int
-    fit_customers: int = Field(description="Customers whose ICP tier counts as fit")
-    fit_with_value: int = Field(description="Fit customers with a known value")
-    accounts_with_gap: int
-    white_space_total: float = Field(description="Sum of every gap, in the unit")
-    segments: list[PeerGroup] = Field(description="Comparison groups by white space (capped)")
-    segments_total: int
-    top: list[WhiteSpace] = Field(description="Largest gaps (capped; the CSV has every fit customer)")
-    truncated: bool
-    csv_path: str = Field(description="Every fit customer: value, peers, reachable value, gap (spreadsheet-safe)")
-    segments_path: str = Field(description="Every comparison group (spreadsheet-safe CSV)")
-    history: ExpansionHistory | None = Field(description="Null when the data holds no expansion history")
-    notes: list[str]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-
 from icp_assistant.tools.analysis.attributes import AGE_BANDS, REVENUE_BANDS
 from icp_assistant.tools.analysis.conditions import Condition
 from icp_assistant.tools.core.errors import OptionError
@@ -24,6 +22,7 @@ from icp_assistant.tools.store.workspace import atomic_write_text, write_json
 
 from .icp import ICPVersion
 from .reading import NO_WORDS, YES_WORDS, placeholders_sql
+from .schemas import Export
 from .scorecard import Criterion
 
 DIALECT = "duckdb"
@@ -35,18 +34,6 @@ BAND_SOURCES = {
     "revenue_band": ("annual_revenue", REVENUE_BANDS, "$1B+"),
     "age_band": ("company_age", AGE_BANDS, "21+ years"),
 }
-
-
-class Export(BaseModel):
-    icp: str
-    version: int
-    sql_path: str = Field(description="The scoring SELECT for DuckDB and ANSI engines (Postgres, Snowflake...)")
-    spark_sql_path: str = Field(description="The same SELECT in Spark SQL (Databricks)")
-    spec_path: str = Field(description="JSON spec: base, criteria with points, thresholds, gates")
-    rules_path: str = Field(description="CRM scoring rules (HubSpot-style: property, operator, value, points)")
-    table: str = Field(description="Table name the SQL reads (replace it with yours)")
-    criteria: int
-    sql_preview: str = Field(description="The first lines of the SQL")
 
 
 def sql_string(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
 from icp_assistant.tools.analysis.attributes import add_bands, model_attributes, named_columns, training_columns
 from icp_assistant.tools.analysis.conditions import Condition, condition_mask, condition_text
@@ -41,22 +41,11 @@ from icp_assistant.tools.store.workspace import (
 
 from .leakage import leaks
 from .rubric import RubricGroup, apply_rubric, pin_points
+from .schemas import ICPSummary, Thresholds
 from .scorecard import Criterion, Scorecard, fit_scorecard
 
 MIN_CLASS = 20
-Tier = Literal["green", "yellow", "red", "unscored"]
 UNSCORED = "no attribute predicts the outcome in this data"
-
-
-class Thresholds(BaseModel):
-    green: int = Field(80, ge=1, le=100, description="Score from which an account is green")
-    yellow: int = Field(60, ge=0, le=99, description="Score from which an account is yellow")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Thresholds:
-        if self.yellow >= self.green:
-            raise ValueError(f"thresholds out of order: yellow ({self.yellow}) must be below green ({self.green})")
-        return self
 
 
 SavedResult = Literal["validation", "market", "pipeline", "adoption", "expansion"]  # kept beside a version
@@ -118,30 +107,6 @@ class ICPVersion(BaseModel):
         if value is not None and not is_name(value):
             raise ValueError(f"{value!r} is not a name (one word of a-z, 0-9, '-', '_'), so this file is not usable")
         return value
-
-
-class ICPSummary(BaseModel):
-    """A saved ICP version, compactly: where it is, what it scores and on what evidence."""
-
-    name: str
-    version: int
-    path: str = Field(description="The version's JSON file (readable, editable by hand)")
-    comparison: str
-    method: str
-    base: int
-    criteria: list[str] = Field(description="Strongest criteria as 'label: +N points' (capped)")
-    criteria_total: int
-    thresholds: Thresholds
-    gates: list[str]
-    rubric: list[str] = Field(default_factory=list, description="Group weights: 'name weight: attributes'")
-    best_fit: list[str]
-    good_fit: list[str]
-    red_flags: list[str]
-    training_tiers: dict[str, Rate]
-    segmentation: str | None = None
-    segments: list[str] = Field(default_factory=list, description="Segments: size, median score, target or not")
-    excluded: list[str]
-    notes: list[str]
 
 
 TRAINING_DEALS = ("outcome", "account_key", "deal_closed")  # all a training frame reads of the deals

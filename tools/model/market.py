@@ -24,33 +24,12 @@ from icp_assistant.tools.store.workspace import Workspace, write_table
 
 from .engines import AUTO, Compute
 from .icp import ICPVersion, columns_read, score_rows
+from .schemas import MarketSize, Slice
 
 MIN_BAND_WINS = 10
 # what contract values read of the ICP's dataset (open it with these: a million accounts' other columns are not held)
 REFERENCE_ACCOUNTS = ("size_band",)
 REFERENCE_DEALS = ("outcome", "deal_amount", "account_key")
-
-
-class Slice(BaseModel):
-    name: str
-    accounts: int
-    value: float
-
-
-class MarketSize(BaseModel):
-    """TAM, SAM and SOM with every assumption stated."""
-
-    icp: str
-    universe: int = Field(description="Accounts in the universe file")
-    tam: Slice
-    sam: Slice = Field(description="Green + yellow accounts")
-    som: Slice
-    som_limited_by: str = Field(description="'share' or 'capacity'")
-    by_tier: list[Slice]
-    by_size: list[Slice]
-    assumptions: list[str]
-    sensitivity: dict[str, float] = Field(description="SOM value under changed assumptions")
-    som_accounts_path: str
 
 
 def contract_values(reference: Dataset) -> tuple[dict[str, float], float]:

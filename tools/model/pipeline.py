@@ -19,20 +19,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
-from icp_assistant.tools.core.stats import Rate
 from icp_assistant.tools.ingest.deals import join_deals
 from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 
 from .bulk import reasons
-from .calibration import Calibrator, LikelihoodBand, fit_calibrator
-from .evaluation import WIDE_INTERVAL, CalibrationBin, Evaluation
+from .calibration import Calibrator, fit_calibrator
+from .evaluation import WIDE_INTERVAL, Evaluation
 from .icp import ICPVersion, score_rows
 from .stages import stage_order
+from .team_schemas import PipelineReview, Separation, TopDeal
 from .validation import held_out
 
 TOP = 8
@@ -51,63 +50,6 @@ COLUMNS = {
     "expected": "Expected value",
     "stale": "Stale",
 }
-
-
-class Separation(BaseModel):
-    """Does fit predict winning? Judged on held-out closed deals."""
-
-    separates: bool = Field(description="True when the held-out AUC's 95% interval lies above 0.5")
-    auc: float | None
-    auc_interval: tuple[float, float] | None
-    deals: int = Field(description="Held-out closed deals judged")
-    wins: int
-    split: str
-    verdict: str
-
-
-class TopDeal(BaseModel):
-    company: str
-    deal: str
-    stage: str
-    amount: float | None
-    age_days: int | None
-    score: int | None
-    tier: str
-    why: str
-    likelihood: float | None = Field(description="Close likelihood 0-1 (null when fit does not predict winning)")
-    expected_value: float | None
-    stale: bool
-
-
-class PipelineReview(BaseModel):
-    """The open pipeline, prioritised: counts, totals, whether fit predicts winning, the top deals, the files."""
-
-    dataset: str
-    icp: str
-    version: int
-    source: str = Field(description="Where the open deals come from: the dataset's deals or a pipeline file")
-    open_deals: int
-    closed_ignored: int = Field(description="Closed rows of a pipeline file, left out (counted)")
-    without_account: int = Field(description="Open deals naming no account (listed, no fit)")
-    unknown_account: int = Field(description="Open deals whose account is not in the dataset (listed, no fit)")
-    unknown_examples: list[str]
-    per_stage: dict[str, int] = Field(description="Open deals per stage, later stages first")
-    stage_order_from: str
-    pipeline_total: float | None = Field(description="Sum of open deal amounts (null when no deal has one)")
-    deals_with_amount: int
-    expected_value_total: float | None = Field(description="Sum of amount x likelihood (null without likelihoods)")
-    separation: Separation
-    score_bands: list[CalibrationBin] = Field(description="Held-out win rate per score quintile, with intervals")
-    overall_win_rate: Rate | None = Field(description="Held-out win rate of all judged deals")
-    calibration: list[LikelihoodBand] = Field(description="Check half: predicted likelihood vs observed win rate")
-    calibration_holds: bool | None
-    ordered_by: str
-    stale_after_days: float | None = Field(description="90th percentile of won deals' sales cycle, in days")
-    stale: int
-    top: list[TopDeal]
-    csv_path: str = Field(description="The whole prioritised list (spreadsheet-safe CSV)")
-    parquet_path: str = Field(description="The whole list, typed values (Parquet)")
-    notes: list[str]
 
 
 @dataclass

@@ -17,19 +17,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import add_bands
 from icp_assistant.tools.analysis.readiness import grid_action, readiness
-from icp_assistant.tools.analysis.targets import NearestSegment, nearest_segment
+from icp_assistant.tools.analysis.targets import nearest_segment
 from icp_assistant.tools.core.errors import InsufficientDataError, OptionError, listing
 from icp_assistant.tools.ingest.cleaning import clean_table
 from icp_assistant.tools.ingest.derive import derive_account_fields, size_band
 from icp_assistant.tools.ingest.mapping import HeaderMapping, map_headers
-from icp_assistant.tools.store.lookup import Candidate, Found, MatchedBy, find_company, read_row, source_file
+from icp_assistant.tools.store.lookup import Found, find_company, read_row, source_file
 from icp_assistant.tools.store.workspace import Workspace
 
-from .icp import ICPVersion, Tier, score_rows
+from .icp import ICPVersion, score_rows
+from .schemas import FoundCompany, MissingAttribute, ProspectScore, Reason
 from .scorecard import point_range
 
 MAX_REASONS = 10
@@ -39,61 +39,6 @@ FEEDS = {  # a given field also counts as used when the ICP scores something der
     "country": {"region"},
     "founded_year": {"company_age", "age_band"},
 }
-
-
-class Reason(BaseModel):
-    criterion: str = Field(description="The criterion in plain words")
-    points: int = Field(description="Points it added (negative: removed)")
-
-
-class MissingAttribute(BaseModel):
-    attribute: str
-    could_add: int = Field(description="Most points a known value could add")
-    could_remove: int = Field(description="Most points a known value could remove (<= 0)")
-    costs: int = Field(0, description="Points the 'not recorded' level gives now (learned: missingness carried signal)")
-    why: str | None = Field(None, description="Why an unknown value costs or adds points here")
-
-
-class FoundCompany(BaseModel):
-    """The row of a loaded dataset that a company name, domain or id was found at."""
-
-    dataset: str
-    file: str | None = Field(None, description="The file the dataset was loaded from")
-    row: int = Field(description="Row in that file (1 = first data row), as score_prospects numbers rows")
-    id: str | None = Field(None, description="Its id in the file")
-    name: str | None = Field(None, description="Its name in the file")
-    domain: str | None = Field(None, description="Its domain in the file")
-    matched_by: MatchedBy = Field(description="How it was found: domain, name, id, or the dataset row given")
-    outcome: str | None = Field(None, description="Its outcome in that dataset: won (a customer), lost, open")
-    churned: bool | None = Field(None, description="A customer that churned (null: not known)")
-    also_in: list[Candidate] = Field(default_factory=list, description="Other rows of the same company (not used)")
-    note: str | None = Field(None, description="How to read the row number, when duplicates were removed at load")
-
-
-class ProspectScore(BaseModel):
-    """A prospect's fit score with every point explained."""
-
-    icp: str
-    version: int
-    score: int | None = Field(description="Fit score 0-100 after gates; null when the ICP has no criteria")
-    tier: Tier
-    gate: str | None = Field(None, description="Hard gate failed (must-have not met / disqualified): shown first")
-    explanation: str = Field(description="base + points = score, in one line")
-    base: int
-    reasons: list[Reason] = Field(description="Matched criteria with their points, largest first")
-    missing: list[MissingAttribute] = Field(description="Attributes the ICP uses that the prospect does not give")
-    score_range: tuple[int, int] = Field(description="Lowest and highest score once the missing attributes are known")
-    segment: NearestSegment | None = Field(None, description="The ICP segment it resembles most (null: none)")
-    readiness: float | None = Field(None, description="0-100 from intent / stage / funding / growth; null: no signal")
-    cell: str = Field(description="Place on the fit x readiness grid")
-    action: str = Field(description="Recommended next step for that cell")
-    read_as: dict[str, str] = Field(description="How the given fields were read (canonical field: value)")
-    ignored: list[str] = Field(description="Given fields the ICP does not use")
-    found: FoundCompany | None = Field(None, description="Where the company was found (looked up by name/domain)")
-    overridden: dict[str, str] = Field(
-        default_factory=dict, description="Found values replaced by given fields: field -> 'found -> given'"
-    )
-    customer: str | None = Field(None, description="For an existing customer: whether it sits inside the ICP")
 
 
 def prospect_row(fields: Mapping[str, object]) -> tuple[pd.DataFrame, HeaderMapping]:

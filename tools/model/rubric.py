@@ -15,26 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
 
 from icp_assistant.tools.core.errors import OptionError, listing
 
+from .schemas import RubricGroup
 from .scorecard import Criterion, Scorecard, point_range
-
-
-class RubricGroup(BaseModel):
-    """A named group of attributes and its share of the 100 points."""
-
-    name: str = Field(description="e.g. 'must-have', 'growth', 'technical fit'")
-    attributes: list[str] = Field(min_length=1, description="Columns in the group, e.g. ['industry', 'size_band']")
-    weight: int = Field(ge=0, le=100, description="Points the group spans (all weights add to 100)")
-
-    @field_validator("name")
-    @classmethod
-    def _named(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a rubric group needs a name, e.g. 'growth'")
-        return value.strip()
 
 
 def _span(criteria: list[Criterion]) -> tuple[float, float]:

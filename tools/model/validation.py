@@ -14,7 +14,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.analysis.attributes import model_attributes
 from icp_assistant.tools.analysis.contrast import Comparison
@@ -31,23 +30,11 @@ from .evaluation import (
     time_split,
 )
 from .icp import ICPVersion, columns_read, score_rows, training_frame
+from .review_schemas import ValidationReport
 from .rubric import apply_rubric, pin_points
 from .scorecard import RowSubset, Scorecard, fit_scorecard
 
 Split = Literal["auto", "time", "account"]
-
-
-class ValidationReport(BaseModel):
-    """How the ICP's method does on held-out rows, against baselines."""
-
-    icp: str
-    version: int
-    split: str = Field(description="How rows were split into fit and test")
-    unit: Literal["deals", "accounts"]
-    evaluation: Evaluation
-    baselines: list[Baseline]
-    verdict: str
-    notes: list[str]
 
 
 def _split(frame: Comparison, split: Split) -> tuple[pd.Series, pd.Series, str]:

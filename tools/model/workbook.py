@@ -30,11 +30,12 @@ from icp_assistant.tools.core.charts.palette import FAINT, TIER_COLOURS
 from icp_assistant.tools.core.charts.palette import money as compact_money
 from icp_assistant.tools.store.workspace import atomic_write, spreadsheet_safe, worksheet_text
 
+from .schemas import XLSX_ROW_CAP
+
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the server starts without it
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-XLSX_ROW_CAP = 25_000  # rows a person works in a sheet; CSV and Parquet hold every row (a sheet row costs ~0.18 ms)
 EXCEL_MAX_ROWS = 1_048_576
 SAMPLE = 2_000  # rows read to size the columns (the top of the list: what a reader sees first)
 CHUNK = 10_000  # rows prepared at a time

@@ -23,7 +23,6 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from pydantic import BaseModel, Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
 from icp_assistant.tools.analysis.personas import describe_personas
@@ -41,37 +40,12 @@ from .document_charts import CHART_SEGMENTS, draw_charts, table_frames
 from .document_facts import dataset_facts, icp_facts
 from .document_text import Formats, amounts_text, currency_sentence, currency_symbol, humanize
 from .narrative import Batch, Narrative, Section
+from .schemas import DocumentResult
 from .team_facts import team_facts
 
 MAX_NARRATED_SEGMENTS = 4
 MAX_ONE_PAGE_CHARS = 6000
 BODY_ROWS = 8  # rows of a table in the body; the rest are in its CSV
-
-
-class DocumentResult(BaseModel):
-    """Where the ICP document is, what it contains, and its one-page summary."""
-
-    icp: str
-    version: int
-    folder: str
-    markdown_path: str = Field(description="Detailed document (Markdown)")
-    html_path: str = Field(description="Detailed document, self-contained HTML with charts")
-    one_page_markdown_path: str
-    one_page_html_path: str
-    facts_path: str = Field(description="Every number the document shows, as JSON")
-    charts: list[str]
-    tables: list[str] = Field(
-        default_factory=list,
-        description="CSV files beside the document with the full tables it shortens (segments, scorecard, "
-        "firmographics, technographics)",
-    )
-    outline: list[str] = Field(description="Section headings of the detailed document")
-    one_page: str = Field(description="The one-page summary (Markdown)")
-    writer: str = Field(description="Who wrote the narrative passages")
-    rejected: list[str] = Field(
-        description="LLM passages rejected by the grounding check (template used instead; capped)"
-    )
-    hypotheses: int = Field(description="Statements marked as hypotheses to confirm with sales and customer success")
 
 
 def document_folder(workspace: Workspace, icp: ICPVersion) -> Path:

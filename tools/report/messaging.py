@@ -22,7 +22,6 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from pydantic import BaseModel, Field
 
 from icp_assistant.prompts import TEMPLATE_DIR
 from icp_assistant.tools.analysis.personas import describe_personas
@@ -38,6 +37,7 @@ from icp_assistant.tools.store.workspace import DOCUMENTS, Workspace, atomic_wri
 from .messaging_copy import audience, hypotheses, notes, pct, proof_points, sections, whole
 from .messaging_facts import find_segment, segment_facts, segment_members
 from .narrative import Batch, Narrative, TemplateWriter
+from .schemas import MAX_DRAFT_CHARS, Messaging
 
 __all__ = [
     "Messaging",
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 TEMPLATE = "messaging.md.j2"
-MAX_DRAFT_CHARS, MAX_POSITIONING_CHARS, MAX_REJECTED_CHARS = 600, 500, 200
+MAX_POSITIONING_CHARS, MAX_REJECTED_CHARS = 500, 200
 PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,120}\]")
 NO_PROFILE = (
     "No product profile yet: the drafts say [your product], [category] and [the outcome you deliver]. Ask the user "
@@ -65,32 +65,6 @@ PROFILE_LABELS = {
     "tone": "Tone of the drafts",
 }  # fmt: skip
 Narrate = Callable[[Batch], Narrative]
-
-
-class Messaging(BaseModel):
-    """Positioning and message drafts for one segment, where the full text is, and what still needs confirming."""
-
-    icp: str
-    version: int
-    segment: str
-    segment_id: int
-    persona: str | None = None
-    writer: str = Field(description="Who wrote the words: the client's model, the Anthropic API or templates")
-    rejected: list[str] = Field(description="LLM passages rejected by the grounding check (template used instead)")
-    path: str = Field(description="The Markdown file with every passage, the facts and the hypotheses")
-    positioning: str = Field(description="The positioning statement")
-    proof_points: list[str] = Field(description="Computed proof points, numbers exactly as in the data")
-    drafts: dict[str, str] = Field(description=f"'email', 'linkedin', 'ad' (each capped at {MAX_DRAFT_CHARS} chars)")
-    hypotheses: list[str] = Field(description="What the data cannot tell, each with the question to ask sales")
-    notes: list[str] = Field(default_factory=list, description="Caveats: small samples, a segment the ICP ignores")
-    profile: list[str] = Field(
-        default_factory=list, description="Product-profile fields the drafts use (empty: no profile set yet)"
-    )
-    placeholders: list[str] = Field(
-        default_factory=list,
-        description="[Placeholders] still in the passages and drafts, for the user to fill in; set_product_profile "
-        "fills [your product], [category] and [the outcome you deliver]",
-    )
 
 
 def messaging_batch(

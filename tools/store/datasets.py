@@ -1,7 +1,7 @@
 """load_accounts: read an accounts export (and optionally deals), clean, derive, join, describe, cache.
 
 The result is a :class:`~..core.dataset.Dataset` saved in the workspace under a short name, and its
-:class:`~.card.DatasetCard`. Loading the same files with the same options again returns the cached
+:class:`~..core.schemas.DatasetCard`. Loading the same files with the same options again returns the cached
 dataset without parsing (keyed by path, size and modification time).
 """
 
@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from icp_assistant.tools.core import card as C
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import ColumnError, InsufficientDataError, listing
 from icp_assistant.tools.core.fields import DERIVED_KINDS, FIELD_BY_NAME, LEGACY_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.core.geo import country_code
 from icp_assistant.tools.core.labels import field_label
+from icp_assistant.tools.core.schemas import DatasetCard, SourceFile
 from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
 from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
@@ -171,7 +171,7 @@ def _pick_name(workspace: Workspace, path: Path, options: LoadOptions, fingerpri
     return name
 
 
-def _cached(workspace: Workspace, name: str, fingerprint: str) -> C.DatasetCard | None:
+def _cached(workspace: Workspace, name: str, fingerprint: str) -> DatasetCard | None:
     """The saved card when the saved dataset was loaded from these files with these options, and what is on
     disk is that load (meta, card and table of one unit, the table holding the card's rows)."""
     folder = workspace.path(DATASETS, name)
@@ -180,7 +180,7 @@ def _cached(workspace: Workspace, name: str, fingerprint: str) -> C.DatasetCard 
             meta = read_json(folder / META)
             if meta.get("fingerprint") != fingerprint:
                 return None
-            card = C.DatasetCard.model_validate(read_json(folder / CARD))
+            card = DatasetCard.model_validate(read_json(folder / CARD))
             rows = pq.ParquetFile(folder / ACCOUNTS_TABLE).metadata.num_rows
         except (OSError, ValueError):
             return None
@@ -194,7 +194,7 @@ def load_accounts(
     workspace: Workspace,
     options: LoadOptions | None = None,
     progress: Progress | None = None,
-) -> C.DatasetCard:
+) -> DatasetCard:
     """Load, clean, join and describe an accounts export; save it in the workspace; return its card."""
     options = options or LoadOptions()
     report = progress or (lambda _fraction, _message: None)
@@ -362,9 +362,9 @@ def _named_outcome(
     return NamedOutcome("accounts", values, _cleaned_name(column, mapping), words)
 
 
-def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> C.SourceFile:
+def _source(role: Literal["accounts", "deals"], path: Path, raw: RawTable) -> SourceFile:
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(raw.delimiter or "", raw.delimiter)
-    return C.SourceFile(
+    return SourceFile(
         role=role,
         path=str(path),
         format=raw.format,
@@ -452,7 +452,7 @@ def open_dataset(
         meta = read_json(folder / META)
         account_rows = _read_saved(folder / ACCOUNTS_TABLE, accounts)
         deal_rows = _read_saved(folder / DEALS_TABLE, deals) if (folder / DEALS_TABLE).exists() else None
-        card = C.DatasetCard.model_validate(read_json(folder / CARD))
+        card = DatasetCard.model_validate(read_json(folder / CARD))
     if not len(account_rows):
         raise InsufficientDataError(f"Dataset {name!r} has no rows. Load the file again with load_accounts.")
     read = set(account_rows.columns) | (set(deal_rows.columns) if deal_rows is not None else set())

@@ -19,19 +19,18 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.company_keys import normalize_name
 from icp_assistant.tools.core.errors import IcpError, NotFoundError, OptionError, listing
 
 from .datasets import _fingerprint, _read_mapped
+from .schemas import Candidate, MatchedBy
 from .workspace import ACCOUNTS_TABLE, CARD, DATASETS, META, Workspace, read_json
 
 KEYS = {"domain": "domain", "name": "name", "id": "account_id"}  # how a query is matched -> the column it reads
@@ -49,7 +48,6 @@ DOMAIN_SHAPE = r"^[^ \t./:@]+(\.[^ \t./:@]+)+$"
 MAX_CACHED, MAX_CACHED_ROWS = 8, 3_000_000  # indexes kept in memory (about 230 MB per million rows)
 MAX_CANDIDATES, SUGGESTIONS, MAX_GROUPED = 8, 3, 200  # MAX_GROUPED: matching rows told apart one by one
 SCAN_ALL, MAX_SCANNED = 50_000, 20_000  # suggestions: every distinct name up to SCAN_ALL, else a prefiltered sample
-MatchedBy = Literal["domain", "name", "id", "row"]
 
 
 def normalize_domain(text: object) -> str:
@@ -241,20 +239,6 @@ def dataset_index(workspace: Workspace, dataset: str) -> DatasetIndex:
 
 
 # -- finding the row ----------------------------------------------------------------------------------------------
-
-
-class Candidate(BaseModel):
-    """One company a name matched: where it is and how to pick it."""
-
-    dataset: str
-    row: int = Field(description="Row in the dataset's file (1 = first data row)")
-    name: str | None = None
-    domain: str | None = None
-    id: str | None = None
-
-    def line(self) -> str:
-        keys = ", ".join(f"{k} {v}" for k, v in (("domain", self.domain), ("id", self.id)) if v) or "no domain"
-        return f"{self.dataset} row {self.row}: {self.name or '(no name)'!r} ({keys})"
 
 
 class AmbiguousCompanyError(OptionError):
