@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from icp_assistant.tools.core.dataset import Dataset
+from icp_assistant.tools.core.distinct import spread
 from icp_assistant.tools.core.errors import ColumnError, listing
 from icp_assistant.tools.core.fields import FIELD_BY_NAME, OUTCOME_KINDS
 from icp_assistant.tools.ingest.quality import LEAKY_NAME
@@ -196,8 +197,7 @@ def trait_mask(frame: pd.DataFrame, attribute: Attribute, value: str) -> pd.Seri
         hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
     else:
         hit = text.str.strip().str.casefold().eq(value.strip().casefold()).to_numpy(dtype=bool)
-    inside = (codes >= 0) & hit[np.maximum(codes, 0)] if len(hit) else np.zeros(len(codes), dtype=bool)
-    return pd.Series(inside, index=series.index)
+    return pd.Series(spread(hit, codes), index=series.index)
 
 
 class ValueMatcher:
@@ -224,10 +224,7 @@ class ValueMatcher:
             hit[self._parts.index[self._parts.eq(value.strip().lower()).to_numpy()].unique()] = True
         else:
             hit = self._values == value.strip().casefold()
-        out = np.zeros(len(self._codes), dtype=bool)
-        known = self._codes >= 0
-        out[known] = hit[self._codes[known]]
-        return out
+        return spread(hit, self._codes)
 
 
 def resolve_column(frame: pd.DataFrame, name: str, sources: Mapping[str, str] | None = None) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
-from icp_assistant.tools.core.distinct import weighted_counts
+from icp_assistant.tools.core.distinct import spread, weighted_counts
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.store.workspace import Workspace
 
@@ -254,8 +254,7 @@ def segment_labels(segments: list[TargetSegment], rows: pd.DataFrame) -> pd.Seri
         codes, distinct = cells[item.attribute]
         attribute = Attribute(item.attribute, "multi" if item.kind == "multi" else "category")
         hit = trait_mask(distinct, attribute, item.value).to_numpy(dtype=bool)
-        inside = (codes >= 0) & hit[np.maximum(codes, 0)] if len(hit) else np.zeros(len(codes), dtype=bool)
-        return pd.Series(inside, index=rows.index)
+        return pd.Series(spread(hit, codes), index=rows.index)
 
     for segment in sorted(segments, key=lambda s: (not s.target, -s.accounts)):
         if not segment.profile:

@@ -30,3 +30,11 @@ def weighted_counts(values: np.ndarray, weights: np.ndarray) -> pd.Series:
     totals = np.bincount(codes[known], weights=weights[known], minlength=len(names)).astype(np.int64)
     counted = pd.Series(totals, index=pd.Index(names, dtype=object))
     return counted[counted > 0].sort_values(ascending=False, kind="stable")
+
+
+def spread(per_cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's flag from its distinct cell (``codes`` as ``pd.factorize`` gives them), False for a missing row."""
+    out = np.zeros(len(codes), dtype=bool)
+    known = codes >= 0
+    out[known] = per_cell[codes[known]]
+    return out
