@@ -92,6 +92,22 @@ def leakage_suspects(frame: pd.DataFrame, won: pd.Series | None, columns: list[s
     return suspects
 
 
+def repeat_candidates(frame: pd.DataFrame, narrowing: int = 3) -> np.ndarray | None:
+    """Positions of the rows that may repeat another row exactly, or None when most rows may (then hash them all).
+
+    A repeated row repeats each of its cells, so only rows whose first text and number cells all repeat in their
+    column are candidates (one column factorized at a time): an export with an id column first leaves none."""
+    candidates = np.arange(len(frame))
+    typed = [i for i, dtype in enumerate(frame.dtypes) if dtype == "str" or pd.api.types.is_numeric_dtype(dtype)]
+    for column in typed[:narrowing]:  # text and number cells: equal codes for the cells the hash finds equal
+        if len(candidates) == 0:
+            break
+        cells = frame.iloc[:, column] if len(candidates) == len(frame) else frame.iloc[candidates, column]
+        codes = pd.factorize(cells, use_na_sentinel=False)[0]
+        candidates = candidates[np.bincount(codes)[codes] > 1]
+    return None if 2 * len(candidates) > len(frame) else candidates
+
+
 def duplicate_keys(frame: pd.DataFrame) -> tuple[str, int, list[str]] | None:
     """Accounts sharing an id, domain or name (after exact duplicate rows were removed)."""
     for column in ("account_id", "domain", "name"):

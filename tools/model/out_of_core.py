@@ -25,6 +25,7 @@ from icp_assistant.tools.analysis.readiness import ACTIONS, READY, RELATIVE, sig
 from icp_assistant.tools.analysis.targets import segment_labels
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.core.fields import Kinds
+from icp_assistant.tools.store import csv_text
 from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.workspace import Workspace, atomic_write, slugify, spreadsheet_safe
 
@@ -335,9 +336,9 @@ def write_csv(parquet: Path, target: Path) -> Path:
     import pyarrow.parquet as pq
 
     def write(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
+        with tmp.open("wb") as handle:
             for i, batch in enumerate(pq.ParquetFile(parquet).iter_batches(batch_size=CSV_BATCH)):
-                spreadsheet_safe(_frame(batch)).to_csv(handle, index=False, header=i == 0)
+                csv_text.write(spreadsheet_safe(_frame(batch)), handle, header=i == 0)
 
     return atomic_write(target, write)
 

@@ -33,6 +33,7 @@ from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.dialects import read_header
 from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_headers
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
+from icp_assistant.tools.ingest.quality import repeat_candidates
 from icp_assistant.tools.ingest.readers import RawTable, check_file, read_table
 
 from .workspace import (
@@ -304,19 +305,10 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> Dataset:
     return Dataset(name, table, deals_table, kinds, card)
 
 
-def _repeated_rows(frame: pd.DataFrame, narrowing: int = 3) -> np.ndarray:
-    """Rows that repeat an earlier row exactly (one hash per row). A repeated row repeats each of its cells, so the
-    rows are first narrowed to those whose first cells all repeat (one column factorized at a time), and only those
-    are hashed whole: an export with an id column first hashes no row at all."""
-    candidates = np.arange(len(frame))
-    typed = [i for i, dtype in enumerate(frame.dtypes) if dtype == "str" or pd.api.types.is_numeric_dtype(dtype)]
-    for column in typed[:narrowing]:  # text and number cells: equal codes for the cells the hash finds equal
-        if len(candidates) == 0:
-            break
-        cells = frame.iloc[:, column] if len(candidates) == len(frame) else frame.iloc[candidates, column]
-        codes = pd.factorize(cells, use_na_sentinel=False)[0]
-        candidates = candidates[np.bincount(codes)[codes] > 1]
-    if 2 * len(candidates) > len(frame):  # most rows left: hash them all rather than copy most of the frame
+def _repeated_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat an earlier row exactly (one hash per row, of the rows that may repeat one)."""
+    candidates = repeat_candidates(frame)
+    if candidates is None:
         return pd.util.hash_pandas_object(frame, index=False).duplicated().to_numpy()
     repeated = np.zeros(len(frame), dtype=bool)
     if len(candidates):

@@ -336,6 +336,9 @@ def write_table(frame: Any, path: Path) -> Path:
         if xlsx:
             safe.to_excel(tmp, index=False, engine="openpyxl")
         else:
-            safe.to_csv(tmp, index=False)
+            from . import csv_text
+
+            with tmp.open("wb") as handle:
+                csv_text.write(safe, handle)
 
     return atomic_write(path, write)
