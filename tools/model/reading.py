@@ -82,14 +82,19 @@ class Reader:
         return self._numbers
 
     def match(self, criterion: Criterion) -> np.ndarray:
+        """The rows the criterion matches."""
+        return self._spread(*self.hits(criterion))
+
+    def hits(self, criterion: Criterion) -> tuple[np.ndarray, bool]:
+        """Which distinct cells the criterion matches, and whether it matches the empty ones."""
         if criterion.kind == "missing":
-            return self._spread(pd.isna(self.tokens()).astype(bool), missing=True)
+            return pd.isna(self.tokens()).astype(bool), True
         if criterion.kind == "range":
             numbers = self.numbers()
             low = -np.inf if criterion.low is None else criterion.low
             high = np.inf if criterion.high is None else criterion.high
             with np.errstate(invalid="ignore"):
-                return self._spread((numbers >= low) & (numbers < high))
+                return (numbers >= low) & (numbers < high), False
         if criterion.kind == "multi":
             if self._parts is None:
                 text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
@@ -100,8 +105,8 @@ class Reader:
                 self._parts = pd.Series(read, index=parts.index, dtype=object)
             hit = np.zeros(len(self.uniques), dtype=bool)
             hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
-            return self._spread(hit)
-        return self._spread(self.tokens() == criterion.value)
+            return hit, False
+        return self.tokens() == criterion.value, False
 
 
 def _number_text(value: object) -> str | None:
