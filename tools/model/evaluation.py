@@ -227,6 +227,8 @@ def baseline_logistic(
         train_rows, y_train = train_rows[keep], y_train[keep]
     train_X = train_X.iloc[train_rows]
     features, kinds = _prepare(train_X)
+    levels = _levels(features, kinds)
+    features = _coded(features, levels)
     if not kinds:
         raise InsufficientDataError("train_X has no usable feature columns; pass categories, lists or numbers.")
     from sklearn.linear_model import LogisticRegression
@@ -240,7 +242,7 @@ def baseline_logistic(
     if tested > MAX_BASELINE_ROWS:  # its AUC on a seeded sample of the test rows: the interval says how close
         keep = np.sort(np.random.default_rng(random_state + 1).choice(tested, MAX_BASELINE_ROWS, replace=False))
         test_rows, y_test = test_rows[keep], y_test[keep]
-    predicted = model.predict_proba(_prepare(test_X[columns].iloc[test_rows], kinds)[0])[:, 1]
+    predicted = model.predict_proba(_coded(_prepare(test_X[columns].iloc[test_rows], kinds)[0], levels))[:, 1]
     auc, interval = _auc(y_test, predicted, None, random_state)
     counts = ", ".join(f"{list(kinds.values()).count(kind)} {kind}" for kind in ("categorical", "multi", "numeric"))
     sampled = f" (fitted on a random {len(y_train):,})" if len(y_train) < fitted else ""
@@ -268,6 +270,20 @@ def _kind(column: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         return "numeric"
     return "multi" if column.dropna().astype(str).str.contains(MULTI_SEPARATOR).mean() >= 0.01 else "categorical"
+
+
+def _levels(features: pd.DataFrame, kinds: dict[str, str]) -> dict[str, np.ndarray]:
+    """Each category column's training levels, sorted as the one-hot encoder sorts them."""
+    return {c: np.sort(features[c].unique()) for c, k in kinds.items() if k == "categorical"}
+
+
+def _coded(features: pd.DataFrame, levels: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Category columns as each cell's place among the training levels (-1: a level training never saw). The
+    one-hot encoder then counts and matches integers, not Python strings (seconds less at 200,000 rows), and
+    builds the same columns in the same order: the codes sort as the levels do, and an unseen level is unknown
+    either way."""
+    coded = {c: pd.Categorical(features[c], categories=order).codes.astype(np.int64) for c, order in levels.items()}
+    return features.assign(**coded) if coded else features
 
 
 def _encoder(features: pd.DataFrame, kinds: dict[str, str]) -> ColumnTransformer:
