@@ -52,9 +52,10 @@ class Reader:
     """One column read by the scoring rule: each distinct cell is read once, however many rows hold it."""
 
     def __init__(self, series: pd.Series) -> None:
-        self._series = series
+        # only the numbers' type is kept, not the column: a fit holds a reader per column (codes as int32: half)
+        self._typed_numbers = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        self.codes = codes
+        self.codes = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
         self.uniques = np.asarray(uniques, dtype=object)
         self._tokens: np.ndarray | None = None
         self._parts: pd.Series | None = None
@@ -73,7 +74,7 @@ class Reader:
 
     def numbers(self) -> np.ndarray:
         if self._numbers is None:
-            if pd.api.types.is_numeric_dtype(self._series) and not pd.api.types.is_bool_dtype(self._series):
+            if self._typed_numbers:
                 values = pd.to_numeric(pd.Series(self.uniques), errors="coerce")
             else:  # booleans read as 1 / 0 (a one-row file may type a 0/1 count as a flag); text by the number parser
                 text = pd.Series(self.uniques, dtype=object).map(_number_text)
