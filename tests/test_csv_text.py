@@ -95,6 +95,14 @@ def test_other_types_left_to_pandas(column: pd.Series) -> None:
     assert written == expected
 
 
+def test_headers_other_than_text_left_to_pandas() -> None:
+    frame = pd.DataFrame([[1, "a"], [2, "b,c"]], columns=pd.MultiIndex.from_tuples([("x", "1"), ("y", "2")]))
+    expected, written = _both(frame)
+    assert written == expected
+    numbered = pd.DataFrame({0: [1.5, 2.0], 1.5: ["p", "q"]})
+    assert _both(numbered)[1] == _both(numbered)[0]
+
+
 def test_one_column_and_no_rows() -> None:
     """One column: csv writes an empty cell as "" (pandas does it); no rows: the header alone."""
     one = pd.DataFrame({"only": pd.array(["a", None, ""], dtype="str")})

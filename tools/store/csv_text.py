@@ -48,13 +48,14 @@ def _large(text: str) -> pa.Scalar:
 
 def write(frame: pd.DataFrame, handle: IO[bytes], *, header: bool = True) -> None:
     """Write ``frame`` to the binary ``handle`` as ``frame.to_csv(handle, index=False, header=header)`` would."""
-    if frame.shape[1] < 2 or not all(_renders(frame.iloc[:, i]) for i in range(frame.shape[1])):
-        # one column: csv writes an empty cell as "" there; an unrendered type: pandas renders it
+    headers = all(isinstance(c, str) for c in frame.columns)
+    if frame.shape[1] < 2 or not headers or not all(_renders(frame.iloc[:, i]) for i in range(frame.shape[1])):
+        # one column: csv writes an empty cell as "" there; other headers or an unrendered type: pandas renders them
         frame.to_csv(handle, index=False, header=header, encoding="utf-8")
         return
     if header:
         line = io.StringIO()
-        csv.writer(line, lineterminator=os.linesep).writerow([str(c) for c in frame.columns])
+        csv.writer(line, lineterminator=os.linesep).writerow(frame.columns)
         handle.write(line.getvalue().encode("utf-8"))
     step = BATCH_ROWS * WORKERS
     with ThreadPoolExecutor(WORKERS) as pool:  # Arrow lets go of the GIL: batches render side by side
