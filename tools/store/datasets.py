@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -225,14 +226,19 @@ class _Read:
 
 def _read_files(accounts_path: Path, options: LoadOptions, report: Progress) -> _Read:
     report(0.05, f"reading {accounts_path.name}")
-    raw, mapping = _read_mapped(accounts_path, "accounts", options.sheet, options.mapping, options.max_bytes)
-    deals_raw = deals_mapping = None
-    if options.deals_path is not None:
-        report(0.3, f"reading {options.deals_path.name}")
-        deals_raw, deals_mapping = _read_mapped(
-            options.deals_path, "deals", options.deals_sheet, options.deals_mapping, options.max_bytes
-        )
-        _require_deal_account(deals_mapping, deals_raw)
+    read_accounts = partial(_read_mapped, accounts_path, "accounts", options.sheet, options.mapping, options.max_bytes)
+    if options.deals_path is None:
+        raw, mapping = read_accounts()
+        return _Read(raw, mapping, None, None)
+    report(0.1, f"reading {options.deals_path.name}")
+    read_deals = partial(
+        _read_mapped, options.deals_path, "deals", options.deals_sheet, options.deals_mapping, options.max_bytes
+    )
+    with ThreadPoolExecutor(2) as pool:  # the parser lets go of the GIL while it splits lines: both files at once
+        accounts, deals = pool.submit(read_accounts), pool.submit(read_deals)
+        raw, mapping = accounts.result()  # the accounts file's error first, as when read one after the other
+        deals_raw, deals_mapping = deals.result()
+    _require_deal_account(deals_mapping, deals_raw)
     return _Read(raw, mapping, deals_raw, deals_mapping)
 
 
