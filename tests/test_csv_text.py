@@ -43,6 +43,8 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
         "Int64": pd.array(draw(maybe_ints), dtype="Int64"),
         "bool": pd.Series(draw(bools), dtype=bool),
         "boolean": pd.array(draw(maybe_bools), dtype="boolean"),
+        "int64[pyarrow]": pd.array(draw(maybe_ints), dtype="int64[pyarrow]"),
+        "UInt8": pd.array([None if v is None else abs(v) % 256 for v in draw(maybe_ints)], dtype="UInt8"),
     }
     chosen = draw(st.lists(st.sampled_from(sorted(columns)), min_size=2, max_size=8, unique=True))
     headers = draw(st.lists(TEXT, min_size=len(chosen), max_size=len(chosen), unique=True))
@@ -87,6 +89,8 @@ def test_quotes_only_what_csv_quotes() -> None:
         pd.Series(pd.to_datetime(["2024-01-02", None, "2024-03-04"])),  # dates: pandas formats them
         pd.Series([1, "a", None], dtype=object),  # mixed objects: pandas str()-s them
         pd.Series(["x", "y", "x"], dtype="category"),
+        pd.Series([0.5, None, 2.0], dtype="float64[pyarrow]"),  # Arrow floats: pandas formats them its own way
+        pd.Series([True, None, False], dtype="bool[pyarrow]"),
     ],
 )
 def test_other_types_left_to_pandas(column: pd.Series) -> None:
