@@ -41,3 +41,58 @@ def test_the_regression_gets_the_same_matrix_of_all_rows_or_of_a_sample(masks: l
     for got, want in ((design.matrix(), x.tocsr()), (design.matrix(sample), x[sample].tocsr())):
         assert got.shape == want.shape and (got != want).nnz == 0
         assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_level_counts_from_distinct_cells_equal_counting_rows(seed: int) -> None:
+    """The fit counts each level's rows and positives from its distinct cells' row counts: the same integers as
+    counting the level's mask of rows, for categories, lists, number ranges and 'not recorded'."""
+    import pandas as pd
+
+    from icp_assistant.tools.analysis.attributes import Attribute
+    from icp_assistant.tools.model.scorecard import _candidates, _counts, _matches, _Readers
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(300, 3000))
+    rows = pd.DataFrame({
+        "industry": pd.array(rng.choice(["Fintech", " fintech", "Retail", "N/A", None, "Mining"], n), dtype="str"),
+        "tech": pd.array(rng.choice(["Salesforce; HubSpot", "HubSpot", "", None, "Zendesk;Ada"], n), dtype="str"),
+        "employees": np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(4, 1.5, n).round()),
+    })  # fmt: skip
+    y = (rng.random(n) < 0.35).astype(int)
+    attrs = [Attribute("industry", "category"), Attribute("tech", "multi"), Attribute("employees", "numeric")]
+    readers = _Readers(rows)
+    candidates, _ = _candidates(rows, attrs, y, 0, readers)
+    assert {c.kind for c in candidates} >= {"category", "multi", "range", "missing"}
+    expected = {c.id: (int(mask.sum()), int(y[mask].sum())) for c, mask in _matches(rows, candidates)}
+    assert _counts(readers, candidates, y) == expected
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_number_bins_on_distinct_values_equal_the_tree_on_every_row(seed: int) -> None:
+    """A number is binned by a tree grown on its distinct values weighted by rows: the same edges as the tree grown
+    on every row with the same least rows per leaf (ties, heavy repeats and missing values included)."""
+    import math
+
+    import pandas as pd
+    from sklearn.tree import DecisionTreeClassifier
+
+    from icp_assistant.tools.model.scorecard import MAX_BINS, _bins
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(100, 4000))
+    pool = rng.normal(size=int(rng.integers(2, 60))).round(int(rng.integers(0, 3))) * 10 ** int(rng.integers(0, 4))
+    values = pd.Series(rng.choice(pool, n))
+    values[rng.random(n) < 0.1] = np.nan
+    y = (rng.random(n) < rng.uniform(0.1, 0.6)).astype(int)
+    min_leaf = int(rng.integers(1, n // 4))
+    known = values.notna().to_numpy()
+    edges = _bins(values, y, min_leaf, 0)
+    if known.sum() < 2 * min_leaf or values[known].nunique() < 2:
+        assert edges == []
+        return
+    tree = DecisionTreeClassifier(max_leaf_nodes=MAX_BINS, min_samples_leaf=min_leaf, random_state=0)
+    tree.fit(values[known].to_numpy().reshape(-1, 1), y[known])
+    cuts = sorted({float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature, strict=True) if f >= 0})
+    whole = bool(np.all(np.mod(values[known].to_numpy(), 1) == 0))
+    assert edges == (sorted({float(math.ceil(c)) for c in cuts}) if whole else [float(f"{c:.6g}") for c in cuts])
