@@ -32,9 +32,10 @@ def weighted_counts(values: np.ndarray, weights: np.ndarray) -> pd.Series:
     return counted[counted > 0].sort_values(ascending=False, kind="stable")
 
 
-def spread(per_cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Each row's flag from its distinct cell (``codes`` as ``pd.factorize`` gives them), False for a missing row."""
-    out = np.zeros(len(codes), dtype=bool)
+def spread(per_cell: np.ndarray, codes: np.ndarray, missing: bool = False) -> np.ndarray:
+    """Each row's flag from its distinct cell (``codes`` as ``pd.factorize`` gives them), ``missing`` for a row with
+    no cell."""
+    out = np.full(len(codes), missing, dtype=bool)
     known = codes >= 0
     out[known] = per_cell[codes[known]]
     return out

@@ -92,11 +92,11 @@ def leakage_suspects(frame: pd.DataFrame, won: pd.Series | None, columns: list[s
     return suspects
 
 
-def repeat_candidates(frame: pd.DataFrame, narrowing: int = 3) -> np.ndarray | None:
-    """Positions of the rows that may repeat another row exactly, or None when most rows may (then hash them all).
+def first_copies(frame: pd.DataFrame, narrowing: int = 3) -> np.ndarray:
+    """For each row, the position of the first row equal to it in every cell (its own when none comes before).
 
     A repeated row repeats each of its cells, so only rows whose first text and number cells all repeat in their
-    column are candidates (one column factorized at a time): an export with an id column first leaves none."""
+    column are hashed (one column factorized at a time): an export with an id column first hashes no row at all."""
     candidates = np.arange(len(frame))
     typed = [i for i, dtype in enumerate(frame.dtypes) if dtype == "str" or pd.api.types.is_numeric_dtype(dtype)]
     for column in typed[:narrowing]:  # text and number cells: equal codes for the cells the hash finds equal
@@ -105,7 +105,14 @@ def repeat_candidates(frame: pd.DataFrame, narrowing: int = 3) -> np.ndarray | N
         cells = frame.iloc[:, column] if len(candidates) == len(frame) else frame.iloc[candidates, column]
         codes = pd.factorize(cells, use_na_sentinel=False)[0]
         candidates = candidates[np.bincount(codes)[codes] > 1]
-    return None if 2 * len(candidates) > len(frame) else candidates
+    if 2 * len(candidates) > len(frame):  # most rows left: hash them all rather than copy most of the frame
+        candidates = np.arange(len(frame))
+    first = np.arange(len(frame))
+    if len(candidates):
+        some = frame if len(candidates) == len(frame) else frame.iloc[candidates]
+        hashes = pd.util.hash_pandas_object(some, index=False).to_numpy()
+        first[candidates] = pd.Series(candidates).groupby(hashes).transform("min").to_numpy()
+    return first
 
 
 def duplicate_keys(frame: pd.DataFrame) -> tuple[str, int, list[str]] | None:

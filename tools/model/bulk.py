@@ -28,7 +28,7 @@ from icp_assistant.tools.core.errors import OptionError, listing
 from icp_assistant.tools.core.fields import Kinds
 from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.core.schemas import DatasetCard
-from icp_assistant.tools.ingest.quality import repeat_candidates
+from icp_assistant.tools.ingest.quality import first_copies
 from icp_assistant.tools.store.datasets import LoadOptions, load_accounts, open_dataset
 from icp_assistant.tools.store.workspace import Workspace, slugify, write_table
 
@@ -135,20 +135,10 @@ def identity(header: dict[str, str], rows: pd.DataFrame, kinds: Kinds, carry: li
 
 
 def _duplicates(rows: pd.DataFrame) -> pd.Series:
-    """For each row repeating an earlier one exactly, the row number of the first; else empty. Only the rows that
-    may repeat one are hashed (:func:`.quality.repeat_candidates`): a row with a cell found once has no twin."""
-    candidates = repeat_candidates(rows)
-    if candidates is None:
-        candidates = np.arange(len(rows))
-    first = np.zeros(len(rows), dtype="int64")
-    unique = np.ones(len(rows), dtype=bool)
-    if len(candidates):
-        some = rows.iloc[candidates]
-        number = np.asarray(some.index + 1, dtype="int64")
-        hashes = pd.util.hash_pandas_object(some, index=False).to_numpy()
-        first[candidates] = pd.Series(number).groupby(hashes).transform("min").to_numpy()
-        unique[candidates] = first[candidates] == number
-    return pd.Series(pd.arrays.IntegerArray(first, unique), index=rows.index)
+    """For each row repeating an earlier one exactly, the row number of the first; else empty."""
+    first = first_copies(rows)
+    number = np.asarray(rows.index + 1, dtype="int64")
+    return pd.Series(pd.arrays.IntegerArray(number[first], first == np.arange(len(rows))), index=rows.index)
 
 
 def score_prospects(

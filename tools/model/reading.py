@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from icp_assistant.tools.analysis.attributes import MULTI_SEPARATOR, split_cells
+from icp_assistant.tools.core.distinct import spread
 from icp_assistant.tools.core.values import PLACEHOLDERS, is_placeholder
 from icp_assistant.tools.core.values.number_series import parse_number_series
 
@@ -60,12 +61,24 @@ class Reader:
         self._tokens: np.ndarray | None = None
         self._parts: pd.Series | None = None
         self._numbers: np.ndarray | None = None
+        self._cell_rows: tuple[np.ndarray, int] | None = None
 
-    def _spread(self, hit: np.ndarray, missing: bool = False) -> np.ndarray:
-        out = np.full(len(self.codes), missing, dtype=bool)
+    def cell_rows(self, among: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """Rows per distinct cell and rows with no cell (only the rows the 0/1 ``among`` marks, when given)."""
+        if among is None and self._cell_rows is not None:
+            return self._cell_rows
+        marked = np.ones(len(self.codes), dtype=bool) if among is None else among.astype(bool)
         known = self.codes >= 0
-        out[known] = hit[self.codes[known]]
-        return out
+        counted = np.bincount(self.codes[known & marked], minlength=len(self.uniques)), int((~known & marked).sum())
+        if among is None:
+            self._cell_rows = counted
+        return counted
+
+    def count(self, criterion: Criterion, cells: tuple[np.ndarray, int]) -> int:
+        """Rows the criterion matches, from :meth:`cell_rows` (no mask of rows)."""
+        hit, missing = self.hits(criterion)
+        per_cell, empty = cells
+        return int(per_cell[hit].sum()) + (empty if missing else 0)
 
     def tokens(self) -> np.ndarray:
         if self._tokens is None:
@@ -84,7 +97,8 @@ class Reader:
 
     def match(self, criterion: Criterion) -> np.ndarray:
         """The rows the criterion matches."""
-        return self._spread(*self.hits(criterion))
+        hit, missing = self.hits(criterion)
+        return spread(hit, self.codes, missing)
 
     def hits(self, criterion: Criterion) -> tuple[np.ndarray, bool]:
         """Which distinct cells the criterion matches, and whether it matches the empty ones."""

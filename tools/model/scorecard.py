@@ -214,7 +214,7 @@ def _levels(
         per_row = np.where(reader.codes >= 0, reader.numbers()[np.maximum(reader.codes, 0)], np.nan)
         edges = _bins(pd.Series(per_row, index=rows.index), y, min_leaf, random_state)
         return (_range_levels(attr, edges) if edges else []), {"edges": edges}
-    per_cell = np.bincount(reader.codes[reader.codes >= 0], minlength=len(reader.uniques))  # rows per distinct cell
+    per_cell = reader.cell_rows()[0]  # rows per distinct cell
     spelled: dict[str, str] = {}
     if attr.kind == "multi":  # the distinct cells are split, each part weighted by the rows holding its cell
         cells = pd.Series(reader.uniques, dtype=object).astype(str)
@@ -249,8 +249,8 @@ def _levels(
 
 
 def _missing_level(rows: Rows, attr: Attribute, readers: Mapping[str, Reader]) -> Criterion | None:
-    missing = readers[attr.column].match(_MISSING_PROBE)
-    if MIN_VALUE_COUNT <= missing.sum() <= len(rows) - MIN_VALUE_COUNT:
+    reader = readers[attr.column]
+    if MIN_VALUE_COUNT <= reader.count(_MISSING_PROBE, reader.cell_rows()) <= len(rows) - MIN_VALUE_COUNT:
         return Criterion(id=f"{attr.column}={NOT_RECORDED}", attribute=attr.column, value=NOT_RECORDED,
                          kind="missing", points=0, label=missing_label(attr.column), rows_with=0)  # fmt: skip
     return None
@@ -287,17 +287,12 @@ def _counts(readers: Mapping[str, Reader], criteria: Sequence[Criterion], y: np.
     """Rows each criterion matches and the positives among them, summed over the distinct cells it matches (the same
     integers as counting its mask of rows, without one)."""
     counts = {}
-    positive = y.astype(bool)
     for column in dict.fromkeys(c.attribute for c in criteria):
         reader = readers[column]
-        known = reader.codes >= 0
-        rows = np.bincount(reader.codes[known], minlength=len(reader.uniques))
-        hits = np.bincount(reader.codes[known & positive], minlength=len(reader.uniques))
-        empty, empty_hits = int((~known).sum()), int((~known & positive).sum())
+        rows, positives = reader.cell_rows(), reader.cell_rows(among=y)
         for c in criteria:
             if c.attribute == column:
-                hit, missing = reader.hits(c)
-                counts[c.id] = (int(rows[hit].sum()) + missing * empty, int(hits[hit].sum()) + missing * empty_hits)
+                counts[c.id] = (reader.count(c, rows), reader.count(c, positives))
     return counts
 
 

@@ -36,7 +36,7 @@ from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.dialects import read_header
 from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_headers
 from icp_assistant.tools.ingest.outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
-from icp_assistant.tools.ingest.quality import repeat_candidates
+from icp_assistant.tools.ingest.quality import first_copies
 from icp_assistant.tools.ingest.readers import RawTable, check_file, read_table
 
 from .workspace import (
@@ -281,7 +281,7 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     assert raw is not None  # each _Read is built once and given to one _build
     read.raw = read.deals_raw = None
     frame = raw.frame
-    repeated = _repeated_rows(frame)
+    repeated = first_copies(frame) != np.arange(len(frame))  # rows repeating an earlier one exactly
     duplicates = int(repeated.sum())
     if duplicates and not options.keep_duplicates:
         frame = frame[~repeated].reset_index(drop=True)
@@ -320,17 +320,6 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     if proposal is not None:
         built.proposal = proposal
     return _Built(name, table, deals_table, kinds, lambda: built.card(files))
-
-
-def _repeated_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows that repeat an earlier row exactly (one hash per row, of the rows that may repeat one)."""
-    candidates = repeat_candidates(frame)
-    if candidates is None:
-        return pd.util.hash_pandas_object(frame, index=False).duplicated().to_numpy()
-    repeated = np.zeros(len(frame), dtype=bool)
-    if len(candidates):
-        repeated[candidates] = pd.util.hash_pandas_object(frame.iloc[candidates], index=False).duplicated().to_numpy()
-    return repeated
 
 
 def _money_cells(raw: pd.DataFrame, table: CleanTable) -> list[tuple[str, pd.Series]]:
