@@ -118,13 +118,14 @@ class Uniques:
     codes: np.ndarray  # position of each row's value in ``values``; -1 for missing
     values: pd.Series  # distinct values (pyarrow strings), stripped, placeholders already missing
     counts: np.ndarray  # rows per distinct value
+    index: pd.Index  # the rows' labels
     unique: bool = False  # no two ``values`` are the same text (Arrow strings that needed no trimming)
 
-    def rebuild(self, values: pd.Series, index: pd.Index) -> pd.Series:
+    def rebuild(self, values: pd.Series) -> pd.Series:
         """Each row's cleaned value (a vectorised take; -1 codes become missing)."""
         if len(values) == 0:
-            return pd.Series(None, index=index, dtype="str")
-        return pd.Series(values.astype("str").array.take(self.codes, allow_fill=True), index=index)
+            return pd.Series(None, index=self.index, dtype="str")
+        return pd.Series(values.astype("str").array.take(self.codes, allow_fill=True), index=self.index)
 
     def merged(self) -> Uniques:
         """The column factorized by its cleaned values, as the rebuilt column would factorize: cells that clean to
@@ -139,7 +140,7 @@ class Uniques:
             values = pd.Series(distinct, dtype="str")
             weights = np.bincount(renumber[present], weights=self.counts[present], minlength=len(distinct))
             counts = weights.astype(np.int64)
-        return Uniques(np.append(renumber, -1)[self.codes], values, counts, unique=True)
+        return Uniques(np.append(renumber, -1)[self.codes], values, counts, self.index, unique=True)
 
     def expand(self, values: np.ndarray, missing: object) -> np.ndarray:
         """A value per row from a value per distinct cell (``missing`` for missing rows)."""
@@ -150,8 +151,13 @@ class Uniques:
         return np.asarray(self.values.array, dtype=object)
 
 
-def _factorize(series: pd.Series, report: ColumnReport) -> Uniques:
+def _factorize(series: pd.Series, report: ColumnReport, keep: np.ndarray | None = None) -> Uniques:
+    """``keep``: the rows to clean (see :func:`clean_column`); every row is factorized and only the kept rows' codes
+    are kept (each dropped row repeats a kept one, so the distinct values and their order are the same)."""
     codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    index = series.index
+    if keep is not None:
+        codes, index = codes[keep], pd.RangeIndex(len(codes) - int(np.count_nonzero(~keep)))
     arrow = series.dtype == "str"  # distinct Arrow strings are distinct texts; other cells are written as text
     cells = pd.Series(distinct if arrow else np.asarray(distinct, dtype=object), dtype="str")
     values = cells.str.strip()
@@ -159,7 +165,7 @@ def _factorize(series: pd.Series, report: ColumnReport) -> Uniques:
     placeholder = _placeholders(values)
     report.placeholders = int(counts[placeholder].sum())
     unique = arrow and bool(values.eq(cells).all())
-    return Uniques(codes, values.mask(placeholder), counts, unique)
+    return Uniques(codes, values.mask(placeholder), counts, index, unique)
 
 
 def _note_unread(report: ColumnReport, texts: Uniques, read: np.ndarray) -> None:
@@ -315,22 +321,24 @@ def _bool(series: pd.Series, report: ColumnReport) -> pd.Series:
     return out
 
 
-def _multi(series: pd.Series, report: ColumnReport) -> pd.Series:
+def _multi(series: pd.Series, report: ColumnReport, keep: np.ndarray | None = None) -> pd.Series:
     """Multi-valued cells as "a; b": vectorised for plain separators, split_multi for lists and quotes."""
-    uniques = _factorize(series, report)
+    uniques = _factorize(series, report, keep)
     values = uniques.values
     tricky = values.str.contains(r"[\[\]{}\"']", regex=True).fillna(False)
     fast = values.str.replace(_FAST_MULTI, MULTI_SEPARATOR, regex=True).str.strip("; ")
     slow = {i: MULTI_SEPARATOR.join(p.replace(";", ",") for p in V.split_multi(v)) for i, v in values[tricky].items()}
     cleaned = fast.mask(tricky, pd.Series(slow, dtype="str")).replace("", None)
-    return uniques.rebuild(cleaned, series.index)
+    return uniques.rebuild(cleaned)
 
 
-def _category(series: pd.Series, report: ColumnReport, known: dict[str, str] | None = None) -> pd.Series:
+def _category(
+    series: pd.Series, report: ColumnReport, known: dict[str, str] | None = None, keep: np.ndarray | None = None
+) -> pd.Series:
     """Collapse inner whitespace and unify spellings that differ only by case (most common wins; ``known``: the
     spellings already kept for earlier rows of the file, which win). The kept spellings go to the report only when
     ``known`` is given (a file read in batches)."""
-    uniques = _factorize(series, report)
+    uniques = _factorize(series, report, keep)
     values = uniques.values.str.replace(_SPACES, " ", regex=True)
     counts = pd.Series(uniques.counts, index=values.index)
     frame = pd.DataFrame({"value": values, "key": values.str.lower(), "count": counts}).dropna()
@@ -346,7 +354,7 @@ def _category(series: pd.Series, report: ColumnReport, known: dict[str, str] | N
     canonical = frame["key"].map(chosen)
     changed = canonical.ne(frame["value"])
     report.recoded = int(frame.loc[changed, "count"].sum())
-    return uniques.rebuild(values.where(~changed.reindex(values.index, fill_value=False), canonical), series.index)
+    return uniques.rebuild(values.where(~changed.reindex(values.index, fill_value=False), canonical))
 
 
 def infer_column_kind(series: pd.Series) -> Kind:
@@ -364,29 +372,55 @@ def infer_column_kind(series: pd.Series) -> Kind:
     return "category" if inferred == "multi" and len(sample) < 3 else inferred
 
 
+def _typed(series: pd.Series) -> bool:
+    """A column the file typed (numbers, flags, dates): parsed as it is, not as text."""
+    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
+
+
+def _factorized(series: pd.Series, kind: Kind) -> bool:
+    """Whether :func:`clean_column` reads the column once per distinct cell (Arrow ids and free text it reads row by
+    row, typed columns as they are)."""
+    if kind in ("multi", "category"):
+        return True
+    return not _typed(series) and (kind in _TEXT_PARSED or series.dtype != "str")
+
+
+_TEXT_PARSED = ("number", "money", "percent", "year", "date", "bool")
+
+
 def clean_column(
-    name: str, series: pd.Series, kind: Kind, report: ColumnReport, rules: CleanRules | None = None
+    name: str,
+    series: pd.Series,
+    kind: Kind,
+    report: ColumnReport,
+    rules: CleanRules | None = None,
+    keep: np.ndarray | None = None,
 ) -> dict[str, pd.Series]:
     """Parse one column by kind; may return extra columns (range low/high). ``rules``: the decisions made on the
-    first rows of the same file (decimal mark, day order, sentinel zeros, percent scale), applied unchanged."""
+    first rows of the same file (decimal mark, day order, sentinel zeros, percent scale), applied unchanged.
+    ``keep``: the rows to clean (True per row, e.g. all but exact repeats of an earlier row; None: every row),
+    which come out numbered from 0. A column read per distinct cell is factorized whole and only the kept rows'
+    codes are kept, so its text is never copied; any other column is cut to the kept rows first."""
+    if keep is not None and not _factorized(series, kind):
+        series, keep = series[keep].reset_index(drop=True), None
     if kind == "multi":
-        return {name: _multi(series, report)}
+        return {name: _multi(series, report, keep)}
     if kind == "category":
-        return {name: _category(series, report, rules.spellings.get(name, {}) if rules else None)}
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return {name: _category(series, report, rules.spellings.get(name, {}) if rules else None, keep)}
+    if _typed(series):
         return _clean_typed(name, series, kind, report, rules)
-    if kind not in ("number", "money", "percent", "year", "date", "bool"):
-        return {name: _plain_text(series, report)}
-    texts = _factorize(series, report)  # text: stripped, placeholders counted, then read once per distinct cell
-    return _clean_text(name, texts.merged(), series.index, kind, report, rules)
+    if kind not in _TEXT_PARSED:
+        return {name: _plain_text(series, report, keep)}
+    texts = _factorize(series, report, keep)  # text: stripped, placeholders counted, then read once per distinct cell
+    return _clean_text(name, texts.merged(), texts.index, kind, report, rules)
 
 
-def _plain_text(series: pd.Series, report: ColumnReport) -> pd.Series:
+def _plain_text(series: pd.Series, report: ColumnReport, keep: np.ndarray | None = None) -> pd.Series:
     """Ids and free text: trimmed, placeholders missing. Their cells are mostly distinct, so Arrow strings are
     cleaned row by row (factorizing them would cost more than it saves)."""
     if series.dtype != "str":
-        texts = _factorize(series, report)
-        return texts.rebuild(texts.values, series.index)
+        texts = _factorize(series, report, keep)
+        return texts.rebuild(texts.values)
     values = series.str.strip()
     placeholder = _placeholders(values)
     report.placeholders = int(placeholder.sum())
@@ -436,17 +470,24 @@ def _clean_typed(
 
 
 def clean_table(
-    raw: pd.DataFrame, mapping: HeaderMapping, reserved: set[str] | None = None, rules: CleanRules | None = None
+    raw: pd.DataFrame,
+    mapping: HeaderMapping,
+    reserved: set[str] | None = None,
+    rules: CleanRules | None = None,
+    keep: np.ndarray | None = None,
 ) -> CleanTable:
     """Clean every column of ``raw``: mapped columns under their canonical name, the rest as they are. With
-    ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were."""
+    ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were.
+    ``keep``: the rows to clean, as :func:`clean_column` takes it; None: every row. A dropped row must repeat a kept
+    row before it in every cell (see ``quality.first_copies``): a column's kind is guessed on all rows, which then
+    sees the same distinct values in the same order as the kept rows alone."""
     out: dict[str, pd.Series] = {}
     reports: dict[str, ColumnReport] = {}
     kinds: Kinds = {}
     for field_name, match in mapping.matches.items():
         spec = FIELD_BY_NAME[field_name]
         report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)
-        produced = clean_column(field_name, raw[match.column], spec.kind, report, rules)
+        produced = clean_column(field_name, raw[match.column], spec.kind, report, rules, keep)
         out.update(produced)
         reports[field_name] = report
         kinds.update(dict.fromkeys(produced, spec.kind))
@@ -455,9 +496,9 @@ def clean_table(
         name = column if column not in taken else f"{column}_source"
         kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
         report = ColumnReport(name, column, kind, mapped=False)
-        produced = clean_column(name, raw[column], kind, report, rules)
+        produced = clean_column(name, raw[column], kind, report, rules, keep)
         out.update(produced)
         reports[name] = report
         kinds.update(dict.fromkeys(produced, kind))
-    frame = pd.DataFrame(out, index=raw.index)
+    frame = pd.DataFrame(out, index=raw.index if keep is None else pd.RangeIndex(int(np.count_nonzero(keep))))
     return CleanTable(frame, reports, kinds)

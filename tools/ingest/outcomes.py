@@ -7,6 +7,7 @@ customers when churn information exists, missing otherwise.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -231,9 +232,15 @@ def _rank(column: str, position: int) -> tuple[int, int]:
     return (0 if key in STRONG else 2 if key in ("default", "defaulted", "closed", "close") else 1, -position)
 
 
+def outcome_named(columns: Iterable[Hashable]) -> list[Hashable]:
+    """The columns named like an outcome ("y", "status", "churned", "deal_status"...), in their order."""
+    return [c for c in columns if OUTCOME_NAME.match(str(c).strip())]
+
+
 def propose_outcome(frame: pd.DataFrame, exclude: set[str]) -> str | None:
-    """A column that looks like an outcome (named like one, 2-5 values), with the exact argument to pass."""
-    named = [(c, i) for i, c in enumerate(frame.columns) if c not in exclude and OUTCOME_NAME.match(str(c).strip())]
+    """A column that looks like an outcome (named like one, 2-5 values), with the exact argument to pass. Only the
+    columns :func:`outcome_named` picks are read."""
+    named = [(c, i) for i, c in enumerate(outcome_named(frame.columns)) if c not in exclude]
     for column, _ in sorted(named, key=lambda pair: _rank(str(pair[0]), pair[1])):
         tokens = frame[column].map(outcome_token).dropna()
         levels = [str(t) for t in tokens.value_counts().index]

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -35,7 +35,13 @@ from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_dea
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.dialects import read_header
 from icp_assistant.tools.ingest.mapping import HeaderMapping, fit_values, map_headers
-from icp_assistant.tools.ingest.outcomes import OutcomeSpec, apply_outcome, outcomes_from_accounts, propose_outcome
+from icp_assistant.tools.ingest.outcomes import (
+    OutcomeSpec,
+    apply_outcome,
+    outcome_named,
+    outcomes_from_accounts,
+    propose_outcome,
+)
 from icp_assistant.tools.ingest.quality import first_copies
 from icp_assistant.tools.ingest.readers import RawTable, check_file, read_table
 
@@ -283,25 +289,27 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     frame = raw.frame
     repeated = first_copies(frame) != np.arange(len(frame))  # rows repeating an earlier one exactly
     duplicates = int(repeated.sum())
-    if duplicates and not options.keep_duplicates:
-        frame = frame[~repeated].reset_index(drop=True)
+    keep = ~repeated if duplicates and not options.keep_duplicates else None
     reserved = set(DERIVED_KINDS) | set(OUTCOME_KINDS)
-    accounts = clean_table(frame, mapping, reserved)
+    accounts = clean_table(frame, mapping, reserved, keep=keep)  # drops the repeats without copying the file
     table = accounts.frame
     scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
     if options.revenue_unit and "annual_revenue" in table:
         table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
     derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
     deals_clean = clean_table(deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
-    named = _named_outcome(options.outcome, frame, mapping, deals_raw, deals_mapping, deals_clean)
+    outcome_cells = _kept(frame, keep, _outcome_columns(frame, options.outcome))
+    named = _named_outcome(options.outcome, outcome_cells, mapping, deals_raw, deals_mapping, deals_clean)
     # everything read from the raw cells, before they are let go
     files = [_source("accounts", path, raw)]
     if deals_raw is not None and options.deals_path is not None:
         files.append(_source("deals", options.deals_path, deals_raw))
-    money = _money_cells(frame, accounts)
+    money = _money_cells(frame, accounts, keep)
     if deals_raw is not None and deals_clean is not None:
         money += _money_cells(deals_raw.frame, deals_clean)
-    proposal = propose_outcome(frame, set()) if options.outcome is None else None
+    proposal = None
+    if options.outcome is None:
+        proposal = propose_outcome(_kept(frame, keep, outcome_named(frame.columns)), set())
     del raw, deals_raw, frame
     named_deals = named.values if named is not None and named.on == "deals" else None
     table, deals_table, join, source = _attach_outcomes(table, deals_clean.frame if deals_clean else None, named_deals)
@@ -322,10 +330,28 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     return _Built(name, table, deals_table, kinds, lambda: built.card(files))
 
 
-def _money_cells(raw: pd.DataFrame, table: CleanTable) -> list[tuple[str, pd.Series]]:
-    """(header, raw cells) of every money column, as the file wrote them."""
+def _kept(frame: pd.DataFrame, keep: np.ndarray | None, columns: Sequence[Hashable] | None = None) -> pd.DataFrame:
+    """``columns`` of the file (None: all) at the ``keep`` rows, numbered from 0 as the cleaned table is."""
+    part = frame if columns is None else frame[columns]
+    return part if keep is None else part[keep].reset_index(drop=True)
+
+
+def _outcome_columns(frame: pd.DataFrame, spec: OutcomeSpec | None) -> list[str] | None:
+    """The columns of the accounts file the named outcome can be (None: every column, so that a name the file does
+    not hold is reported against all of them)."""
+    if spec is None:
+        return []
+    wanted = spec.column.strip().casefold()
+    found = [c for c in frame.columns if c == spec.column or str(c).strip().casefold() == wanted]
+    return found or None
+
+
+def _money_cells(raw: pd.DataFrame, table: CleanTable, keep: np.ndarray | None = None) -> list[tuple[str, pd.Series]]:
+    """(header, raw cells at the ``keep`` rows) of every money column, as the file wrote them."""
     sources = [table.reports[c].source for c, kind in table.kinds.items() if kind == "money" and c in table.reports]
-    return [(str(s), raw[s]) for s in sources if s in raw]
+    present = [s for s in sources if s in raw]
+    kept = _kept(raw, keep, present)
+    return [(str(s), kept[s]) for s in present]
 
 
 @dataclass
