@@ -116,6 +116,7 @@ class CardBuilder:
         guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
         warnings = [w for w in guessed if w] + self.warnings()
         base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
+        outcomes = self.outcome_summary()
         return DatasetCard(
             name=self.name,
             rows=len(self.table),
@@ -126,12 +127,12 @@ class CardBuilder:
                 for c in base_unmapped[: C.MAX_UNMAPPED]
             ],
             unmapped_total=len(base_unmapped),
-            outcomes=self.outcome_summary(),
+            outcomes=outcomes,
             deals=self.deal_summary(),
             cleaning=self.cleaning_counts(),
             warnings=warnings[: C.MAX_WARNINGS],
             warnings_total=len(warnings),
-            supports=self.supports(),
+            supports=self.supports(outcomes),
             currency=self.currency,
             cached=False,
             data_path="",
@@ -273,8 +274,7 @@ class CardBuilder:
             out.append(self.proposal)
         return out
 
-    def supports(self) -> list[str]:
-        o = self.outcome_summary()
+    def supports(self, o: OutcomeSummary) -> list[str]:
         out = self.outcome_supports(o)
         retained = o.won - (o.churned or 0)
         if o.churned is not None and o.churned >= 5 and retained >= 5:

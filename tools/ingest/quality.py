@@ -61,11 +61,12 @@ def _rank_sum(values: pd.Series, chosen: np.ndarray) -> float:
 
 def _category_separation(values: pd.Series, rows: np.ndarray, y: np.ndarray) -> float:
     """Purity of won / lost within each value, weighted by the value's rows; 0.5 for more than 50 values."""
-    distinct = pd.factorize(values)[0][rows]
-    if np.count_nonzero(np.bincount(distinct)) > 50:
+    text = values.dtype == "str"  # its sorted codes tell its values apart: factorized once
+    if not text and np.count_nonzero(np.bincount(pd.factorize(values)[0][rows])) > 50:
         return 0.5
-    keys = values if values.dtype == "str" else values.astype(str)
-    groups = pd.factorize(keys, sort=True)[0][rows]  # in the order of sorted keys, as a groupby has them
+    groups = pd.factorize(values if text else values.astype(str), sort=True)[0][rows]  # sorted, as a groupby has them
+    if text and np.count_nonzero(np.bincount(groups)) > 50:
+        return 0.5
     counts = np.bincount(groups)
     shares = np.bincount(groups, weights=y.astype("float64"))[counts > 0] / counts[counts > 0]
     return float(np.average(np.maximum(shares, 1 - shares), weights=counts[counts > 0]))
