@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,15 +114,18 @@ class CardBuilder:
     currency: str | None = None
 
     def card(self, files: list[SourceFile]) -> DatasetCard:
-        guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
-        warnings = [w for w in guessed if w] + self.warnings()
+        with ThreadPoolExecutor(1) as pool:  # Arrow counts let go of the GIL: profiles and warnings side by side
+            profiles = pool.submit(self.field_profiles)
+            guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
+            warnings = [w for w in guessed if w] + self.warnings()
+            fields = profiles.result()
         base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
         outcomes = self.outcome_summary()
         return DatasetCard(
             name=self.name,
             rows=len(self.table),
             files=files,
-            fields=self.field_profiles(),
+            fields=fields,
             unmapped=[
                 UnmappedColumn(column=c, kind=self.kinds[c], fill_rate=round(float(self.table[c].notna().mean()), 3))
                 for c in base_unmapped[: C.MAX_UNMAPPED]
