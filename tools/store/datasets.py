@@ -291,13 +291,17 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     duplicates = int(repeated.sum())
     keep = ~repeated if duplicates and not options.keep_duplicates else None
     reserved = set(DERIVED_KINDS) | set(OUTCOME_KINDS)
-    accounts = clean_table(frame, mapping, reserved, keep=keep)  # drops the repeats without copying the file
-    table = accounts.frame
-    scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
-    if options.revenue_unit and "annual_revenue" in table:
-        table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
-    derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
-    deals_clean = clean_table(deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
+    with ThreadPoolExecutor(1) as pool:  # the deals are cleaned beside the accounts (Arrow lets go of the GIL)
+        cleaning_deals = (
+            pool.submit(clean_table, deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
+        )
+        accounts = clean_table(frame, mapping, reserved, keep=keep)  # drops the repeats without copying the file
+        table = accounts.frame
+        scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
+        if options.revenue_unit and "annual_revenue" in table:
+            table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
+        derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
+        deals_clean = cleaning_deals.result() if cleaning_deals is not None else None
     outcome_cells = _kept(frame, keep, _outcome_columns(frame, options.outcome))
     named = _named_outcome(options.outcome, outcome_cells, mapping, deals_raw, deals_mapping, deals_clean)
     # everything read from the raw cells, before they are let go
