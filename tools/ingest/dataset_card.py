@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,35 @@ def money_currency(columns: list[tuple[str, pd.Series]]) -> str | None:
     return found.pop() if len(found) == 1 and "mixed" not in found else None
 
 
+def profiled_columns(table: pd.DataFrame) -> list[str]:
+    """The columns the card profiles: the account fields found, then the derived fields."""
+    canonical = [f.name for f in fields_for("accounts") if f.name in table]
+    return canonical + [f for f in DERIVED_KINDS if f in table and f not in canonical]
+
+
+def field_profiles(table: pd.DataFrame, kinds: Kinds, accounts: CleanTable) -> list[FieldProfile]:
+    """The card's profile of each of the :func:`profiled_columns` of ``table``, with what cleaning did to it."""
+    out = []
+    for column in profiled_columns(table):
+        match = accounts.reports.get(column)
+        source = match.source if match else None
+        notes = clean_notes(accounts, column)
+        if column == "contract_value" and source is None:
+            notes.append("derived: mrr x 12")
+        out.append(C.profile(column, table[column], kinds.get(column, "category"), source, notes))
+    return out
+
+
+def profiling(table: pd.DataFrame, kinds: Kinds, accounts: CleanTable) -> Future[list[FieldProfile]]:
+    """:func:`field_profiles` worked out on a thread of its own while the load goes on (Arrow counts let go of the
+    GIL). It reads its own view of the profiled columns, so columns added to ``table`` meanwhile do not disturb it,
+    and a copy of ``kinds``: they must already be the card's kinds of those columns."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="card-profiles")
+    profiles = pool.submit(field_profiles, table[profiled_columns(table)], dict(kinds), accounts)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return profiles
+
+
 @dataclass
 class CardBuilder:
     """Assembles the dataset card from the pieces of a load."""
@@ -112,13 +141,12 @@ class CardBuilder:
     proposal: str | None = None
     unfit: list[str] = field(default_factory=list)
     currency: str | None = None
+    profiles: Future[list[FieldProfile]] | None = None  # the field profiles, worked out beforehand (see profiling)
 
     def card(self, files: list[SourceFile]) -> DatasetCard:
-        with ThreadPoolExecutor(1) as pool:  # Arrow counts let go of the GIL: profiles and warnings side by side
-            profiles = pool.submit(self.field_profiles)
-            guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
-            warnings = [w for w in guessed if w] + self.warnings()
-            fields = profiles.result()
+        guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
+        warnings = [w for w in guessed if w] + self.warnings()
+        fields = self.profiles.result() if self.profiles else field_profiles(self.table, self.kinds, self.accounts)
         base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
         outcomes = self.outcome_summary()
         return DatasetCard(
@@ -141,19 +169,6 @@ class CardBuilder:
             cached=False,
             data_path="",
         )
-
-    def field_profiles(self) -> list[FieldProfile]:
-        out = []
-        canonical = [f.name for f in fields_for("accounts") if f.name in self.table]
-        derived = [f for f in DERIVED_KINDS if f in self.table and f not in canonical]
-        for column in canonical + derived:
-            match = self.accounts.reports.get(column)
-            source = match.source if match else None
-            notes = clean_notes(self.accounts, column)
-            if column == "contract_value" and source is None:
-                notes.append("derived: mrr x 12")
-            out.append(C.profile(column, self.table[column], self.kinds.get(column, "category"), source, notes))
-        return out
 
     def outcome_summary(self) -> OutcomeSummary:
         outcome = self.table["outcome"] if "outcome" in self.table else pd.Series(dtype="object")

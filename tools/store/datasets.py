@@ -30,7 +30,7 @@ from icp_assistant.tools.core.geo import country_code
 from icp_assistant.tools.core.labels import field_label
 from icp_assistant.tools.core.schemas import DatasetCard, SourceFile
 from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
-from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency
+from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency, profiling
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.dialects import read_header
@@ -315,18 +315,20 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     if options.outcome is None:
         proposal = propose_outcome(_kept(frame, keep, outcome_named(frame.columns)), set())
     del raw, deals_raw, frame
+    kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
+    if named is not None and named.column in kinds:
+        kinds[named.column] = "named_outcome"  # the outcome itself: never an attribute or a pattern
+    profiles = profiling(table, kinds, accounts)  # the account fields are final: profiled while deals are joined
     named_deals = named.values if named is not None and named.on == "deals" else None
     table, deals_table, join, source = _attach_outcomes(table, deals_clean.frame if deals_clean else None, named_deals)
-    kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
     if named is not None:
         if named.on == "accounts":
             table["outcome"] = named.values.to_numpy()
             table = table.drop(columns=[c for c in ("churned",) if c in table and named.column != c])
         source = named.words
-        if named.column in kinds:
-            kinds[named.column] = "named_outcome"  # the outcome itself: never an attribute or a pattern
     kinds.update({c: k for c, k in OUTCOME_KINDS.items() if c in table})
     built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
+    built.profiles = profiles
     built.unfit = mapping.notes + (deals_mapping.notes if deals_mapping is not None else [])
     built.currency = money_currency(money)
     if proposal is not None:
