@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from icp_assistant.tools.core import card as C
@@ -93,6 +94,12 @@ def money_currency(columns: list[tuple[str, pd.Series]]) -> str | None:
     them says, or when they disagree (amounts are read as numbers, never converted)."""
     found = {c for header, cells in columns if (c := _column_currency(header, cells)) is not None}
     return found.pop() if len(found) == 1 and "mixed" not in found else None
+
+
+def _won(outcome: pd.Series) -> pd.Series:
+    """1 for a won account, 0 for a lost one, missing for the rest (compared whole, not looked up cell by cell)."""
+    flags = np.where(outcome.eq("won").to_numpy(dtype=bool), 1.0, np.nan)
+    return pd.Series(np.where(outcome.eq("lost").to_numpy(dtype=bool), 0.0, flags), index=outcome.index)
 
 
 def profiled_columns(table: pd.DataFrame) -> list[str]:
@@ -238,7 +245,7 @@ class CardBuilder:
             column, count, examples = dup
             out.append(f"{count:,} {column} values appear on more than one row (e.g. {', '.join(examples)}).")
         out += self.deal_warnings()
-        won = self.table["outcome"].map({"won": True, "lost": False}) if "outcome" in self.table else None
+        won = _won(self.table["outcome"]) if "outcome" in self.table else None
         columns = [c for c in self.accounts.reports if c in self.table]
         leaks = leakage_suspects(self.table, won, columns)
         if leaks:

@@ -428,7 +428,7 @@ def _save(workspace: Workspace, dataset: _Built, fingerprint: str, path: Path, o
     described: list[DatasetCard] = []
 
     def write(folder: Path) -> None:
-        with ThreadPoolExecutor(1) as pool:
+        with ThreadPoolExecutor(len(tables)) as pool:  # one thread per table: Arrow writes a file's columns in turn
             written = [pool.submit(pq.write_table, table, folder / file) for file, table in tables]
             card = dataset.card()
             for done in written:
