@@ -295,7 +295,7 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
         cleaning_deals = (
             pool.submit(clean_table, deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
         )
-        accounts = clean_table(frame, mapping, reserved, keep=keep)  # drops the repeats without copying the file
+        accounts = clean_table(frame, mapping, reserved, keep=keep, threads=2)  # drops the repeats, no copy
         table = accounts.frame
         scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
         if options.revenue_unit and "annual_revenue" in table:
