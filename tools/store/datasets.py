@@ -302,7 +302,7 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
             table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
         derivation = derive_account_fields(table, scaled or options.revenue_unit is not None)
         deals_clean = cleaning_deals.result() if cleaning_deals is not None else None
-    outcome_cells = _kept(frame, keep, _outcome_columns(frame, options.outcome))
+    outcome_cells = _outcome_cells(frame, keep, options.outcome)
     named = _named_outcome(options.outcome, outcome_cells, mapping, deals_raw, deals_mapping, deals_clean)
     # everything read from the raw cells, before they are let go
     files = [_source("accounts", path, raw)]
@@ -342,14 +342,15 @@ def _kept(frame: pd.DataFrame, keep: np.ndarray | None, columns: Sequence[Hashab
     return part if keep is None else part[keep].reset_index(drop=True)
 
 
-def _outcome_columns(frame: pd.DataFrame, spec: OutcomeSpec | None) -> list[str] | None:
-    """The columns of the accounts file the named outcome can be (None: every column, so that a name the file does
-    not hold is reported against all of them)."""
+def _outcome_cells(frame: pd.DataFrame, keep: np.ndarray | None, spec: OutcomeSpec | None) -> pd.DataFrame:
+    """The accounts file's cells a named outcome is read from: the columns it can name, at the kept rows. When it
+    names none, the file as it is: its rows are never read (the outcome is in the deals file, or the error lists the
+    file's columns)."""
     if spec is None:
-        return []
+        return frame
     wanted = spec.column.strip().casefold()
     found = [c for c in frame.columns if c == spec.column or str(c).strip().casefold() == wanted]
-    return found or None
+    return _kept(frame, keep, found) if found else frame
 
 
 def _money_cells(raw: pd.DataFrame, table: CleanTable, keep: np.ndarray | None = None) -> list[tuple[str, pd.Series]]:
