@@ -287,14 +287,14 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     assert raw is not None  # each _Read is built once and given to one _build
     read.raw = read.deals_raw = None
     frame = raw.frame
-    repeated = first_copies(frame) != np.arange(len(frame))  # rows repeating an earlier one exactly
-    duplicates = int(repeated.sum())
-    keep = ~repeated if duplicates and not options.keep_duplicates else None
     reserved = set(DERIVED_KINDS) | set(OUTCOME_KINDS)
     with ThreadPoolExecutor(1) as pool:  # the deals are cleaned beside the accounts (Arrow lets go of the GIL)
         cleaning_deals = (
             pool.submit(clean_table, deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
         )
+        repeated = first_copies(frame) != np.arange(len(frame))  # rows repeating an earlier one exactly
+        duplicates = int(repeated.sum())
+        keep = ~repeated if duplicates and not options.keep_duplicates else None
         accounts = clean_table(frame, mapping, reserved, keep=keep, threads=2)  # drops the repeats, no copy
         table = accounts.frame
         scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
@@ -315,6 +315,7 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
     if options.outcome is None:
         proposal = propose_outcome(_kept(frame, keep, outcome_named(frame.columns)), set())
     del raw, deals_raw, frame
+    pa.default_memory_pool().release_unused()  # give the raw cells' memory back before the tables are saved
     kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
     if named is not None and named.column in kinds:
         kinds[named.column] = "named_outcome"  # the outcome itself: never an attribute or a pattern
