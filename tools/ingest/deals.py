@@ -96,13 +96,35 @@ def _lookup(positions: np.ndarray, refs: pd.Series, labels: pd.Index) -> pd.Seri
     return pd.Series(take(np.asarray(labels), positions, allow_fill=True), index=refs.index)
 
 
+def _integer_positions(keys: pd.Series, refs: pd.Series) -> np.ndarray | None:
+    """:func:`_positions` of integer references (a numpy integer column: never missing), matched as numbers: a key
+    equals a reference's text exactly when it is that integer written plainly ("42", not "042" or "+42"). None when
+    a key is not an integer at all (then the texts are compared)."""
+    texts = _texts(keys)
+    try:
+        numbers = pc.cast(texts, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    plain = pc.equal(pc.cast(numbers, pa.string()), texts)  # null for a missing key
+    value_set = pc.if_else(plain, numbers, pa.scalar(None, pa.int64()))
+    found = pc.index_in(pa.array(refs.to_numpy(dtype=np.int64)), value_set=value_set, skip_nulls=True)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+
+
 def _by_id(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.Series, np.ndarray] | None:
-    """Each deal's account reference as text and the position of its account, when deals join by id: most of the
-    references are account ids. None: join by name."""
+    """Each deal's account reference and the position of its account, when deals join by id: most of the references
+    are account ids. A reference is text, or the number itself when the column holds integers (never empty then).
+    None: join by name."""
     if "account_id" not in accounts or "deal_account" not in deals:
         return None
-    refs = deals["deal_account"].astype(str).where(deals["deal_account"].notna())
-    positions = _positions(accounts["account_id"], refs)
+    column = deals["deal_account"]
+    whole = isinstance(column.dtype, np.dtype) and column.dtype.kind == "i" and column.dtype.itemsize <= 8
+    positions = _integer_positions(accounts["account_id"], column) if whole else None
+    if positions is not None:
+        refs = column
+    else:
+        refs = column.astype(str).where(column.notna())
+        positions = _positions(accounts["account_id"], refs)
     given = refs.notna().to_numpy(dtype=bool)
     return (refs, positions) if given.any() and (positions[given] >= 0).mean() > 0.5 else None
 
