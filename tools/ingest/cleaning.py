@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -375,6 +376,9 @@ def infer_column_kind(series: pd.Series) -> Kind:
     return "category" if inferred == "multi" and len(sample) < 3 else inferred
 
 
+_TEXT_PARSED = ("number", "money", "percent", "year", "date", "bool")  # kinds a text column is parsed as
+
+
 def _typed(series: pd.Series) -> bool:
     """A column the file typed (numbers, flags, dates): parsed as it is, not as text."""
     return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
@@ -386,9 +390,6 @@ def _factorized(series: pd.Series, kind: Kind) -> bool:
     if kind in ("multi", "category"):
         return True
     return not _typed(series) and (kind in _TEXT_PARSED or series.dtype != "str")
-
-
-_TEXT_PARSED = ("number", "money", "percent", "year", "date", "bool")
 
 
 def clean_column(
@@ -472,6 +473,9 @@ def _clean_typed(
     return {name: series}
 
 
+_Cleaned: TypeAlias = tuple[ColumnReport, Kind, dict[str, pd.Series]]  # a column's report, kind and output
+
+
 def clean_table(
     raw: pd.DataFrame,
     mapping: HeaderMapping,
@@ -487,14 +491,12 @@ def clean_table(
     sees the same distinct values in the same order as the kept rows alone. ``threads``: columns cleaned at once
     (Arrow lets go of the GIL); the table, its reports and the first error are the same whatever the number."""
 
-    Cleaned = tuple[ColumnReport, Kind, dict[str, pd.Series]]
-
-    def mapped(field_name: str) -> Cleaned:
+    def mapped(field_name: str) -> _Cleaned:
         match, spec = mapping.matches[field_name], FIELD_BY_NAME[field_name]
         report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)
         return report, spec.kind, clean_column(field_name, raw[match.column], spec.kind, report, rules, keep)
 
-    def unmapped(column: str, name: str) -> Cleaned:
+    def unmapped(column: str, name: str) -> _Cleaned:
         kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
         report = ColumnReport(name, column, kind, mapped=False)
         return report, kind, clean_column(name, raw[column], kind, report, rules, keep)
@@ -503,7 +505,7 @@ def clean_table(
     reports: dict[str, ColumnReport] = {}
     kinds: Kinds = {}
 
-    def collect(cleaned: Iterable[Cleaned]) -> None:
+    def collect(cleaned: Iterable[_Cleaned]) -> None:
         for report, kind, produced in cleaned:  # in the columns' order, whichever finished first
             out.update(produced)
             reports[report.column] = report

@@ -153,7 +153,8 @@ class CardBuilder:
     def card(self, files: list[SourceFile]) -> DatasetCard:
         guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
         warnings = [w for w in guessed if w] + self.warnings()
-        fields = self.profiles.result() if self.profiles else field_profiles(self.table, self.kinds, self.accounts)
+        profiles = self.profiles
+        fields = profiles.result() if profiles is not None else field_profiles(self.table, self.kinds, self.accounts)
         base_unmapped = [c for c in self.accounts.reports if c not in FIELD_BY_NAME and c in self.table]
         outcomes = self.outcome_summary()
         return DatasetCard(
