@@ -162,3 +162,21 @@ def test_spark_gives_the_in_memory_list_and_market(
     market = size_market(example, icp, prospects, ws, compute=Compute("memory"))
     on_spark = size_market(example, icp, prospects, ws, compute=Compute("spark", "local[1]"))
     assert on_spark.model_dump(exclude={"som_accounts_path"}) == market.model_dump(exclude={"som_accounts_path"})
+
+
+def test_a_row_hashes_alike_whatever_type_its_batch_gave_each_column() -> None:
+    """Equal rows hash equal across batches: a number read as 2001, 2001.0 or "2001", text as Arrow or Python strings,
+    dates and missing cells alike; rows differing in one cell (a fraction, a second, a letter) hash apart."""
+    day = pd.to_datetime(pd.Series(["2025-01-02 10:00:00", None, "2025-01-02 10:00:01"]))
+    as_read = [
+        pd.DataFrame({"n": pd.Series([2001, 7, 7], dtype="int64"), "t": pd.Series(["a", None, "b"], dtype="str")}),
+        pd.DataFrame({"n": pd.Series([2001.0, 7.0, 7.0]), "t": pd.Series(["a", None, "b"], dtype=object)}),
+        pd.DataFrame(
+            {"n": pd.Series(["2001", "7", "7"], dtype="str"), "t": pd.Series(["a", None, "b"], dtype="string")}
+        ),
+    ]
+    hashes = [stream.row_hash(frame.assign(d=day, f=[True, False, True])) for frame in as_read]
+    assert all((h == hashes[0]).all() for h in hashes)
+    assert len(set(hashes[0])) == 3
+    apart = as_read[1].assign(n=[2001.5, 7.0, 7.0], t=["a", None, "c"], d=day, f=[True, False, True])
+    assert (stream.row_hash(apart) != hashes[0]).tolist() == [True, False, True]

@@ -162,6 +162,8 @@ def _conform(frame: pd.DataFrame, schema: object) -> pd.DataFrame:
             out[item.name] = pd.to_numeric(series, errors="coerce").astype("float64")
         elif pa.types.is_timestamp(item.type):
             out[item.name] = pd.to_datetime(series, errors="coerce")
+        elif series.dtype == "str":
+            out[item.name] = series  # Arrow text already
         else:
             text = series.astype(object).where(series.notna(), None)
             out[item.name] = text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
@@ -169,17 +171,35 @@ def _conform(frame: pd.DataFrame, schema: object) -> pd.DataFrame:
 
 
 def row_hash(frame: pd.DataFrame) -> np.ndarray:
-    """One 63-bit hash per row, the same for equal rows in any batch whatever type a batch gave a column: numbers
-    hashed as the text a file writes them with (2001 whether a batch read 2001, 2001.0 or "2001")."""
+    """One 63-bit hash per row, the same for equal rows in any batch whatever type a batch gave a column: every cell
+    hashed as text, numbers as the text a file writes them with (2001 whether a batch read 2001, 2001.0 or "2001")."""
     typed = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns}, index=frame.index)
     hashed = pd.util.hash_pandas_object(typed, index=False).to_numpy()
     return (hashed >> np.uint64(1)).astype(np.int64)
 
 
 def _as_text(series: pd.Series) -> pd.Series:
+    """The column as text (missing cells missing), written in Arrow: whole numbers as integers, other numbers as
+    Arrow writes a double, dates to the nanosecond, text as it is; anything else (flags, mixed cells) as Python's
+    ``str``. A column keeps its type in every batch but numbers, which a batch may read as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if series.dtype == "str":
+        return series
+    if isinstance(series.dtype, pd.StringDtype) or (
+        series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    ):
+        return series.astype("str")
+    if pd.api.types.is_datetime64_dtype(series):
+        stamps = pc.cast(pa.array(series.to_numpy(dtype="datetime64[ns]")), pa.string())
+        return pd.Series(pd.arrays.ArrowStringArray(stamps), index=series.index).astype("str")
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 2**53)
-        text = np.where(whole, np.where(whole, numbers, 0).astype(np.int64).astype(str), numbers.astype(str))
-        return pd.Series(text, index=series.index, dtype=object).where(~np.isnan(numbers), None)
-    return series.astype(object).where(series.notna(), None).map(lambda v: v if v is None else str(v))
+        integers = pc.cast(pa.array(np.where(whole, numbers, 0).astype(np.int64)), pa.string())
+        text = pc.if_else(pa.array(whole), integers, pc.cast(pa.array(numbers), pa.string()))
+        text = pc.if_else(pa.array(np.isnan(numbers)), pa.scalar(None, pa.string()), text)
+        return pd.Series(pd.arrays.ArrowStringArray(text), index=series.index).astype("str")
+    cells = series.astype(object).where(series.notna(), None).map(lambda v: v if v is None else str(v))
+    return cells.astype("str")
