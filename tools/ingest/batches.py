@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,14 +14,22 @@ from icp_assistant.tools.core.errors import EmptyFileError, OptionError, Unreada
 from .dialects import SAMPLE_BYTES, FileFormat, detect_format, text_dialect
 from .readers import check_file, decoded, drop_footer, unique_columns
 
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
+
+
+def parquet_stream(path: Path) -> pq.ParquetFile:
+    """A Parquet file to read in batches in constant memory: pages are read as they are needed, so no row group is
+    buffered whole (a million-row group stays on disk), and nothing read is kept (pre-buffering caches every row
+    group it reads until the file is closed: 700 MB over a 10M-row list)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+
 
 def _raw_batches(path: Path, fmt: FileFormat, rows: int, text_columns: Collection[str]) -> Iterator[pd.DataFrame]:
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        # Pages are read as they are needed (no whole row group buffered): a million-row group stays on disk.
-        source = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
-        for batch in source.iter_batches(batch_size=rows, use_threads=False):
+        for batch in parquet_stream(path).iter_batches(batch_size=rows, use_threads=False):
             yield decoded(batch.to_pandas())
         return
     dialect = text_dialect(path, text_columns)

@@ -25,6 +25,7 @@ from icp_assistant.tools.analysis.readiness import ACTIONS, READY, RELATIVE, sig
 from icp_assistant.tools.analysis.targets import segment_labels
 from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.core.fields import Kinds
+from icp_assistant.tools.ingest.batches import parquet_stream
 from icp_assistant.tools.store import csv_text
 from icp_assistant.tools.store.datasets import LoadOptions
 from icp_assistant.tools.store.workspace import Workspace, atomic_write, slugify, spreadsheet_safe
@@ -333,12 +334,14 @@ def _frame(table: Any) -> pd.DataFrame:
 
 def write_csv(parquet: Path, target: Path) -> Path:
     """The Parquet list as CSV, a batch at a time, every text cell made spreadsheet-safe (as :func:`write_table`)."""
-    import pyarrow.parquet as pq
+
+    import pyarrow as pa
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as handle:
-            for i, batch in enumerate(pq.ParquetFile(parquet).iter_batches(batch_size=CSV_BATCH)):
+            for i, batch in enumerate(parquet_stream(parquet).iter_batches(batch_size=CSV_BATCH)):
                 csv_text.write(spreadsheet_safe(_frame(batch)), handle, header=i == 0)
+                pa.default_memory_pool().release_unused()  # the batch's text goes back, not kept for the next
 
     return atomic_write(target, write)
 
