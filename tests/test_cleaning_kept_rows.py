@@ -1,6 +1,6 @@
 """Exact repeats are dropped inside cleaning (a column read per distinct cell keeps only the kept rows' codes, so
 a million-row file is not copied): the cleaned table and every count in its reports are exactly what cleaning the
-file without its repeats gives. Columns cleaned on two threads give the same table, reports and first error."""
+file without its repeats gives."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from icp_assistant.tools.ingest import cleaning
-from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
+from icp_assistant.tools.ingest.cleaning import clean_table
 from icp_assistant.tools.ingest.quality import first_copies
 from icp_assistant.tools.store.datasets import map_frame
 
@@ -69,36 +68,3 @@ def test_cleaning_with_kept_rows_equals_cleaning_the_file_without_its_repeats(se
     }
     counted = sum(r.placeholders + r.unparsed + r.recoded for r in kept.reports.values())
     assert counted > 0  # the counts compared are not all zero
-
-
-def _reports(table: CleanTable) -> dict[str, dict[str, object]]:
-    return {c: dataclasses.asdict(r) for c, r in table.reports.items()}
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_columns_cleaned_on_two_threads_give_the_same_table_in_the_same_order(seed: int) -> None:
-    frame = _file(seed)
-    frame["Pipeline"] = frame["Industry"]  # unmapped, cleaned after the fields
-    frame["industry"] = frame["Lifecycle Stage"]  # unmapped, its name taken by a field: kept as industry_source
-    mapping = map_frame(frame, "accounts", None)
-    one, two = clean_table(frame, mapping), clean_table(frame, mapping, threads=2)
-    pd.testing.assert_frame_equal(one.frame, two.frame)
-    assert list(one.frame.columns) == list(two.frame.columns)
-    assert one.kinds == two.kinds and _reports(one) == _reports(two)
-    assert "industry_source" in two.frame
-
-
-def test_the_first_bad_column_is_the_error_whatever_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    frame = _file(0)
-    mapping = map_frame(frame, "accounts", None)
-    original = cleaning.clean_column
-
-    def failing(name: str, series: pd.Series, *args: object) -> dict[str, pd.Series]:
-        if name in ("industry", "Favorite Color"):
-            raise ValueError(f"cannot clean {name}")
-        return original(name, series, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cleaning, "clean_column", failing)
-    for threads in (1, 2):
-        with pytest.raises(ValueError, match="cannot clean industry"):
-            clean_table(frame, mapping, threads=threads)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -482,14 +480,12 @@ def clean_table(
     reserved: set[str] | None = None,
     rules: CleanRules | None = None,
     keep: np.ndarray | None = None,
-    threads: int = 1,
 ) -> CleanTable:
     """Clean every column of ``raw``: mapped columns under their canonical name, the rest as they are. With
     ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were.
     ``keep``: the rows to clean, as :func:`clean_column` takes it; None: every row. A dropped row must repeat a kept
     row before it in every cell (see ``quality.first_copies``): a column's kind is guessed on all rows, which then
-    sees the same distinct values in the same order as the kept rows alone. ``threads``: columns cleaned at once
-    (Arrow lets go of the GIL); the table, its reports and the first error are the same whatever the number."""
+    sees the same distinct values in the same order as the kept rows alone."""
 
     def mapped(field_name: str) -> _Cleaned:
         match, spec = mapping.matches[field_name], FIELD_BY_NAME[field_name]
@@ -506,16 +502,14 @@ def clean_table(
     kinds: Kinds = {}
 
     def collect(cleaned: Iterable[_Cleaned]) -> None:
-        for report, kind, produced in cleaned:  # in the columns' order, whichever finished first
+        for report, kind, produced in cleaned:
             out.update(produced)
             reports[report.column] = report
             kinds.update(dict.fromkeys(produced, kind))
 
-    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
-        each = pool.map if pool is not None else map
-        collect(each(mapped, list(mapping.matches)))
-        taken = set(out) | (reserved or set())  # an unmapped column's name is known once the fields are cleaned
-        names = [column if column not in taken else f"{column}_source" for column in mapping.unmapped]
-        collect(each(unmapped, mapping.unmapped, names))
+    collect(map(mapped, list(mapping.matches)))
+    taken = set(out) | (reserved or set())  # an unmapped column's name is known once the fields are cleaned
+    names = [column if column not in taken else f"{column}_source" for column in mapping.unmapped]
+    collect(map(unmapped, mapping.unmapped, names))
     frame = pd.DataFrame(out, index=raw.index if keep is None else pd.RangeIndex(int(np.count_nonzero(keep))))
     return CleanTable(frame, reports, kinds)

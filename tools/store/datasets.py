@@ -295,7 +295,7 @@ def _build(name: str, read: _Read, path: Path, options: LoadOptions) -> _Built:
         repeated = first_copies(frame) != np.arange(len(frame))  # rows repeating an earlier one exactly
         duplicates = int(repeated.sum())
         keep = ~repeated if duplicates and not options.keep_duplicates else None
-        accounts = clean_table(frame, mapping, reserved, keep=keep, threads=2)  # drops the repeats, no copy
+        accounts = clean_table(frame, mapping, reserved, keep=keep)  # drops the repeats without copying the file
         table = accounts.frame
         scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
         if options.revenue_unit and "annual_revenue" in table:
