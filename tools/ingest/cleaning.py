@@ -10,9 +10,7 @@ become missing where that reading makes sense.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -471,9 +469,6 @@ def _clean_typed(
     return {name: series}
 
 
-_Cleaned: TypeAlias = tuple[ColumnReport, Kind, dict[str, pd.Series]]  # a column's report, kind and output
-
-
 def clean_table(
     raw: pd.DataFrame,
     mapping: HeaderMapping,
@@ -487,29 +482,24 @@ def clean_table(
     row before it in every cell (see ``quality.first_copies``): a column's kind is guessed on all rows, which then
     sees the same distinct values in the same order as the kept rows alone."""
 
-    def mapped(field_name: str) -> _Cleaned:
-        match, spec = mapping.matches[field_name], FIELD_BY_NAME[field_name]
-        report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)
-        return report, spec.kind, clean_column(field_name, raw[match.column], spec.kind, report, rules, keep)
-
-    def unmapped(column: str, name: str) -> _Cleaned:
-        kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
-        report = ColumnReport(name, column, kind, mapped=False)
-        return report, kind, clean_column(name, raw[column], kind, report, rules, keep)
-
     out: dict[str, pd.Series] = {}
     reports: dict[str, ColumnReport] = {}
     kinds: Kinds = {}
-
-    def collect(cleaned: Iterable[_Cleaned]) -> None:
-        for report, kind, produced in cleaned:
-            out.update(produced)
-            reports[report.column] = report
-            kinds.update(dict.fromkeys(produced, kind))
-
-    collect(map(mapped, list(mapping.matches)))
-    taken = set(out) | (reserved or set())  # an unmapped column's name is known once the fields are cleaned
-    names = [column if column not in taken else f"{column}_source" for column in mapping.unmapped]
-    collect(map(unmapped, mapping.unmapped, names))
+    for field_name, match in mapping.matches.items():
+        spec = FIELD_BY_NAME[field_name]
+        report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)
+        produced = clean_column(field_name, raw[match.column], spec.kind, report, rules, keep)
+        out.update(produced)
+        reports[field_name] = report
+        kinds.update(dict.fromkeys(produced, spec.kind))
+    taken = set(out) | (reserved or set())
+    for column in mapping.unmapped:
+        name = column if column not in taken else f"{column}_source"
+        kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
+        report = ColumnReport(name, column, kind, mapped=False)
+        produced = clean_column(name, raw[column], kind, report, rules, keep)
+        out.update(produced)
+        reports[name] = report
+        kinds.update(dict.fromkeys(produced, kind))
     frame = pd.DataFrame(out, index=raw.index if keep is None else pd.RangeIndex(int(np.count_nonzero(keep))))
     return CleanTable(frame, reports, kinds)
