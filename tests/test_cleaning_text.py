@@ -7,7 +7,8 @@ import sys
 
 import pandas as pd
 
-from icp_assistant.tools.ingest.cleaning import SPACE, ColumnReport, _multi
+from icp_assistant.tools.ingest.clean_report import ColumnReport
+from icp_assistant.tools.ingest.distinct_text import SPACE, clean_multi
 
 
 def test_the_spelt_out_whitespace_class_is_pythons_whitespace() -> None:
@@ -18,5 +19,5 @@ def test_the_spelt_out_whitespace_class_is_pythons_whitespace() -> None:
 
 def test_multi_valued_cells_split_on_any_whitespace_python_knows() -> None:
     cells = pd.Series(["a\x0b;\u3000b", "c\x1c/\x85d", "e\xa0+\u2003f", "g, h"], dtype="str")
-    cleaned = _multi(cells, ColumnReport("tech_stack", "Tech", "multi"))
+    cleaned = clean_multi(cells, ColumnReport("tech_stack", "Tech", "multi"))
     assert cleaned.tolist() == ["a; b", "c; d", "e; f", "g; h"]
