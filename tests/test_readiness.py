@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from icp_assistant.tools.analysis.readiness import READY, grid_action, readiness, signal_scores
+from icp_assistant.tools.analysis.readiness import READY, grid_action, grid_actions, readiness, signal_scores
 
 
 def test_readiness_is_the_mean_of_the_signals_present_and_unknown_without_any() -> None:
@@ -27,6 +29,26 @@ def test_each_grid_cell_has_its_action() -> None:
     assert grid_action("red", 90)[1].startswith("Check fit before spending")
     assert grid_action("yellow", 10) == ("yellow / not ready", "Low-touch nurture")
     assert grid_action("green", None)[0] == "green / readiness unknown"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_grid_of_a_whole_list_is_each_row_s_cell_and_action(seed: int) -> None:
+    """Worked out once per tier and readiness state, the columns hold what grid_action gives each row; a row without
+    a tier gets neither a cell nor an action."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    levels = ["green", "yellow", "red", None]
+    tiers = pd.Series([levels[i] for i in rng.integers(0, 4, n)], dtype="str", index=rng.permutation(n) + 3)
+    ready = pd.Series(np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 101, n)), index=tiers.index)
+    if seed % 4 == 0:
+        ready[:] = np.nan  # a list without any readiness signal
+    cells, actions = grid_actions(tiers, ready)
+    assert cells.index.equals(tiers.index) and actions.index.equals(tiers.index)
+    for tier, score, cell, action in zip(tiers, ready, cells, actions, strict=True):
+        if pd.isna(tier):
+            assert pd.isna(cell) and pd.isna(action)
+        else:
+            assert (cell, action) == grid_action(tier, None if pd.isna(score) else score)
 
 
 def test_relative_signals_rank_within_the_scored_file() -> None:

@@ -92,12 +92,19 @@ def grid_action(tier: str, ready: float | None) -> tuple[str, str]:
 
 
 def grid_actions(tiers: pd.Series, ready: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """:func:`grid_action` for whole columns at once: the same cells and actions, without a Python call per row."""
-    known = ready.notna()
-    is_ready = ready.ge(READY) & known
-    state = np.select([~known.to_numpy(), is_ready.to_numpy()], ["readiness unknown", "ready"], "not ready")
-    tier = tiers.astype("object").astype(str)
-    cell = tier + " / " + pd.Series(state, index=tiers.index, dtype=object)
-    acts = is_ready.where(known, tier.eq("green")).astype(bool)
-    actions = {f"{t}|{r}": action for (t, r), action in ACTIONS.items()}
-    return cell.astype(object), (tier + "|" + acts.astype(str)).map(actions).astype(object)
+    """:func:`grid_action` for whole columns at once: the same cells and actions, worked out once per tier and
+    readiness state and taken for each row. A row without a tier gets neither."""
+    known = ready.notna().to_numpy()
+    is_ready = ready.ge(READY).to_numpy(dtype=bool, na_value=False)
+    state = np.where(known, is_ready.astype(np.int64), 2)  # 0: not ready, 1: ready, 2: readiness unknown
+    codes, levels = pd.factorize(tiers, use_na_sentinel=False)
+    cells: list[object] = []
+    actions: list[object] = []
+    for level in levels:
+        tier = None if pd.isna(level) else str(level)
+        for words, acted in (("not ready", False), ("ready", True), ("readiness unknown", tier == "green")):
+            cells.append(np.nan if tier is None else f"{tier} / {words}")
+            actions.append(np.nan if tier is None else ACTIONS.get((tier, acted), np.nan))
+    pick = codes * 3 + state
+    cell = pd.Series(np.array(cells, dtype=object)[pick], index=tiers.index, dtype=object)
+    return cell, pd.Series(np.array(actions, dtype=object)[pick], index=tiers.index, dtype=object)
