@@ -59,7 +59,7 @@ class Reader:
         self.codes = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
         self.uniques = np.asarray(uniques, dtype=object)
         self._tokens: np.ndarray | None = None
-        self._parts: pd.Series | None = None
+        self._parts: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None
         self._numbers: np.ndarray | None = None
         self._cell_rows: tuple[np.ndarray, int] | None = None
 
@@ -95,6 +95,20 @@ class Reader:
             self._numbers = values.to_numpy(dtype=float)
         return self._numbers
 
+    def parts(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        """The distinct cells split into their listed values, each value read once: per part, the number of its
+        reading and the cell it is in, and the number of each reading (parts that read as not recorded have none)."""
+        if self._parts is None:
+            text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
+            parts = split_cells(text, MULTI_SEPARATOR.strip())
+            codes, raws = pd.factorize(parts)  # each distinct part read once
+            readings = pd.Series([canonical(raw) for raw in raws], dtype=object)
+            reading_of, distinct = pd.factorize(readings)  # parts that read alike: one number
+            part_of = np.append(reading_of, -1)[codes]  # a missing part or one not recorded: -1
+            known = {str(reading): number for number, reading in enumerate(distinct)}
+            self._parts = part_of, np.asarray(parts.index, dtype=np.int64), known
+        return self._parts
+
     def match(self, criterion: Criterion) -> np.ndarray:
         """The rows the criterion matches."""
         hit, missing = self.hits(criterion)
@@ -111,15 +125,10 @@ class Reader:
             with np.errstate(invalid="ignore"):
                 return (numbers >= low) & (numbers < high), False
         if criterion.kind == "multi":
-            if self._parts is None:
-                text = pd.Series(self.uniques, dtype=object).map(lambda v: "" if v is None else str(v))
-                parts = split_cells(text, MULTI_SEPARATOR.strip())
-                codes, raws = pd.factorize(parts)  # each distinct part read once
-                read = np.full(len(parts), None, dtype=object)
-                read[codes >= 0] = np.array([canonical(raw) for raw in raws], dtype=object)[codes[codes >= 0]]
-                self._parts = pd.Series(read, index=parts.index, dtype=object)
+            part_of, cell_of, known = self.parts()
             hit = np.zeros(len(self.uniques), dtype=bool)
-            hit[self._parts.index[self._parts.eq(criterion.value).to_numpy()].unique()] = True
+            if isinstance(criterion.value, str) and criterion.value in known:
+                hit[cell_of[part_of == known[criterion.value]]] = True
             return hit, False
         return self.tokens() == criterion.value, False
 
