@@ -184,11 +184,8 @@ def _top_reasons(ranked: list[Criterion]) -> str:
     criteria, not its square (counting the MET characters before each criterion made 10M rows take minutes)."""
     met, flag = "s.icp_criteria_met", sql_string(MET)
     labels = " ".join(f"WHEN {k} THEN {sql_string(f'{c.label} ({c.points:+d})')}" for k, c in enumerate(ranked, 1))
-    places: list[str] = []
-    for _ in range(TOP_REASONS):  # each place: the next MET character after the one before (0: none left)
-        if not places:
-            places.append(f"POSITION({flag} IN {met})")
-            continue
+    places = [f"POSITION({flag} IN {met})"]
+    for _ in range(TOP_REASONS - 1):  # each place: the next MET character after the one before (0: none left)
         before = places[-1]
         after = f"POSITION({flag} IN SUBSTRING({met}, {before} + 1, LENGTH({met})))"
         places.append(f"CASE WHEN {before} = 0 OR {after} = 0 THEN 0 ELSE {before} + {after} END")

@@ -334,7 +334,6 @@ def _frame(table: Any) -> pd.DataFrame:
 
 def write_csv(parquet: Path, target: Path) -> Path:
     """The Parquet list as CSV, a batch at a time, every text cell made spreadsheet-safe (as :func:`write_table`)."""
-
     import pyarrow as pa
 
     def write(tmp: Path) -> None:

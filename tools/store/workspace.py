@@ -261,22 +261,21 @@ def formula_like(value: object) -> bool:
 
 
 def _formula_cells(text: Any) -> Any:
-    """:func:`formula_like` per cell, checked in full only on cells whose first character is a formula character or
-    a blank (no other cell can be one): a million names cost one vectorised slice, not a million calls. Cells of an
-    object column (a list's reasons and actions repeat a few texts) are checked once per distinct value."""
+    """:func:`formula_like` per cell. A text column is checked in full only on cells whose first character is a
+    formula character or a blank (no other cell can be one): a million names cost one vectorised slice, not a million
+    calls. Any other column (a list's reasons and actions repeat a few texts) is checked once per distinct value."""
     import numpy as np
     import pandas as pd
 
-    if isinstance(text.dtype, pd.StringDtype):  # a text column: sliced in place, no Python string per cell
-        first = text.str.slice(0, 1)
-    else:  # cells of any type (the .str accessor refuses date columns)
+    if not isinstance(text.dtype, pd.StringDtype):  # cells of any type (the .str accessor refuses date columns)
+        from icp_assistant.tools.core.distinct import spread
+
         try:
             codes, distinct = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
         except TypeError:  # an unhashable cell (a list): every cell looked at on its own
-            first = text.map(lambda v: v[:1] if isinstance(v, str) else None)
-        else:
-            risky_distinct = np.array([formula_like(value) for value in distinct] + [False], dtype=bool)
-            return risky_distinct[codes]  # code -1 (missing) takes the last: no formula
+            return text.map(formula_like).to_numpy(dtype=bool)
+        return spread(np.array([formula_like(value) for value in distinct], dtype=bool), codes)
+    first = text.str.slice(0, 1)  # sliced in place, no Python string per cell
     starts = {c for c in first.dropna().unique() if isinstance(c, str) and (formula_like(c) or LEADING_BLANKS.match(c))}
     candidates = first.isin(starts).to_numpy(dtype=bool)
     risky = np.zeros(len(text), dtype=bool)
