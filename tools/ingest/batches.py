@@ -11,7 +11,7 @@ import pandas as pd
 
 from icp_assistant.tools.core.errors import EmptyFileError, OptionError, UnreadableFileError
 
-from .dialects import SAMPLE_BYTES, FileFormat, detect_format, text_dialect
+from .dialects import SAMPLE_BYTES, FileFormat, detect_format, text_dialect, whole_rows
 from .readers import check_file, decoded, drop_footer, unique_columns
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ def _raw_batches(path: Path, fmt: FileFormat, rows: int, text_columns: Collectio
     options = {**dialect.options, "encoding": dialect.encoding, "encoding_errors": "replace"}
     # A column the first rows hold as text stays text in every batch: a later batch of "2.500" alone would
     # otherwise arrive as the number 2.5 before the column's decimal comma could be applied.
-    first = pd.read_csv(path, nrows=rows, **options)
+    with whole_rows(path, dialect.delimiter):  # the first row decides whether a row may be longer than the header
+        first = pd.read_csv(path, nrows=rows, **options)
     text = {c: str for c in first.columns if not pd.api.types.is_numeric_dtype(first[c])}
     options["dtype"] = {**text, **(options.get("dtype") or {})}
     with pd.read_csv(path, chunksize=rows, **options) as chunks:

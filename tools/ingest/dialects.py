@@ -4,10 +4,14 @@ delimiter and line ending of a text export, the options pandas reads it with, an
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection
+import warnings
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+import pandas as pd
 
 from icp_assistant.tools.core.errors import UnreadableFileError
 
@@ -92,8 +96,26 @@ def text_dialect(path: Path, text_columns: Collection[str] = ()) -> TextDialect:
         "na_values": [""],
         "skipinitialspace": True,
         "dtype": dict.fromkeys(text_columns, str) or None,
+        "index_col": False,  # a delimiter ending every row is not a column (pandas would index by the first cells)
     }
     return TextDialect(encoding, delimiter, detect_line_ending(head_text), options)
+
+
+@contextmanager
+def whole_rows(path: Path, delimiter: str) -> Iterator[None]:
+    """Read the rows of ``path`` inside this block with no cell lost: rows with more cells than the header has
+    names raise a clear error (pandas would drop the extra cells with a warning). Pandas' warning that a column's
+    pieces were typed apart is not shown: the readers type such columns whole themselves."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        try:
+            yield
+        except pd.errors.ParserWarning as exc:
+            raise UnreadableFileError(
+                f"{path.name} has rows with more cells than its header has names, so cells would be lost ({exc}). "
+                f"Give every column a header, or quote the cells that contain {delimiter!r}, and export it again."
+            ) from exc
 
 
 def read_header(path: Path) -> list[str]:

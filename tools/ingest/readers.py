@@ -35,6 +35,7 @@ from .dialects import (
     FileFormat,
     detect_format,
     text_dialect,
+    whole_rows,
 )  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -90,15 +91,33 @@ def _as_str(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+    """``path`` with every column typed as if read whole (``low_memory=False``), in a fraction of the time.
+
+    Pandas reads the file in pieces (on every core, when it can split the file), each piece typing its own columns. A
+    column whose pieces disagree comes out as Python objects (numbers in one piece, text in another), and only such
+    columns are read again whole, so every column has the type its cells as a whole have. Reading the whole file at
+    once instead takes about three times as long at a million rows."""
+    frame = pd.read_csv(path, **options)
+    mixed = [i for i, dtype in enumerate(frame.dtypes) if pd.api.types.is_object_dtype(dtype)]
+    if mixed:
+        whole = pd.read_csv(path, **{**options, "low_memory": False, "usecols": mixed})
+        for position, column in zip(mixed, range(whole.shape[1]), strict=True):
+            frame.isetitem(position, whole.iloc[:, column])
+    return frame
+
+
 def _read_text(path: Path, text_columns: Collection[str]) -> RawTable:
     dialect = text_dialect(path, text_columns)
     encoding, delimiter = dialect.encoding, dialect.delimiter
-    options = {**dialect.options, "low_memory": False, "dtype": dict.fromkeys(text_columns, _ARROW_TEXT) or None}
+    options = {**dialect.options, "dtype": dict.fromkeys(text_columns, _ARROW_TEXT) or None}
     try:
-        frame = pd.read_csv(path, encoding=encoding, **options)
+        with whole_rows(path, delimiter):
+            frame = _read_csv(path, {**options, "encoding": encoding})
     except UnicodeDecodeError:
         encoding = "cp1252"
-        frame = pd.read_csv(path, encoding=encoding, encoding_errors="replace", **options)
+        with whole_rows(path, delimiter):
+            frame = _read_csv(path, {**options, "encoding": encoding, "encoding_errors": "replace"})
     except pd.errors.EmptyDataError as exc:
         raise EmptyFileError(f"{path.name} has no header and no rows. Export the data again.") from exc
     except (pd.errors.ParserError, ValueError) as exc:
