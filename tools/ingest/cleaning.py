@@ -13,6 +13,8 @@ typed) and :mod:`.distinct_text` (text read once per distinct cell), and what it
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +29,7 @@ from .typed_columns import clean_typed
 __all__ = ["CleanRules", "CleanTable", "ColumnReport", "clean_column", "clean_table", "infer_column_kind"]
 
 SAMPLE = 2000
+WORKERS = 2  # columns cleaned at once
 
 
 def infer_column_kind(series: pd.Series) -> Kind:
@@ -111,26 +114,39 @@ def clean_table(
     ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were.
     ``keep``: the rows to clean, as :func:`clean_column` takes it; None: every row. A dropped row must repeat a kept
     row before it in every cell (see ``quality.first_copies``): a column's kind is guessed on all rows, which then
-    sees the same distinct values in the same order as the kept rows alone."""
+    sees the same distinct values in the same order as the kept rows alone.
+
+    Columns are cleaned two at a time: most of the work is in Arrow and numpy, which let go of the GIL (a million
+    accounts: 2.2-3.0 s one at a time, 1.3-1.9 s two at a time)."""
 
     out: dict[str, pd.Series] = {}
     reports: dict[str, ColumnReport] = {}
     kinds: Kinds = {}
-    for field_name, match in mapping.matches.items():
-        spec = FIELD_BY_NAME[field_name]
-        report = ColumnReport(field_name, match.column, spec.kind, unit_scale=match.unit_scale)
-        produced = clean_column(field_name, raw[match.column], spec.kind, report, rules, keep)
-        out.update(produced)
-        reports[field_name] = report
-        kinds.update(dict.fromkeys(produced, spec.kind))
-    taken = set(out) | (reserved or set())
-    for column in mapping.unmapped:
-        name = column if column not in taken else f"{column}_source"
-        kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
-        report = ColumnReport(name, column, kind, mapped=False)
-        produced = clean_column(name, raw[column], kind, report, rules, keep)
-        out.update(produced)
-        reports[name] = report
-        kinds.update(dict.fromkeys(produced, kind))
+
+    def take(columns: list[tuple[Kind, ColumnReport]], pool: ThreadPoolExecutor) -> None:
+        """Clean ``columns`` (each: its kind, its report) on ``pool``; their outputs in the order given."""
+
+        def clean(column: tuple[Kind, ColumnReport]) -> dict[str, pd.Series]:
+            kind, report = column
+            return clean_column(report.column, raw[report.source], kind, report, rules, keep)
+
+        for (kind, report), produced in zip(columns, pool.map(clean, columns), strict=True):
+            out.update(produced)
+            reports[report.column] = report
+            kinds.update(dict.fromkeys(produced, kind))
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        mapped = []
+        for field_name, match in mapping.matches.items():
+            kind = FIELD_BY_NAME[field_name].kind
+            mapped.append((kind, ColumnReport(field_name, match.column, kind, unit_scale=match.unit_scale)))
+        take(mapped, pool)
+        taken = set(out) | (reserved or set())  # an unmapped column keeps its header unless a field took it
+        unmapped = []
+        for column in mapping.unmapped:
+            name = column if column not in taken else f"{column}_source"
+            kind = rules.kinds[column] if rules and column in rules.kinds else infer_column_kind(raw[column])
+            unmapped.append((kind, ColumnReport(name, column, kind, mapped=False)))
+        take(unmapped, pool)
     frame = pd.DataFrame(out, index=raw.index if keep is None else pd.RangeIndex(int(np.count_nonzero(keep))))
     return CleanTable(frame, reports, kinds)
