@@ -109,6 +109,7 @@ def clean_table(
     reserved: set[str] | None = None,
     rules: CleanRules | None = None,
     keep: np.ndarray | None = None,
+    workers: int = WORKERS,
 ) -> CleanTable:
     """Clean every column of ``raw``: mapped columns under their canonical name, the rest as they are. With
     ``rules`` (:attr:`CleanTable.rules` of the file's first rows) every column is read as those rows were.
@@ -116,8 +117,8 @@ def clean_table(
     row before it in every cell (see ``quality.first_copies``): a column's kind is guessed on all rows, which then
     sees the same distinct values in the same order as the kept rows alone.
 
-    Columns are cleaned two at a time: most of the work is in Arrow and numpy, which let go of the GIL (a million
-    accounts: 2.2-3.0 s one at a time, 1.3-1.9 s two at a time)."""
+    ``workers`` columns are cleaned at a time: most of the work is in Arrow and numpy, which let go of the GIL (a
+    million accounts: 2.2-3.0 s one at a time, 1.3-1.9 s two at a time)."""
 
     out: dict[str, pd.Series] = {}
     reports: dict[str, ColumnReport] = {}
@@ -135,7 +136,7 @@ def clean_table(
             reports[report.column] = report
             kinds.update(dict.fromkeys(produced, kind))
 
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         mapped = []
         for field_name, match in mapping.matches.items():
             kind = FIELD_BY_NAME[field_name].kind

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.core.schemas import DatasetCard, SourceFile
-from icp_assistant.tools.ingest.cleaning import CleanTable, clean_table
+from icp_assistant.tools.ingest.cleaning import WORKERS, CleanTable, clean_table
 from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency, profiling
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
 from icp_assistant.tools.ingest.derive import derive_account_fields
@@ -67,12 +67,13 @@ def build_dataset(name: str, read: ReadFiles, path: Path, options: LoadOptions) 
     reserved = set(DERIVED_KINDS) | set(OUTCOME_KINDS)
     with ThreadPoolExecutor(1) as pool:  # the deals are cleaned beside the accounts (Arrow lets go of the GIL)
         cleaning_deals = (
-            pool.submit(clean_table, deals_raw.frame, deals_mapping) if deals_raw and deals_mapping else None
+            pool.submit(clean_table, deals_raw.frame, deals_mapping, workers=1) if deals_raw and deals_mapping else None
         )
         repeated = first_copies(frame) != np.arange(len(frame))  # rows repeating an earlier one exactly
         duplicates = int(repeated.sum())
         keep = ~repeated if duplicates and not options.keep_duplicates else None
-        accounts = clean_table(frame, mapping, reserved, keep=keep)  # drops the repeats without copying the file
+        # the repeats are dropped without copying the file; a column at a time while the deals take the other core
+        accounts = clean_table(frame, mapping, reserved, keep=keep, workers=1 if cleaning_deals else WORKERS)
         table = accounts.frame
         scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
         if options.revenue_unit and "annual_revenue" in table:
