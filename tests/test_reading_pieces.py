@@ -5,12 +5,14 @@ with a clear error rather than losing cells."""
 from __future__ import annotations
 
 import csv
+import platform
 import random
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from icp_assistant.tools.core import memory
 from icp_assistant.tools.core.errors import UnreadableFileError
 from icp_assistant.tools.ingest.batches import read_batches
 from icp_assistant.tools.ingest.dialects import text_dialect
@@ -82,3 +84,11 @@ def test_a_row_longer_than_the_header_is_refused_not_cut(tmp_path: Path, reader:
     message = str(raised.value)
     assert "extra.csv has rows with more cells than its header has names" in message
     assert "quote the cells that contain ','" in message
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_loading_gives_its_freed_heap_back_to_the_system(tmp_path: Path) -> None:
+    assert memory._malloc_trim() is not None  # found, so the pages the load's threads freed go back
+    path = _late_types(tmp_path / "accounts.csv", 20_000)
+    load_accounts(path, Workspace(tmp_path / "workspace"), LoadOptions(name="freed"))
+    memory.give_back()  # idempotent, and harmless with nothing to give back

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
-
 from icp_assistant.tools.core.errors import UnreadableFileError
 
 from .encodings import detect_encoding
@@ -106,6 +104,8 @@ def whole_rows(path: Path, delimiter: str) -> Iterator[None]:
     """Read the rows of ``path`` inside this block with no cell lost: rows with more cells than the header has
     names raise a clear error (pandas would drop the extra cells with a warning). Pandas' warning that a column's
     pieces were typed apart is not shown: the readers type such columns whole themselves."""
+    import pandas as pd  # this module is read at start-up, before the first tool needs pandas
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)

@@ -13,9 +13,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS, Kinds
+from icp_assistant.tools.core.memory import give_back
 from icp_assistant.tools.core.schemas import DatasetCard, SourceFile
 from icp_assistant.tools.ingest.cleaning import WORKERS, CleanTable, clean_table
 from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency, profiling
@@ -93,7 +93,7 @@ def build_dataset(name: str, read: ReadFiles, path: Path, options: LoadOptions) 
     if options.outcome is None:
         proposal = propose_outcome(_kept(frame, keep, outcome_named(frame.columns)), set())
     del raw, deals_raw, frame
-    pa.default_memory_pool().release_unused()  # give the raw cells' memory back before the tables are saved
+    give_back()  # the raw cells' memory goes back before the tables are saved
     kinds = {**accounts.kinds, **{f: DERIVED_KINDS[f] for f in derivation.fields}}
     if named is not None and named.column in kinds:
         kinds[named.column] = "named_outcome"  # the outcome itself: never an attribute or a pattern
