@@ -130,3 +130,11 @@ def test_an_empty_file_says_what_is_wrong(filename: str, message: str, workspace
 def test_a_report_footer_is_dropped_not_loaded_as_accounts(workspace: Workspace) -> None:
     card = load_accounts(MESSY / "salesforce_report_footer.csv", workspace)
     assert card.rows == 8
+
+
+def test_accounts_sharing_an_id_are_named_in_the_card(tmp_path: Path, workspace: Workspace) -> None:
+    path = tmp_path / "shared_ids.csv"
+    rows = ["Record ID,Company name,Country", "ABC-1,Acme,France", " abc-1,Acme Europe,Spain", "X-2,Bolt,Italy"]
+    path.write_text("\n".join(rows + [f"X-{i},Company {i},Germany" for i in range(3, 40)]) + "\n", encoding="utf-8")
+    card = load_accounts(path, workspace, LoadOptions(name="shared_ids"))
+    assert "1 account_id values appear on more than one row (e.g. ABC-1, abc-1)." in card.warnings

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,8 @@ from .deals import DealJoin
 from .derive import Derivation
 from .encodings import encoding_warning
 from .quality import duplicate_keys, leakage_suspects, near_empty
+
+T = TypeVar("T")
 
 
 def clean_notes(table: CleanTable, column: str) -> list[str]:
@@ -121,14 +125,25 @@ def field_profiles(table: pd.DataFrame, kinds: Kinds, accounts: CleanTable) -> l
     return out
 
 
-def profiling(table: pd.DataFrame, kinds: Kinds, accounts: CleanTable) -> Future[list[FieldProfile]]:
-    """:func:`field_profiles` worked out on a thread of its own while the load goes on (Arrow counts let go of the
-    GIL). It reads its own view of the profiled columns, so columns added to ``table`` meanwhile do not disturb it,
-    and a copy of ``kinds``: they must already be the card's kinds of those columns."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="card-profiles")
-    profiles = pool.submit(field_profiles, table[profiled_columns(table)], dict(kinds), accounts)
+def _beside(work: Callable[..., T], *args: object) -> Future[T]:
+    """``work(*args)`` on a thread of its own while the load goes on (Arrow counts let go of the GIL)."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="card")
+    done = pool.submit(work, *args)
     pool.shutdown(wait=False)  # the thread ends with its one task
-    return profiles
+    return done
+
+
+def profiling(table: pd.DataFrame, kinds: Kinds, accounts: CleanTable) -> Future[list[FieldProfile]]:
+    """:func:`field_profiles` worked out beside the load. It reads its own view of the profiled columns, so columns
+    added to ``table`` meanwhile do not disturb it, and a copy of ``kinds``: they must already be the card's kinds of
+    those columns."""
+    return _beside(field_profiles, table[profiled_columns(table)], dict(kinds), accounts)
+
+
+def key_repeats(table: pd.DataFrame) -> Future[tuple[str, int, list[str]] | None]:
+    """:func:`.quality.duplicate_keys` of the cleaned accounts worked out beside the load, on its own view of the key
+    columns (ids, domains and names are final once cleaned)."""
+    return _beside(duplicate_keys, table[[c for c in ("account_id", "domain", "name") if c in table]])
 
 
 @dataclass
@@ -149,6 +164,7 @@ class CardBuilder:
     unfit: list[str] = field(default_factory=list)
     currency: str | None = None
     profiles: Future[list[FieldProfile]] | None = None  # the field profiles, worked out beforehand (see profiling)
+    repeats: Future[tuple[str, int, list[str]] | None] | None = None  # accounts sharing a key (see key_repeats)
 
     def card(self, files: list[SourceFile]) -> DatasetCard:
         guessed = (encoding_warning(Path(f.path).name, f.encoding) for f in files)
@@ -241,7 +257,7 @@ class CardBuilder:
         out: list[str] = list(self.unfit)
         if self.duplicates:
             out.append(f"{self.duplicates:,} exact duplicate account rows were removed.")
-        dup = duplicate_keys(self.table)
+        dup = self.repeats.result() if self.repeats is not None else duplicate_keys(self.table)
         if dup:
             column, count, examples = dup
             out.append(f"{count:,} {column} values appear on more than one row (e.g. {', '.join(examples)}).")

@@ -18,7 +18,7 @@ from icp_assistant.tools.core.fields import DERIVED_KINDS, OUTCOME_KINDS, Kinds
 from icp_assistant.tools.core.memory import give_back
 from icp_assistant.tools.core.schemas import DatasetCard, SourceFile
 from icp_assistant.tools.ingest.cleaning import WORKERS, CleanTable, clean_table
-from icp_assistant.tools.ingest.dataset_card import CardBuilder, money_currency, profiling
+from icp_assistant.tools.ingest.dataset_card import CardBuilder, key_repeats, money_currency, profiling
 from icp_assistant.tools.ingest.deals import DealJoin, aggregate_deals, join_deals
 from icp_assistant.tools.ingest.derive import derive_account_fields
 from icp_assistant.tools.ingest.mapping import HeaderMapping
@@ -75,6 +75,7 @@ def build_dataset(name: str, read: ReadFiles, path: Path, options: LoadOptions) 
         # the repeats are dropped without copying the file; a column at a time while the deals take the other core
         accounts = clean_table(frame, mapping, reserved, keep=keep, workers=1 if cleaning_deals else WORKERS)
         table = accounts.frame
+        repeats = key_repeats(table)  # ids, domains and names are final: their repeats are found beside the rest
         scaled = "annual_revenue" in accounts.reports and accounts.reports["annual_revenue"].unit_scale != 1
         if options.revenue_unit and "annual_revenue" in table:
             table["annual_revenue"] = table["annual_revenue"] * options.revenue_unit
@@ -107,7 +108,7 @@ def build_dataset(name: str, read: ReadFiles, path: Path, options: LoadOptions) 
         source = named.words
     kinds.update({c: k for c, k in OUTCOME_KINDS.items() if c in table})
     built = CardBuilder(name, table, kinds, accounts, derivation, deals_table, deals_clean, join, source, duplicates)
-    built.profiles = profiles
+    built.profiles, built.repeats = profiles, repeats
     built.unfit = mapping.notes + (deals_mapping.notes if deals_mapping is not None else [])
     built.currency = money_currency(money)
     if proposal is not None:
