@@ -331,3 +331,29 @@ def test_the_vectorised_bootstrap_gives_the_auc_of_each_resample_drawn_one_by_on
     got = _bootstrap_aucs(won, score, codes, np.random.default_rng(0))
     assert len(got) == len(expected)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+LIST_CELLS = ["a", "b", "B", "  c ", "d;", "x y", "é", "a;a", ";", " ", "", "(missing)"] + [f"v{i}" for i in range(40)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("top", [1, 3, 20, 1000])
+def test_the_baselines_list_indicators_are_count_vectorizers_columns(seed: int, top: int) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from icp_assistant.tools.model.evaluation import LIST_VALUE
+    from icp_assistant.tools.model.list_values import ListValues
+
+    rng = np.random.default_rng(seed)
+
+    def cells(rows: int) -> pd.Series:  # many values tied on how many rows hold them
+        return pd.Series(["; ".join(rng.choice(LIST_CELLS, size=rng.integers(0, 5))) for _ in range(rows)])
+
+    train, test = cells(int(rng.integers(30, 2000))), cells(int(rng.integers(1, 300)))
+    counted = CountVectorizer(
+        tokenizer=LIST_VALUE.findall, token_pattern=None, lowercase=False, binary=True, max_features=top
+    )
+    expected, ours = counted.fit_transform(train), ListValues(LIST_VALUE, top).fit(train)
+    assert list(ours.get_feature_names_out()) == list(counted.get_feature_names_out())
+    for theirs, mine in ((expected, ours.transform(train)), (counted.transform(test), ours.transform(test))):
+        assert mine.dtype == theirs.dtype and mine.shape == theirs.shape and (mine != theirs).nnz == 0

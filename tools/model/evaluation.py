@@ -5,7 +5,6 @@ tier with Wilson intervals, calibration, a logistic-regression baseline and a ve
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -289,7 +288,6 @@ def _coded(features: pd.DataFrame, levels: dict[str, np.ndarray]) -> pd.DataFram
 def _encoder(features: pd.DataFrame, kinds: dict[str, str]) -> ColumnTransformer:
     """log1p + median + standardise numbers; one-hot categories (rare pooled); indicators for the top list values."""
     from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -301,8 +299,9 @@ def _encoder(features: pd.DataFrame, kinds: dict[str, str]) -> ColumnTransformer
         ("numeric", numbers, [c for c, k in kinds.items() if k == "numeric"]),
         ("categorical", onehot, [c for c, k in kinds.items() if k == "categorical"]),
     ]
-    lists = partial(CountVectorizer, tokenizer=LIST_VALUE.findall, token_pattern=None, lowercase=False, binary=True)
-    steps += [(f"multi_{c}", lists(max_features=TOP_VALUES), c) for c, k in kinds.items() if k == "multi"]
+    from .list_values import ListValues  # CountVectorizer's columns, each distinct cell split once
+
+    steps += [(f"multi_{c}", ListValues(LIST_VALUE, TOP_VALUES), c) for c, k in kinds.items() if k == "multi"]
     return ColumnTransformer(steps)
 
 
