@@ -82,7 +82,7 @@ def test_a_row_longer_than_the_header_is_refused_not_cut(tmp_path: Path, reader:
     with pytest.raises(UnreadableFileError) as raised:
         read()
     message = str(raised.value)
-    assert "extra.csv has rows with more cells than its header has names" in message
+    assert "extra.csv: its first row of data has more cells than its header has names" in message
     assert "quote the cells that contain ','" in message
 
 

@@ -101,8 +101,9 @@ def text_dialect(path: Path, text_columns: Collection[str] = ()) -> TextDialect:
 
 @contextmanager
 def whole_rows(path: Path, delimiter: str) -> Iterator[None]:
-    """Read the rows of ``path`` inside this block with no cell lost: rows with more cells than the header has
-    names raise a clear error (pandas would drop the extra cells with a warning). Pandas' warning that a column's
+    """Read the rows of ``path`` inside this block with no cell lost: a first row of data with more cells than the
+    header has names raises a clear error (pandas would drop the extra cells of every row with a warning; a later row
+    that is too long is a parser error already). Pandas' warning that a column's
     pieces were typed apart is not shown: the readers type such columns whole themselves."""
     import pandas as pd  # this module is read at start-up, before the first tool needs pandas
 
@@ -113,8 +114,8 @@ def whole_rows(path: Path, delimiter: str) -> Iterator[None]:
             yield
         except pd.errors.ParserWarning as exc:
             raise UnreadableFileError(
-                f"{path.name} has rows with more cells than its header has names, so cells would be lost ({exc}). "
-                f"Give every column a header, or quote the cells that contain {delimiter!r}, and export it again."
+                f"{path.name}: its first row of data has more cells than its header has names, so cells would be "
+                f"lost. Give every column a header, or quote the cells that contain {delimiter!r}, and export it again."
             ) from exc
 
 
