@@ -12,6 +12,7 @@ import pandas as pd
 
 from icp_assistant.tools.core import values as V
 from icp_assistant.tools.core.fields import Kind
+from icp_assistant.tools.core.values.matching import fullmatch
 
 from .clean_report import CleanRules, ColumnReport
 from .typed_columns import number_columns, treat_sentinel_zeros
@@ -86,7 +87,7 @@ def factorize_text(series: pd.Series, report: ColumnReport, keep: np.ndarray | N
 def placeholders(values: pd.Series) -> np.ndarray:
     """Which (trimmed) texts are placeholders: "N/A", "-", "#####"..."""
     lowered = values.str.lower()
-    return (lowered.isin(V.PLACEHOLDERS) | lowered.str.fullmatch(r"#{3,}")).fillna(False).to_numpy(bool)
+    return lowered.isin(V.PLACEHOLDERS).fillna(False).to_numpy(bool) | fullmatch(lowered, "#{3,}")
 
 
 def _note_unread(report: ColumnReport, texts: Uniques, read: np.ndarray) -> None:

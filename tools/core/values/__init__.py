@@ -6,8 +6,8 @@ order are decided once per column (:func:`guess_decimal`, :func:`guess_dayfirst`
 consistently.
 
 Modules: ``cells`` (placeholders, booleans, multi-valued cells), ``numbers`` (one cell as a number),
-``guesses`` (column-level guesses), ``number_series`` and ``dates`` (whole columns), ``date_shapes``
-(date regexes) and ``kinds`` (what a column holds).
+``guesses`` (column-level guesses), ``number_series`` and ``dates`` (whole columns), ``matching`` (regex tests on
+a column), ``date_shapes`` (date regexes) and ``kinds`` (what a column holds).
 """
 
 from __future__ import annotations

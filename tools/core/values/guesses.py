@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .matching import contains
 from .numbers import DecimalMark
 
 _NOT_BEFORE = r"(?:^|[^0-9.,])"
@@ -42,7 +43,7 @@ def _text_series(values: Iterable[object]) -> pd.Series:
 
 def _count(texts: pd.Series, pattern: str, weights: np.ndarray | None = None) -> int:
     """How many texts match ``pattern``; with ``weights``, each text counts its weight (row count)."""
-    matches = texts.str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+    matches = contains(texts, pattern)
     return int(matches.sum() if weights is None else weights[matches].sum())
 
 

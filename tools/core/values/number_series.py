@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .guesses import _decimal_from_texts
+from .matching import fullmatch
 from .numbers import DecimalMark, _check_decimal, parse_number
 
 _FAST_NUMBER = {
@@ -79,7 +80,7 @@ def _parse_unique_numbers(
     is_text = _is_text(uniques)
     texts = pd.Series(uniques[is_text], dtype="str").str.strip()
     mark = decimal or _decimal_from_texts(texts, counts[is_text])
-    fast = texts.str.fullmatch(_FAST_NUMBER[mark], na=False).to_numpy(dtype=bool)
+    fast = fullmatch(texts, _FAST_NUMBER[mark])
     fast_positions = np.flatnonzero(is_text)[fast]
     value[fast_positions] = low[fast_positions] = high[fast_positions] = _fast_floats(texts[fast], mark)
     slow = np.ones(len(uniques), dtype=bool)
