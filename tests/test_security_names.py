@@ -270,3 +270,32 @@ def test_an_icp_file_with_a_path_for_its_dataset_is_refused_clearly(tmp_path: Pa
         open_icp(ws, "i")
     assert type(caught.value).__name__ == "NotFoundError"
     assert os.path.exists(path)
+
+
+def test_a_bad_name_or_a_foreign_segmentation_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million accounts segmenting takes 18 s and learning an ICP 25 s: a name that cannot be used, or a
+    segmentation made on another dataset, is refused before either starts, not after."""
+    from icp_assistant.tools.analysis import segments as segmenting
+    from icp_assistant.tools.core.errors import NotFoundError, OptionError
+    from icp_assistant.tools.model import icp as learning
+
+    ws = Workspace(tmp_path / "ws")
+    for name in ("first", "second"):
+        load_accounts(EXAMPLES / "accounts.csv", ws, LoadOptions(deals_path=EXAMPLES / "deals.csv", name=name))
+    segment_accounts(open_dataset(ws, "first"), ws, dimensions=["industry"], name="first-industry")
+
+    def started(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the work started before the name was checked")
+
+    monkeypatch.setattr(segmenting, "add_bands", started)
+    monkeypatch.setattr(learning, "training_frame", started)
+    second = open_dataset(ws, "second")
+    with pytest.raises(OptionError, match="'../first' is not usable"):
+        segment_accounts(second, ws, dimensions=["industry"], name="../first")
+    with pytest.raises(OptionError, match="'first-industry' was made on dataset 'first', not 'second'"):
+        build_icp(second, ws, name="second-icp", learning=Learning(segmentation="first-industry"))
+    with pytest.raises(NotFoundError, match="No segmentation named 'nowhere'.*Existing segmentations: first-industry"):
+        build_icp(second, ws, name="second-icp", learning=Learning(segmentation="nowhere"))
+    assert ws.names("icps") == [] and ws.names("segmentations") == ["first-industry"]

@@ -24,6 +24,7 @@ from icp_assistant.tools.store.workspace import (
     SEGMENTATIONS,
     Workspace,
     check_name,
+    read_json,
     slugify,
     write_json,
     write_table,
@@ -177,6 +178,8 @@ def segment_accounts(
     progress: Progress | None = None,
 ) -> Segmentation:
     """Segment by ``dimensions`` (dimension mode) or, without them, discover segments by clustering."""
+    if name is not None:
+        check_name(name, "Segmentation name")  # refused before any work
     frame = add_bands(dataset.accounts)
     n = len(frame)
     size = min_size or max(10, math.ceil(0.02 * n) if dimensions else math.ceil(0.05 * n))
@@ -257,12 +260,28 @@ def segment_chart(segments: list[Segment], path: Path) -> Path:
     return segment_bubbles(points, path, title="Segments: value vs win rate", base_rate=base)
 
 
-def open_segmentation(workspace: Workspace, name: str) -> tuple[Segmentation, pd.Series]:
-    """A saved segmentation and its membership (segment id per account row)."""
+def open_segmentation(workspace: Workspace, name: str, dataset: str | None = None) -> tuple[Segmentation, pd.Series]:
+    """A saved segmentation and its membership (segment id per account row); ``dataset``: the dataset it must have
+    been made on."""
     folder = workspace.existing(SEGMENTATIONS, name)
-    from icp_assistant.tools.store.workspace import read_json
-
     with workspace.lock(SEGMENTATIONS, name, shared=True):
-        result = Segmentation.model_validate(read_json(folder / "segmentation.json"))
+        result = _made_on(name, Segmentation.model_validate(read_json(folder / "segmentation.json")), dataset)
         membership = pd.read_csv(folder / "membership.csv")
     return result, pd.Series(membership["segment_id"].to_numpy(), index=membership["row"].to_numpy())
+
+
+def check_segmentation(workspace: Workspace, name: str, dataset: str) -> None:
+    """Refuse, before any work, a segmentation that is not saved or was made on another dataset (its membership is
+    not read)."""
+    folder = workspace.existing(SEGMENTATIONS, name)
+    with workspace.lock(SEGMENTATIONS, name, shared=True):
+        _made_on(name, Segmentation.model_validate(read_json(folder / "segmentation.json")), dataset)
+
+
+def _made_on(name: str, result: Segmentation, dataset: str | None) -> Segmentation:
+    if dataset is not None and result.dataset != dataset:
+        raise OptionError(
+            f"Segmentation {name!r} was made on dataset {result.dataset!r}, not {dataset!r}. "
+            f"Segment {dataset!r} with segment_accounts first, or build the ICP on {result.dataset!r}."
+        )
+    return result

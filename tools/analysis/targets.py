@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.distinct import spread, weighted_counts
-from icp_assistant.tools.core.errors import OptionError
 from icp_assistant.tools.store.workspace import Workspace
 
 from .attributes import MAX_VALUES, OTHER, Attribute, add_bands, attributes, raw_values, trait_mask
@@ -183,12 +182,7 @@ def target_segments(
 ) -> tuple[str, list[TargetSegment]]:
     """The segmentation's segments described for the ICP; ``scores`` holds score and tier per account row and
     ``scored`` the attributes the scorecard reads."""
-    result, labels = open_segmentation(workspace, segmentation)
-    if result.dataset != dataset.name:
-        raise OptionError(
-            f"Segmentation {segmentation!r} was made on dataset {result.dataset!r}, not {dataset.name!r}. "
-            f"Segment {dataset.name!r} with segment_accounts first, or build the ICP on {result.dataset!r}."
-        )
+    result, labels = open_segmentation(workspace, segmentation, dataset.name)
     frame = add_bands(dataset.accounts)
     labels = labels.reindex(frame.index)
     attrs = attributes(dataset, frame)

@@ -22,6 +22,7 @@ from icp_assistant.tools.analysis.attributes import add_bands, model_attributes,
 from icp_assistant.tools.analysis.conditions import Condition, condition_mask, condition_text
 from icp_assistant.tools.analysis.contrast import Comparison
 from icp_assistant.tools.analysis.patterns import comparison_frame
+from icp_assistant.tools.analysis.segments import check_segmentation
 from icp_assistant.tools.analysis.targets import TargetSegment, target_segments
 from icp_assistant.tools.core.dataset import Dataset
 from icp_assistant.tools.core.errors import InsufficientDataError, NotFoundError, OptionError, listing
@@ -247,6 +248,8 @@ def build_icp(
     ``learning`` (outcome, columns, segmentation)."""
     settings, learning = settings or Settings(), learning or Learning()
     label = check_name(name if name is not None else f"{dataset.name}-icp", "ICP name")
+    if learning.segmentation is not None:
+        check_segmentation(workspace, learning.segmentation, dataset.name)  # before the fit, not after
     dataset = relabel(dataset, learning.outcome)
     gated = [c.column for c in [*(settings.must_haves or []), *(settings.disqualifiers or [])]]
     keep = [*(learning.include or []), *(learning.exclude or []), *gated]
