@@ -9,6 +9,7 @@ are not treated as 8,000 independent observations.
 from __future__ import annotations
 
 import math
+from functools import cache, lru_cache
 from types import ModuleType
 
 import numpy as np
@@ -27,11 +28,28 @@ def _scipy_stats() -> ModuleType:
 
 
 def wilson(hits: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:
-    """Wilson score interval (scipy's binomtest)."""
+    """Wilson score interval, as scipy's ``binomtest(hits, n).proportion_ci(confidence, method="wilson")`` gives it:
+    the same formula (Newcombe 1998) in the same order, so the same floats, without the two-sided binomial test
+    ``binomtest`` works out first (about 1 ms a rate, most of describing a segment)."""
     if n <= 0:
         return None
-    ci = _scipy_stats().binomtest(int(hits), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
+    k, n = int(hits), int(n)
+    if not 0 <= k <= n:
+        raise ValueError(f"{k} hits out of {n}: hits must be between 0 and n")
+    z = _z(confidence)
+    p = k / n
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
+    return 0.0 if k == 0 else float(center - delta), 1.0 if k == n else float(center + delta)
+
+
+@cache
+def _z(confidence: float) -> np.float64:
+    """The two-sided normal quantile of ``confidence`` (1.96 for 95%), as scipy's interval takes it."""
+    from scipy.special import ndtri
+
+    return np.float64(ndtri(0.5 + 0.5 * confidence))
 
 
 def rate(hits: float, n: float, min_n: int = MIN_N) -> Rate:
@@ -48,7 +66,14 @@ def rate(hits: float, n: float, min_n: int = MIN_N) -> Rate:
 
 
 def two_by_two_p(a: float, b: float, c: float, d: float) -> float:
-    """p-value for a 2x2 table [[a, b], [c, d]]: Fisher's exact when small, else chi-square."""
+    """p-value for a 2x2 table [[a, b], [c, d]]: Fisher's exact when small, else chi-square. Kept per table: an
+    exact test takes about 1 ms, and the same value-by-outcome tables recur when one dataset is analysed again
+    (patterns, then red flags, then the ICP, each re-run with other settings)."""
+    return _two_by_two_p(float(a), float(b), float(c), float(d))
+
+
+@lru_cache(maxsize=1 << 15)
+def _two_by_two_p(a: float, b: float, c: float, d: float) -> float:
     table = np.array([[a, b], [c, d]], dtype=float)
     if table.min() < 0 or table.sum(axis=1).min() == 0 or table.sum(axis=0).min() == 0:
         return 1.0
