@@ -103,8 +103,8 @@ def text_dialect(path: Path, text_columns: Collection[str] = ()) -> TextDialect:
 def whole_rows(path: Path, delimiter: str) -> Iterator[None]:
     """Read the rows of ``path`` inside this block with no cell lost: a first row of data with more cells than the
     header has names raises a clear error (pandas would drop the extra cells of every row with a warning; a later row
-    that is too long is a parser error already). Pandas' warning that a column's
-    pieces were typed apart is not shown: the readers type such columns whole themselves."""
+    that is too long is a parser error already). Pandas' warning that a column's pieces were typed apart is not
+    shown: the readers type such columns whole themselves."""
     import pandas as pd  # this module is read at start-up, before the first tool needs pandas
 
     with warnings.catch_warnings():

@@ -87,7 +87,7 @@ def factorize_text(series: pd.Series, report: ColumnReport, keep: np.ndarray | N
 def placeholders(values: pd.Series) -> np.ndarray:
     """Which (trimmed) texts are placeholders: "N/A", "-", "#####"..."""
     lowered = values.str.lower()
-    return lowered.isin(V.PLACEHOLDERS).fillna(False).to_numpy(bool) | fullmatch(lowered, "#{3,}")
+    return lowered.isin(V.PLACEHOLDERS).to_numpy(bool) | fullmatch(lowered, "#{3,}")
 
 
 def _note_unread(report: ColumnReport, texts: Uniques, read: np.ndarray) -> None:
