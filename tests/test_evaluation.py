@@ -308,14 +308,18 @@ def test_the_base_rate_baseline_is_chance_by_definition() -> None:
     assert "by definition" in base.note
 
 
+@pytest.mark.parametrize("block_cells", [1_000_000, 1_100])  # one block of every resample; blocks of 2-3 and a rest
 @pytest.mark.parametrize(("rows", "groups", "continuous"), [(400, 400, False), (1500, 300, True), (60, 15, False)])
 def test_the_vectorised_bootstrap_gives_the_auc_of_each_resample_drawn_one_by_one(
-    rows: int, groups: int, continuous: bool
+    rows: int, groups: int, continuous: bool, block_cells: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each resample's AUC equals roc_auc_score on the rows drawn as before (whole groups, same generator calls)."""
     from sklearn.metrics import roc_auc_score
 
+    from icp_assistant.tools.model import evaluation
     from icp_assistant.tools.model.evaluation import RESAMPLES, _bootstrap_aucs
+
+    monkeypatch.setattr(evaluation, "BLOCK_CELLS", block_cells)
 
     rng = np.random.default_rng(rows)
     won = (rng.random(rows) < 0.3).astype(int)
