@@ -4,7 +4,8 @@ Each measurement runs in a fresh Python process: the server is built, an in-proc
 tool call is timed (wall time of the call, peak resident memory of the process, the result's estimated tokens as the
 server counts them). The workspace persists between calls of one size, as it does for a user: ``load_accounts``
 first, then the method's tools in order. Beside them, in the same run, ``pandas.read_csv(engine="pyarrow")`` of the
-same files is the plain reader. The 1M/100k ratio shows whether a tool grows faster than its input.
+same files is the plain reader, and the same read followed by saving each file as Parquet (no cleaning, no card) is
+the least a load that keeps its tables can cost. The 1M/100k ratio shows whether a tool grows faster than its input.
 
 ``load_accounts:accounts_only`` loads the accounts file alone into a workspace of its own, so that load is compared with
 a plain read of the same file (the ratio issue 12 sets its target on); ``load_accounts`` loads both files and is
@@ -90,6 +91,27 @@ def _read_csv(*paths: Path) -> dict[str, Any]:
     return {"seconds": round(time.perf_counter() - start, 2), "peak_mb": round(peak_mb()), "rows": rows}
 
 
+def _read_and_save(*paths: Path) -> dict[str, Any]:
+    """Run inside the child process: the plain reader of the same files, each then saved as Parquet the way a load
+    saves its tables (Arrow's defaults, one thread per file) and nothing else: no cleaning, no card. The least any
+    load that keeps what it read for the next tool can take."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    start = time.perf_counter()
+    frames = [pd.read_csv(p, engine="pyarrow") for p in paths]
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(len(frames)) as pool:
+        tables = [pa.Table.from_pandas(f, preserve_index=False) for f in frames]
+        saving = [pool.submit(pq.write_table, t, Path(folder) / f"{i}.parquet") for i, t in enumerate(tables)]
+        for done in saving:
+            done.result()
+    rows = sum(len(f) for f in frames)
+    return {"seconds": round(time.perf_counter() - start, 2), "peak_mb": round(peak_mb()), "rows": rows}
+
+
 def _link(source: Path, target: Path) -> None:
     """The input inside the data folder without copying it (a symlink would resolve outside the allowed folder)."""
     try:
@@ -126,6 +148,8 @@ def run_size(rows: int, only: set[str]) -> dict[str, Any]:
         "rows": rows,
         "read_csv_accounts": in_child("bench_tools", "_read_csv", accounts),
         "read_csv_accounts_and_deals": in_child("bench_tools", "_read_csv", accounts, deals),
+        "read_and_save_accounts": in_child("bench_tools", "_read_and_save", accounts),
+        "read_and_save_accounts_and_deals": in_child("bench_tools", "_read_and_save", accounts, deals),
         "tools": {},
     }
     print(json.dumps({k: v for k, v in result.items() if k != "tools"}), flush=True)
@@ -201,9 +225,16 @@ def table(results: list[dict[str, Any]]) -> str:
     head = "| tool | " + " | ".join(f"{r['rows']:,} rows: s / MB / tokens" for r in sizes) + " | growth |"
     lines = [head, "|---" * (len(sizes) + 2) + "|"]
     growth = next((r["growth_seconds"] for r in results if "growth_seconds" in r), {})
-    for plain in ("read_csv_accounts", "read_csv_accounts_and_deals"):
-        cells = [f"{r[plain]['seconds']} / {r[plain]['peak_mb']} / -" for r in sizes]
-        lines.append(f"| {plain.replace('_', ' ')} (plain reader) | " + " | ".join(cells) + " | |")
+    plain_rows = {
+        "read_csv_accounts": "read csv accounts (plain reader)",
+        "read_csv_accounts_and_deals": "read csv accounts and deals (plain reader)",
+        "read_and_save_accounts": "read csv accounts, save as Parquet (no cleaning)",
+        "read_and_save_accounts_and_deals": "read csv accounts and deals, save as Parquet (no cleaning)",
+    }
+    for plain, label in plain_rows.items():
+        if all(plain in r for r in sizes):  # results of earlier runs have no read-and-save rows
+            cells = [f"{r[plain]['seconds']} / {r[plain]['peak_mb']} / -" for r in sizes]
+            lines.append(f"| {label} | " + " | ".join(cells) + " | |")
     for step in sizes[-1]["tools"] if sizes else []:
         cells = []
         for r in sizes:
