@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -182,19 +183,27 @@ def score_prospects(
     listing_["duplicate_of"] = _duplicates(data.accounts)
     ordered = listing_.assign(_rank=scored["score"]).sort_values(["_rank", "row"], ascending=[False, True])
     listing_ = _whole_numbers(ordered.drop(columns="_rank"))
-    report(0.8, "writing the list")
+    report(0.8, "writing the list and its workbook")
     folder = workspace.folder("prospect-lists", f"{card.name}-{icp.name}-v{icp.version}")
-    csv_path = write_table(listing_, folder / "prospects_scored.csv")
-    parquet_path = write_table(listing_, folder / "prospects_scored.parquet")
-    report(0.9, "writing the workbook")
+    csv_path, parquet_path = folder / "prospects_scored.csv", folder / "prospects_scored.parquet"
     header = headers(card)
     summary = list_summary(icp, listing_.head(TOP), counts(listing_), card.rows, _notes_of(icp, card.warnings),
                            header, csv_path, parquet_path)  # fmt: skip
-    book = write_workbook(
-        folder / "prospects_scored.xlsx", listing_, sheet_columns(header, listing_, rows, data.kinds),
-        sheet_notes(icp, path, summary), currency=card.currency, cap=xlsx_cap, full_list=(csv_path, parquet_path),
-    )  # fmt: skip
+    # every row, written mostly by Arrow without the GIL, beside the workbook (openpyxl: Python); the writer gets a
+    # frame of its own over the same columns, so neither thread sees the other's lazy re-blocking of a shared frame
+    with ThreadPoolExecutor(1) as pool:
+        full_list = pool.submit(_write_full_list, listing_.copy(deep=False), csv_path, parquet_path)
+        book = write_workbook(
+            folder / "prospects_scored.xlsx", listing_, sheet_columns(header, listing_, rows, data.kinds),
+            sheet_notes(icp, path, summary), currency=card.currency, cap=xlsx_cap, full_list=(csv_path, parquet_path),
+        )  # fmt: skip
+        full_list.result()
     return with_workbook(summary, book)
+
+
+def _write_full_list(listing_: pd.DataFrame, csv_path: Path, parquet_path: Path) -> None:
+    write_table(listing_, csv_path)
+    write_table(listing_, parquet_path)
 
 
 def _whole_numbers(listing_: pd.DataFrame) -> pd.DataFrame:
