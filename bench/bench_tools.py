@@ -232,7 +232,7 @@ def table(results: list[dict[str, Any]]) -> str:
         "read_and_save_accounts_and_deals": "read csv accounts and deals, save as Parquet (no cleaning)",
     }
     for plain, label in plain_rows.items():
-        if all(plain in r for r in sizes):  # results of earlier runs have no read-and-save rows
+        if sizes and all(plain in r for r in sizes):  # results of earlier runs have no read-and-save rows
             cells = [f"{r[plain]['seconds']} / {r[plain]['peak_mb']} / -" for r in sizes]
             lines.append(f"| {label} | " + " | ".join(cells) + " | |")
     for step in sizes[-1]["tools"] if sizes else []:
