@@ -265,7 +265,7 @@ def open_segmentation(workspace: Workspace, name: str, dataset: str | None = Non
     been made on."""
     folder = workspace.existing(SEGMENTATIONS, name)
     with workspace.lock(SEGMENTATIONS, name, shared=True):
-        result = _made_on(name, Segmentation.model_validate(read_json(folder / "segmentation.json")), dataset)
+        result = _saved(folder, name, dataset)
         membership = pd.read_csv(folder / "membership.csv")
     return result, pd.Series(membership["segment_id"].to_numpy(), index=membership["row"].to_numpy())
 
@@ -275,10 +275,12 @@ def check_segmentation(workspace: Workspace, name: str, dataset: str) -> None:
     not read)."""
     folder = workspace.existing(SEGMENTATIONS, name)
     with workspace.lock(SEGMENTATIONS, name, shared=True):
-        _made_on(name, Segmentation.model_validate(read_json(folder / "segmentation.json")), dataset)
+        _saved(folder, name, dataset)
 
 
-def _made_on(name: str, result: Segmentation, dataset: str | None) -> Segmentation:
+def _saved(folder: Path, name: str, dataset: str | None) -> Segmentation:
+    """The segmentation saved in ``folder`` (read under its lock), refused when not made on ``dataset``."""
+    result = Segmentation.model_validate(read_json(folder / "segmentation.json"))
     if dataset is not None and result.dataset != dataset:
         raise OptionError(
             f"Segmentation {name!r} was made on dataset {result.dataset!r}, not {dataset!r}. "

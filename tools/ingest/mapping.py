@@ -87,8 +87,9 @@ def _strip_prefix(normalized: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _claims(header: str, table: Table) -> tuple[tuple[int, int, str], ...]:
-    """:func:`_candidates`, worked out."""
+    """:func:`_candidates`, worked out and kept per header (``__wrapped__``: worked out without keeping it)."""
     normalized = normalize_header(header)
     forms: list[tuple[Match, str]] = [("exact", normalized)]
     unitless = _strip_units(normalized)
@@ -114,14 +115,13 @@ def _claims(header: str, table: Table) -> tuple[tuple[int, int, str], ...]:
 
 
 _CACHED_HEADER = 200  # characters: a longer header is not kept
-_header_candidates = lru_cache(maxsize=4096)(_claims)
 
 
 def _candidates(header: str, table: Table) -> tuple[tuple[int, int, str], ...]:
     """(match rank, synonym rank, field) for every field this header could be. Kept per header of usual length:
     the near-spelling test against every synonym is most of the mapping's time (a prospect's 65 fields: 0.12 s),
     and one product's exports and prospects repeat the same headers."""
-    return _header_candidates(header, table) if len(header) <= _CACHED_HEADER else _claims(header, table)
+    return _claims(header, table) if len(header) <= _CACHED_HEADER else _claims.__wrapped__(header, table)
 
 
 def _resolve_overrides(
